@@ -1,0 +1,56 @@
+# hookbench: a registry, its Distribution-compatible notification pipeline,
+# and the harness that tests such pipelines. See README.md.
+GO        ?= go
+OUT       ?= out
+SCENARIO  ?= smoke
+PKGS       = $(shell $(GO) list ./... | grep -v '^github.com/hookbench/hookbench$$')
+GOFLAGS_TEST ?= -count=1
+
+.PHONY: all build test unit fast e2e run lint bench image conformance clean
+
+all: lint build test
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+## test: unit tests of every package (race detector on), then the in-process
+## scenario specs (label "fast") with a JUnit report in $(OUT)/.
+test: unit fast
+
+unit:
+	$(GO) test -race $(GOFLAGS_TEST) $(PKGS)
+
+fast:
+	@mkdir -p $(OUT)
+	@if [ -f suite_test.go ]; then \
+	  $(GO) test $(GOFLAGS_TEST) -timeout 15m . -ginkgo.label-filter='fast' \
+	    -ginkgo.junit-report=$(CURDIR)/$(OUT)/junit-fast.xml -ginkgo.v; \
+	fi
+
+## e2e: the Docker scenario specs (label "e2e"); images are built offline.
+e2e:
+	@mkdir -p $(OUT)
+	TESTCONTAINERS_RYUK_DISABLED=true $(GO) test $(GOFLAGS_TEST) -timeout 30m . \
+	  -ginkgo.label-filter='e2e' -ginkgo.junit-report=$(CURDIR)/$(OUT)/junit-e2e.xml -ginkgo.v
+
+## run: the main job, one scenario in-process with live progress and reports.
+run:
+	$(GO) run ./cmd/harness run $(SCENARIO) --out $(OUT)/$(SCENARIO)
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	@mkdir -p $(OUT)
+	./scripts/bench.sh $(OUT)
+
+image:
+	$(GO) run ./cmd/harness images
+
+conformance:
+	./scripts/conformance.sh $(OUT)/conformance
+
+clean:
+	rm -rf bin $(OUT)

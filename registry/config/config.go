@@ -1,0 +1,111 @@
+// Package config reads a registry configuration in CNCF Distribution's
+// config.yml format (the subset this project supports), with Distribution's
+// REGISTRY_* environment overrides.
+package config
+
+import (
+	"net/http"
+	"time"
+)
+
+// Config is a whole registry configuration.
+type Config struct {
+	Version       string        `yaml:"version"`
+	Log           Log           `yaml:"log"`
+	Storage       Storage       `yaml:"storage"`
+	HTTP          HTTP          `yaml:"http"`
+	Auth          Auth          `yaml:"auth"`
+	Notifications Notifications `yaml:"notifications"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	Level     string `yaml:"level"`     // debug, info, warn, error; default info
+	Formatter string `yaml:"formatter"` // text or json; default text
+}
+
+// Storage selects and configures the storage driver.
+type Storage struct {
+	Filesystem *Filesystem `yaml:"filesystem"`
+	InMemory   *struct{}   `yaml:"inmemory"`
+	Delete     Delete      `yaml:"delete"`
+}
+
+// Filesystem is the filesystem driver's configuration.
+type Filesystem struct {
+	RootDirectory string `yaml:"rootdirectory"`
+}
+
+// Delete switches the DELETE API on; off by default, as in Distribution.
+type Delete struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+// HTTP configures the API and debug listeners.
+type HTTP struct {
+	Addr  string `yaml:"addr"`
+	Host  string `yaml:"host"` // external base URL used in Location headers and event URLs, optional
+	Debug Debug  `yaml:"debug"`
+}
+
+// Debug configures the debug server (/debug/vars, /debug/health, /metrics).
+type Debug struct {
+	Addr       string     `yaml:"addr"` // empty: no debug server
+	Prometheus Prometheus `yaml:"prometheus"`
+}
+
+// Prometheus configures the /metrics endpoint on the debug server.
+type Prometheus struct {
+	Enabled bool   `yaml:"enabled"`
+	Path    string `yaml:"path"` // default /metrics
+}
+
+// Auth configures access control; only htpasswd is supported.
+type Auth struct {
+	Htpasswd *Htpasswd `yaml:"htpasswd"`
+}
+
+// Htpasswd is basic auth against an htpasswd file of bcrypt hashes.
+type Htpasswd struct {
+	Realm string `yaml:"realm"`
+	Path  string `yaml:"path"`
+}
+
+// Notifications configures webhook endpoints.
+type Notifications struct {
+	Events    Events     `yaml:"events"`
+	Endpoints []Endpoint `yaml:"endpoints"`
+}
+
+// Events configures what goes into every event.
+type Events struct {
+	IncludeReferences bool `yaml:"includereferences"`
+}
+
+// Endpoint is one webhook receiver. The fields up to Ignore are
+// Distribution's; the rest are this project's opt-in extensions (zero values
+// keep Distribution's behaviour).
+type Endpoint struct {
+	Name              string        `yaml:"name"`
+	Disabled          bool          `yaml:"disabled"`
+	URL               string        `yaml:"url"`
+	Headers           http.Header   `yaml:"headers"`
+	Timeout           time.Duration `yaml:"timeout"`   // default 1s
+	Threshold         int           `yaml:"threshold"` // default 10
+	Backoff           time.Duration `yaml:"backoff"`   // default 1s
+	IgnoredMediaTypes []string      `yaml:"ignoredmediatypes"`
+	Ignore            Ignore        `yaml:"ignore"`
+}
+
+// Ignore drops events before they are queued.
+type Ignore struct {
+	MediaTypes []string `yaml:"mediatypes"`
+	Actions    []string `yaml:"actions"`
+}
+
+// Defaults as in Distribution.
+const (
+	DefaultTimeout   = time.Second
+	DefaultThreshold = 10
+	DefaultBackoff   = time.Second
+)
