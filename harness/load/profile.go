@@ -1,0 +1,128 @@
+package load
+
+import (
+	"fmt"
+	"time"
+)
+
+// Operation kinds a Profile can drive.
+const (
+	OpManifestPush = "manifest-push" // PUT manifest by tag over blobs seeded first
+	OpBlobPush     = "blob-push"     // blob upload, single-request or two-step
+	OpPull         = "pull"          // GET (or HEAD) manifest by digest of seeded manifests
+	OpDelete       = "delete"        // DELETE manifest by digest of seeded manifests, each once
+)
+
+// Profile is one load phase, bounded by Count, Duration or both.
+type Profile struct {
+	Op           string        `json:"op"`
+	Repositories int           `json:"repositories,omitempty"` // spread hits over this many repositories (default 1)
+	RepoPrefix   string        `json:"repoPrefix,omitempty"`   // default "hookbench/load"
+	Pacing       Pacing        `json:"pacing"`
+	Count        int           `json:"count,omitempty"`    // stop after this many hits
+	Duration     time.Duration `json:"duration,omitempty"` // stop after this long
+	Workers      uint64        `json:"workers,omitempty"`  // initial workers (default 4)
+	MaxWorkers   uint64        `json:"maxWorkers,omitempty"`
+	BlobSize     int           `json:"blobSize,omitempty"` // bytes (default 256)
+	// Upload: "single" (POST ?digest= with body, one request), "two-step"
+	// (POST then PUT), or "" to follow the registry's capability.
+	Upload string `json:"upload,omitempty"`
+	// Method for pulls: GET (default) or HEAD.
+	Method string `json:"method,omitempty"`
+	// Manifests seeded for pull load (default 1 per repository).
+	PullManifests int `json:"pullManifests,omitempty"`
+	// NoTagDeleteEvents: a manifest DELETE by digest does not also produce a
+	// tag delete event (Distribution does produce one per tag).
+	NoTagDeleteEvents bool `json:"noTagDeleteEvents,omitempty"`
+	// Timeout of one request (default 10s).
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// Validate reports what is wrong with p.
+func (p Profile) Validate() error {
+	switch p.Op {
+	case OpManifestPush, OpBlobPush, OpPull, OpDelete:
+	default:
+		return fmt.Errorf("load: unknown op %q (manifest-push, blob-push, pull, delete)", p.Op)
+	}
+	if p.Count <= 0 && p.Duration <= 0 {
+		return fmt.Errorf("load %s: needs count or duration: every load is bounded", p.Op)
+	}
+	if p.Op == OpDelete && p.Count <= 0 {
+		return fmt.Errorf("load delete: needs count (that many manifests are seeded then deleted)")
+	}
+	if p.Count < 0 || p.Repositories < 0 || p.BlobSize < 0 || p.PullManifests < 0 {
+		return fmt.Errorf("load %s: negative count, repositories, blobSize or pullManifests", p.Op)
+	}
+	switch p.Upload {
+	case "", "single", "two-step":
+	default:
+		return fmt.Errorf("load: unknown upload %q (single, two-step)", p.Upload)
+	}
+	switch p.Method {
+	case "", "GET", "HEAD":
+	default:
+		return fmt.Errorf("load pull: method %q (GET or HEAD)", p.Method)
+	}
+	if p.Pacing.Rate == 0 && p.MaxWorkers == 0 && p.Pacing.Shape != "linear" {
+		// unlimited rate: workers bound it
+		return nil
+	}
+	_, err := p.Pacing.Pacer()
+	return err
+}
+
+func (p Profile) withDefaults() Profile {
+	if p.Repositories == 0 {
+		p.Repositories = 1
+	}
+	if p.RepoPrefix == "" {
+		p.RepoPrefix = "hookbench/load"
+	}
+	if p.Workers == 0 {
+		p.Workers = 4
+	}
+	if p.MaxWorkers == 0 {
+		p.MaxWorkers = 64
+		if p.Pacing.Rate == 0 && p.Pacing.Shape == "" {
+			p.MaxWorkers = p.Workers
+		}
+	}
+	if p.BlobSize == 0 {
+		p.BlobSize = 256
+	}
+	if p.Method == "" {
+		p.Method = "GET"
+	}
+	if p.PullManifests == 0 {
+		p.PullManifests = 1
+	}
+	if p.Timeout == 0 {
+		p.Timeout = 10 * time.Second
+	}
+	return p
+}
+
+// Expected is the number of events Count hits of p owe each endpoint that
+// ignores nothing (seeding included). Duration-bounded loads return -1.
+func (p Profile) Expected() int {
+	p = p.withDefaults()
+	if p.Count <= 0 {
+		return -1
+	}
+	switch p.Op {
+	case OpManifestPush:
+		return 2*p.Repositories + p.Count
+	case OpBlobPush:
+		return p.Count
+	case OpPull:
+		return 2*p.Repositories + p.PullManifests*p.Repositories + p.Count
+	case OpDelete:
+		per := 2
+		if p.NoTagDeleteEvents {
+			per = 1
+		}
+		return 2*p.Repositories + p.Count + per*p.Count
+	}
+	return -1
+}
