@@ -369,4 +369,3 @@ func (t *uploadTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	put.Header.Set("Content-Type", "application/octet-stream")
 	return t.inner.RoundTrip(put)
 }
-
