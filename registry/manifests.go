@@ -1,0 +1,213 @@
+package registry
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/hookbench/hookbench/registry/storage"
+)
+
+// manifest serves /v2/<name>/manifests/<reference>.
+func (q *request) manifest(refStr string) {
+	ref, err := ParseReference(refStr)
+	if err != nil {
+		if strings.Contains(refStr, ":") {
+			writeError(q.w, errDigestInvalid, "invalid digest", map[string]string{"reference": refStr})
+		} else {
+			writeError(q.w, errManifestInvalid, "invalid tag", map[string]string{"reference": refStr})
+		}
+		return
+	}
+	switch q.r.Method {
+	case http.MethodGet, http.MethodHead:
+		q.manifestGet(ref)
+	case http.MethodPut:
+		q.manifestPut(ref)
+	case http.MethodDelete:
+		q.manifestDelete(ref)
+	default:
+		q.methodNotAllowed()
+	}
+}
+
+func (q *request) manifestGet(ref Reference) {
+	d := ref.Digest
+	if ref.Tag != "" {
+		var err error
+		if d, err = q.reg.store.TagResolve(q.ctx, q.name, ref.Tag); err != nil {
+			q.manifestError(err)
+			return
+		}
+	}
+	m, err := q.reg.store.ManifestGet(q.ctx, q.name, d)
+	if err != nil {
+		q.manifestError(err)
+		return
+	}
+	mt := m.Descriptor.MediaType
+	// Like Distribution: a client that cannot read the stored format gets
+	// 404 when it asks by tag; by digest it asked for exactly these bytes.
+	if ref.Tag != "" && !accepts(q.r.Header.Values("Accept"), mt) {
+		writeError(q.w, errManifestUnknown, "manifest found but its media type is not in Accept", map[string]string{"mediaType": mt})
+		return
+	}
+	h := q.w.Header()
+	h.Set("Content-Type", mt)
+	h.Set("Content-Length", strconv.Itoa(len(m.Content)))
+	h.Set("Docker-Content-Digest", string(d))
+	h.Set("Etag", `"`+string(d)+`"`)
+	q.w.WriteHeader(http.StatusOK)
+	if q.r.Method == http.MethodGet {
+		q.w.Write(m.Content)
+	}
+	if q.listening() {
+		a := Action{Verb: Pull, Object: Manifest, Tag: ref.Tag, Descriptor: v1.Descriptor{MediaType: mt, Digest: d, Size: int64(len(m.Content))}}
+		if p, err := parseManifest(mt, m.Content); err == nil {
+			a.References = p.References()
+		}
+		q.notify(a)
+	}
+}
+
+// accepts reports whether Accept headers admit media type mt. No Accept
+// header, or a wildcard, admits everything.
+func accepts(accept []string, mt string) bool {
+	if len(accept) == 0 {
+		return true
+	}
+	for _, line := range accept {
+		for _, part := range strings.Split(line, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			t, _, err := mime.ParseMediaType(part)
+			if err != nil {
+				continue
+			}
+			if t == mt || t == "*/*" || t == "application/*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (q *request) manifestPut(ref Reference) {
+	max := q.reg.maxManifest
+	if q.r.ContentLength > max {
+		writeError(q.w, errTooLarge, "manifest too large", map[string]int64{"limit": max})
+		return
+	}
+	body := &bodyReader{r: io.LimitReader(q.r.Body, max+1)}
+	content, _ := io.ReadAll(body)
+	if q.bodyError(body) {
+		return
+	}
+	if int64(len(content)) > max {
+		writeError(q.w, errTooLarge, "manifest too large", map[string]int64{"limit": max})
+		return
+	}
+	p, err := parseManifest(q.r.Header.Get("Content-Type"), content)
+	if err != nil {
+		writeError(q.w, errManifestInvalid, err.Error(), nil)
+		return
+	}
+	d := computeDigest(ref.Digest, content)
+	if ref.Digest != "" && d != ref.Digest {
+		writeError(q.w, errDigestInvalid, "manifest does not match the digest in the URL", map[string]string{"digest": string(d)})
+		return
+	}
+	for _, b := range p.Blobs {
+		if foreignLayer(b) {
+			continue
+		}
+		if _, err := q.reg.store.BlobStat(q.ctx, q.name, b.Digest); err != nil {
+			if errors.Is(err, storage.ErrBlobUnknown) {
+				writeError(q.w, errManifestBlobUnknown, "manifest references a blob unknown to the repository", map[string]string{"digest": string(b.Digest)})
+				return
+			}
+			q.internalError(err)
+			return
+		}
+	}
+	for _, c := range p.Children {
+		if _, err := q.reg.store.ManifestGet(q.ctx, q.name, c.Digest); err != nil {
+			if errors.Is(err, storage.ErrManifestUnknown) {
+				writeError(q.w, errManifestBlobUnknown, "index references a manifest unknown to the repository", map[string]string{"digest": string(c.Digest)})
+				return
+			}
+			q.internalError(err)
+			return
+		}
+	}
+	desc := v1.Descriptor{MediaType: p.MediaType, Digest: d, Size: int64(len(content))}
+	stored := storage.Manifest{Content: content}
+	stored.Descriptor = desc
+	stored.Descriptor.ArtifactType = p.ArtifactType
+	stored.Descriptor.Annotations = p.Annotations
+	if p.Subject != nil {
+		stored.Subject = p.Subject.Digest
+	}
+	var tags []string
+	if ref.Tag != "" {
+		tags = []string{ref.Tag}
+	}
+	if err := q.reg.store.ManifestPut(q.ctx, q.name, stored, tags...); err != nil {
+		q.internalError(err)
+		return
+	}
+	h := q.w.Header()
+	h.Set("Location", "/v2/"+q.name+"/manifests/"+string(d))
+	h.Set("Docker-Content-Digest", string(d))
+	if p.Subject != nil {
+		h.Set("OCI-Subject", string(p.Subject.Digest))
+	}
+	h.Set("Content-Length", "0")
+	q.w.WriteHeader(http.StatusCreated)
+	q.notify(Action{Verb: Push, Object: Manifest, Tag: ref.Tag, Descriptor: desc, References: p.References()})
+}
+
+func (q *request) manifestDelete(ref Reference) {
+	if q.deleteDisabled() {
+		return
+	}
+	if ref.Tag != "" {
+		if _, err := q.reg.store.TagDelete(q.ctx, q.name, ref.Tag); err != nil {
+			q.manifestError(err)
+			return
+		}
+		q.accepted()
+		q.notify(Action{Verb: Delete, Object: Tag, Tag: ref.Tag})
+		return
+	}
+	tags, err := q.reg.store.ManifestDelete(q.ctx, q.name, ref.Digest)
+	if err != nil {
+		q.manifestError(err)
+		return
+	}
+	q.accepted()
+	q.notify(Action{Verb: Delete, Object: Manifest, Descriptor: v1.Descriptor{Digest: ref.Digest}})
+	for _, t := range tags {
+		q.notify(Action{Verb: Delete, Object: Tag, Tag: t})
+	}
+}
+
+func (q *request) accepted() {
+	q.w.Header().Set("Content-Length", "0")
+	q.w.WriteHeader(http.StatusAccepted)
+}
+
+func (q *request) manifestError(err error) {
+	if errors.Is(err, storage.ErrManifestUnknown) || errors.Is(err, storage.ErrTagUnknown) {
+		writeError(q.w, errManifestUnknown, "manifest unknown to registry", nil)
+		return
+	}
+	q.internalError(err)
+}
