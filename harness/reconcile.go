@@ -1,0 +1,323 @@
+package harness
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/hookbench/hookbench/harness/load"
+)
+
+// Tolerance relaxes reconciliation where the scenario makes an exact
+// independent count impossible, and says so in the report.
+type Tolerance struct {
+	// Timeouts: the receiver may answer after the registry gave up, so the
+	// receiver's answers bound the registry's from above and duplicates are
+	// expected.
+	Timeouts bool `json:"timeouts,omitempty"`
+	// Refusals: connections were refused (endpoint stopped or refusing),
+	// which the receiver cannot count, so Errors bounds resets+hangs from above.
+	Refusals bool `json:"refusals,omitempty"`
+	// CheckOrder: per-repository delivery order must follow event order.
+	CheckOrder bool `json:"checkOrder,omitempty"`
+	// Pending expected at the end (default 0: everything delivered).
+	Pending int `json:"pending,omitempty"`
+}
+
+// Ignore mirrors an endpoint's ignore rules, to know what it is owed.
+type Ignore struct {
+	MediaTypes []string `json:"mediaTypes,omitempty"`
+	Actions    []string `json:"actions,omitempty"`
+}
+
+// Drops reports whether the rules drop e before the queue.
+func (ig Ignore) Drops(e load.Entry) bool {
+	for _, a := range ig.Actions {
+		if a == e.Action {
+			return true
+		}
+	}
+	for _, m := range ig.MediaTypes {
+		if m != "" && m == e.MediaType {
+			return true
+		}
+	}
+	return false
+}
+
+// Observation is everything known about one endpoint at the end of a run.
+type Observation struct {
+	Name       string
+	Ignore     Ignore
+	Tolerance  Tolerance
+	Registry   EndpointMetrics // what the registry reports
+	Fake       FakeStats       // what the receiver counted
+	Deliveries []Delivery      // what the receiver recorded
+}
+
+// Check is one named comparison between the registry and independent
+// observation.
+type Check struct {
+	Name     string `json:"name"`
+	Registry string `json:"registry"` // the registry's side
+	Observed string `json:"observed"` // the independent side
+	OK       bool   `json:"ok"`
+	Note     string `json:"note,omitempty"`
+}
+
+func (c Check) String() string {
+	s := fmt.Sprintf("%s: registry %s, observed %s", c.Name, c.Registry, c.Observed)
+	if c.Note != "" {
+		s += " (" + c.Note + ")"
+	}
+	return s
+}
+
+// EndpointReconciliation is the verdict for one endpoint.
+type EndpointReconciliation struct {
+	Name            string       `json:"name"`
+	Owed            int          `json:"owed"`      // accepted operations not ignored
+	Delivered       int          `json:"delivered"` // distinct owed events accepted by the receiver
+	Lost            []load.Entry `json:"lost,omitempty"`
+	Unexpected      []Delivery   `json:"unexpected,omitempty"`
+	Duplicates      int          `json:"duplicates"` // accepted deliveries of an id already accepted
+	OrderViolations int          `json:"orderViolations"`
+	Checks          []Check      `json:"checks"`
+}
+
+// Failed returns the checks that did not hold.
+func (r EndpointReconciliation) Failed() []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if !c.OK {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Reconciliation is the verdict for a run.
+type Reconciliation struct {
+	Endpoints []EndpointReconciliation `json:"endpoints"`
+}
+
+// Err names every disagreement, or returns nil.
+func (r Reconciliation) Err() error {
+	var lines []string
+	for _, e := range r.Endpoints {
+		for _, c := range e.Failed() {
+			lines = append(lines, fmt.Sprintf("endpoint %s: %s", e.Name, c))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return fmt.Errorf("reconciliation failed:\n  %s", strings.Join(lines, "\n  "))
+}
+
+// Reconcile compares what the load was accepted for (owed), what each
+// receiver recorded and answered, and what the registry reports.
+func Reconcile(owed []load.Entry, obs []Observation) Reconciliation {
+	var r Reconciliation
+	for _, o := range obs {
+		r.Endpoints = append(r.Endpoints, reconcileOne(owed, o))
+	}
+	return r
+}
+
+type key struct{ action, repo, digest, tag string }
+
+func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
+	out := EndpointReconciliation{Name: o.Name}
+	tol := o.Tolerance
+	m := o.Registry
+	add := func(name string, reg, obs any, ok bool, note string) {
+		out.Checks = append(out.Checks, Check{Name: name, Registry: fmt.Sprint(reg), Observed: fmt.Sprint(obs), OK: ok, Note: note})
+	}
+
+	// What this endpoint is owed, indexed for matching.
+	want := map[key][]load.Entry{}
+	for _, e := range all {
+		if o.Ignore.Drops(e) {
+			continue
+		}
+		out.Owed++
+		k := key{e.Action, e.Repository, e.Digest, e.Tag}
+		want[k] = append(want[k], e)
+	}
+	take := func(k key) bool {
+		if es := want[k]; len(es) > 0 {
+			want[k] = es[1:]
+			return true
+		}
+		return false
+	}
+
+	// Accepted deliveries, first acceptance per id, in arrival order.
+	ds := append([]Delivery(nil), o.Deliveries...)
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Arrived.Before(ds[j].Arrived) })
+	seen := map[string]bool{}
+	var firsts []Delivery
+	for _, d := range ds {
+		if !d.Accepted() {
+			continue
+		}
+		if seen[d.ID] {
+			out.Duplicates++
+			continue
+		}
+		seen[d.ID] = true
+		firsts = append(firsts, d)
+	}
+	for _, d := range firsts {
+		switch {
+		case take(key{d.Action, d.Repository, d.Digest, d.Tag}),
+			take(key{d.Action, d.Repository, d.Digest, ""}),
+			d.Tag != "" && take(key{d.Action, d.Repository, "", d.Tag}):
+			out.Delivered++
+		default:
+			out.Unexpected = append(out.Unexpected, d)
+		}
+	}
+	for _, es := range want {
+		out.Lost = append(out.Lost, es...)
+	}
+	sort.Slice(out.Lost, func(i, j int) bool { return out.Lost[i].At.Before(out.Lost[j].At) })
+
+	// Per-repository order: first acceptances must follow event timestamps.
+	last := map[string]Delivery{}
+	for _, d := range firsts {
+		if p, ok := last[d.Repository]; ok && d.Timestamp.Before(p.Timestamp) {
+			out.OrderViolations++
+		}
+		last[d.Repository] = d
+	}
+
+	// Lost vs Pending: an undelivered event must still be pending.
+	add("Lost", fmt.Sprintf("Pending=%d", m.Pending), fmt.Sprintf("%d owed events never accepted by the receiver%s", len(out.Lost), sampleEntries(out.Lost)),
+		len(out.Lost) == m.Pending, "every event not delivered must still be pending")
+	add("Unexpected", "-", fmt.Sprintf("%d accepted events nobody pushed%s", len(out.Unexpected), sampleDeliveries(out.Unexpected)),
+		len(out.Unexpected) == 0, "")
+	if tol.Timeouts {
+		add("Duplicates", "-", out.Duplicates, true, "duplicates expected: the receiver answered after the registry's timeout")
+	} else {
+		add("Duplicates", "-", out.Duplicates, out.Duplicates == 0, "an accepted event re-sent")
+	}
+	if tol.CheckOrder {
+		add("Order", "-", fmt.Sprintf("%d order violations", out.OrderViolations), out.OrderViolations == 0, "")
+	}
+	add("Events", m.Events, fmt.Sprintf("%d accepted by the registry, not ignored", out.Owed), m.Events == out.Owed, "Events counts every event queued")
+	add("Pending", m.Pending, tol.Pending, m.Pending == tol.Pending, "final Pending")
+
+	// Answers: the receiver's own histogram against the registry's.
+	fake2xx, fakeFail := 0, 0
+	for k, n := range o.Fake.Statuses {
+		if code := statusCode(k); code >= 200 && code < 400 {
+			fake2xx += n
+		} else {
+			fakeFail += n
+		}
+	}
+	cmp := func(reg, obs int) bool {
+		if tol.Timeouts {
+			return reg <= obs
+		}
+		return reg == obs
+	}
+	note := ""
+	if tol.Timeouts {
+		note = "late answers are invisible to the registry: registry <= receiver"
+	}
+	add("Successes", m.Successes, fmt.Sprintf("%d 2xx/3xx answers", fake2xx), cmp(m.Successes, fake2xx), note)
+	add("Failures", m.Failures, fmt.Sprintf("%d other answers", fakeFail), cmp(m.Failures, fakeFail), note)
+	codes := map[string]bool{}
+	for k := range m.Statuses {
+		codes[k] = true
+	}
+	for k := range o.Fake.Statuses {
+		codes[k] = true
+	}
+	for _, k := range sortedKeys(codes) {
+		add("Statuses["+k+"]", m.Statuses[k], o.Fake.Statuses[k], cmp(m.Statuses[k], o.Fake.Statuses[k]), note)
+	}
+	noAnswer := o.Fake.Resets + o.Fake.Hangs
+	switch {
+	case tol.Refusals || tol.Timeouts:
+		add("Errors", m.Errors, fmt.Sprintf("%d resets + %d hangs", o.Fake.Resets, o.Fake.Hangs), m.Errors >= noAnswer,
+			"refused connections and timeouts are invisible to the receiver: registry >= receiver")
+	default:
+		add("Errors", m.Errors, fmt.Sprintf("%d resets + %d hangs", o.Fake.Resets, o.Fake.Hangs), m.Errors == noAnswer, "")
+	}
+	// Attempts: every attempt the registry counted, the receiver saw
+	// (refusals excepted).
+	regAttempts := m.Successes + m.Failures + m.Errors
+	if tol.Refusals {
+		add("Attempts", regAttempts, fmt.Sprintf("%d requests received", o.Fake.Deliveries), regAttempts >= o.Fake.Deliveries, "Successes+Failures+Errors; refusals never reach the receiver")
+	} else {
+		add("Attempts", regAttempts, fmt.Sprintf("%d requests received", o.Fake.Deliveries), regAttempts == o.Fake.Deliveries, "Successes+Failures+Errors")
+	}
+	return out
+}
+
+func statusCode(k string) int {
+	var c int
+	fmt.Sscanf(k, "%d", &c)
+	return c
+}
+
+// StatusKey is the registry's Statuses key for a code: "500 Internal Server Error".
+func StatusKey(code int) string { return fmt.Sprintf("%d %s", code, http.StatusText(code)) }
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sampleEntries(es []load.Entry) string {
+	if len(es) == 0 {
+		return ""
+	}
+	var parts []string
+	for i, e := range es {
+		if i == 3 {
+			parts = append(parts, "...")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s@%s%s", e.Action, e.Kind, e.Repository, short(e.Digest), tagSuffix(e.Tag)))
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+func sampleDeliveries(ds []Delivery) string {
+	if len(ds) == 0 {
+		return ""
+	}
+	var parts []string
+	for i, d := range ds {
+		if i == 3 {
+			parts = append(parts, "...")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %s@%s%s id=%s", d.Action, d.Repository, short(d.Digest), tagSuffix(d.Tag), d.ID))
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+func short(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}
+
+func tagSuffix(t string) string {
+	if t == "" {
+		return ""
+	}
+	return ":" + t
+}
