@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/hookbench/hookbench/registry/config"
 )
 
 // Runtime starts the pieces of a scenario (one registry, fake webhook
@@ -24,7 +22,7 @@ import (
 // harness (Endpoint.AdminURL, Registry.URL, Registry.DebugURL). In-process
 // and process runtimes use loopback for both.
 //
-// Order of use: StartEndpoint for every endpoint first (their RegistryURLs go
+// Order of use: NewEndpoint for every endpoint first (their RegistryURLs go
 // into the registry config), then StartRegistry, then load and chaos, then
 // Close. A Runtime serves one scenario at a time.
 type Runtime interface {
@@ -33,9 +31,9 @@ type Runtime interface {
 	// Capabilities says what this runtime can do honestly.
 	Capabilities() Capabilities
 
-	// StartEndpoint starts a fake webhook receiver with the given fault
+	// NewEndpoint starts a fake webhook receiver with the given fault
 	// profile (JSON of fakes/endpoint.Profile; nil means "answer 200").
-	StartEndpoint(ctx context.Context, spec EndpointSpec) (Endpoint, error)
+	NewEndpoint(ctx context.Context, spec EndpointSpec) (Endpoint, error)
 	// StartRegistry starts the registry under test. The endpoint URLs in
 	// spec's config must be RegistryURLs of started endpoints.
 	StartRegistry(ctx context.Context, spec RegistrySpec) (Registry, error)
@@ -60,7 +58,7 @@ type Runtime interface {
 
 // Capabilities lists what a runtime (and its registry) can do.
 type Capabilities struct {
-	StopEndpoint    bool // StopEndpoint / StartEndpointAgain
+	StopEndpoint    bool // StopEndpoint / StartEndpoint
 	PauseEndpoint   bool
 	Partition       bool
 	KillRegistry    bool // a real kill -9 (process/container) or a hard close
@@ -71,47 +69,51 @@ type Capabilities struct {
 
 // RegistrySpec says which registry to run.
 //
-// Exactly one of Config, ConfigYAML, External or Binary is used, in that
-// order of precedence. Addresses in the config (http.addr, http.debug.addr)
-// are chosen by the runtime; everything else is kept.
+// Our registry (every runtime) and another registry binary (process
+// runtime) are configured by ConfigTemplate, a text/template of a config.yml
+// in Distribution's format rendered with the Addrs the runtime chooses:
+// {{.Addr}} for http.addr, {{.DebugAddr}} for http.debug.addr and
+// {{.StorageDir}} for storage.filesystem.rootdirectory. Notification
+// endpoint URLs in it are already the endpoints' RegistryURLs.
 type RegistrySpec struct {
-	Config     *config.Config // our registry from a parsed config
-	ConfigYAML []byte         // our registry from YAML (Distribution's format)
-	External   *ExternalRegistry
-	Binary     *BinaryRegistry
+	ConfigTemplate string
+	// Binary, when set, runs this executable instead of our registry
+	// (e.g. CNCF Distribution's `registry`); only the process runtime can.
+	Binary *BinaryRegistry
+	// External, when set, is a registry someone else runs: nothing is
+	// started, ConfigTemplate is ignored, and chaos on it is unsupported.
+	External *ExternalRegistry
 	// Faults are test-only fault hooks in our registry's notifier (the
 	// harness self-test). Runtimes that cannot inject them return
 	// ErrUnsupported when any is set.
 	Faults Faults
-	// StorageDir is where filesystem storage lives; the runtime makes a
-	// temporary one when empty and the config asks for filesystem storage.
+}
+
+// Addrs is what a runtime fills into a RegistrySpec.ConfigTemplate.
+type Addrs struct {
+	Addr       string // e.g. 127.0.0.1:0 (in-process), 127.0.0.1:41234 (process), :5000 (container)
+	DebugAddr  string
 	StorageDir string
 }
 
 // ExternalRegistry is a registry someone else runs: only URLs are known.
 type ExternalRegistry struct {
-	URL      string // API base, e.g. http://127.0.0.1:5000
-	DebugURL string // debug server base, e.g. http://127.0.0.1:5001; empty if none
+	URL                 string // API base, e.g. http://127.0.0.1:5000
+	DebugURL            string // debug server base, e.g. http://127.0.0.1:5001; empty if none
+	MetricsPath         string // Prometheus path on DebugURL; empty if none
+	SingleRequestUpload bool
 }
 
-// BinaryRegistry is another registry program run as a child process (e.g.
-// CNCF Distribution's `registry`). ConfigTemplate is a text/template of its
-// config.yml rendered with TemplateData.
+// BinaryRegistry is another registry program run as a child process.
 type BinaryRegistry struct {
-	Path           string   // executable
-	Args           []string // default: serve {{config path}}
-	ConfigTemplate string
-	Env            []string
-}
-
-// TemplateData is what a BinaryRegistry config template can use.
-type TemplateData struct {
-	Addr        string // host:port for http.addr
-	DebugAddr   string // host:port for http.debug.addr
-	StorageDir  string
-	Endpoints   []config.Endpoint // notifications.endpoints as the scenario wants them
-	NotifyYAML  string            // the notifications: block, ready to paste (indented 0)
-	IncludeRefs bool
+	Path string   // executable
+	Args []string // {{config}} is replaced by the rendered config's path; default: serve {{config}}
+	Env  []string
+	// SingleRequestUpload: the binary completes POST ?digest= with a body.
+	// CNCF Distribution does not.
+	SingleRequestUpload bool
+	// OwnRegistry: the binary is our cmd/registry (extensions, fault hooks).
+	OwnRegistry bool
 }
 
 // Registry is a running registry as seen by the harness.
@@ -122,6 +124,14 @@ type Registry struct {
 	MetricsPath string
 	// SingleRequestUpload: POST ?digest= with a body completes (201).
 	SingleRequestUpload bool
+	// OwnRegistry: this is our registry (extensions, fault hooks).
+	OwnRegistry bool
+}
+
+// LogSaver is implemented by runtimes that can save the logs of what they
+// started (e.g. container logs) into dir, for a failed spec's report.
+type LogSaver interface {
+	SaveLogs(ctx context.Context, dir string) error
 }
 
 // EndpointSpec starts one fake receiver.
