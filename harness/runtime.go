@@ -40,9 +40,9 @@ type Runtime interface {
 
 	// Chaos. Each returns an error wrapping ErrUnsupported (see Unsupported)
 	// when the runtime cannot do it honestly.
-	StopEndpoint(ctx context.Context, name string) error       // receiver gone: connections refused
-	StartEndpointAgain(ctx context.Context, name string) error // same address, same profile, ledger kept
-	PauseEndpoint(ctx context.Context, name string) error      // frozen: connections accepted, never answered
+	StopEndpoint(ctx context.Context, name string) error  // receiver gone: connections refused
+	StartEndpoint(ctx context.Context, name string) error // back on the same address; ledger and counters kept
+	PauseEndpoint(ctx context.Context, name string) error // frozen: connections accepted, never answered
 	UnpauseEndpoint(ctx context.Context, name string) error
 	Partition(ctx context.Context, name string) error // cut the network between registry and endpoint
 	Heal(ctx context.Context, name string) error
