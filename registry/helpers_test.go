@@ -151,3 +151,13 @@ func (c *client) pushImage(repo, ref string, seed string) (digest.Digest, []byte
 }
 
 func jsonBody(s string) []byte { return []byte(strings.TrimSpace(s)) }
+
+func newRequest(method, path string, body []byte) *http.Request {
+	return httptest.NewRequest(method, path, bytes.NewReader(body))
+}
+
+func (c *client) serve(req *http.Request) response {
+	w := httptest.NewRecorder()
+	c.h.ServeHTTP(w, req)
+	return response{w}
+}

@@ -21,6 +21,10 @@ func isIndex(mt string) bool {
 	return mt == v1.MediaTypeImageIndex || mt == mediaTypeDockerManifestList
 }
 
+func isOCI(mt string) bool {
+	return mt == v1.MediaTypeImageManifest || mt == v1.MediaTypeImageIndex
+}
+
 func supportedManifestType(mt string) bool {
 	switch mt {
 	case v1.MediaTypeImageManifest, v1.MediaTypeImageIndex, mediaTypeDockerManifest, mediaTypeDockerManifestList:

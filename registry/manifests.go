@@ -51,9 +51,10 @@ func (q *request) manifestGet(ref Reference) {
 		return
 	}
 	mt := m.Descriptor.MediaType
-	// Like Distribution: a client that cannot read the stored format gets
-	// 404 when it asks by tag; by digest it asked for exactly these bytes.
-	if ref.Tag != "" && !accepts(q.r.Header.Values("Accept"), mt) {
+	// Like Distribution: a client that cannot read an OCI manifest gets 404
+	// when it asks by tag; by digest it asked for exactly these bytes, and
+	// Docker formats are what every old client reads anyway.
+	if ref.Tag != "" && isOCI(mt) && !accepts(q.r.Header.Values("Accept"), mt) {
 		writeError(q.w, errManifestUnknown, "manifest found but its media type is not in Accept", map[string]string{"mediaType": mt})
 		return
 	}
@@ -158,6 +159,15 @@ func (q *request) manifestPut(ref Reference) {
 	var tags []string
 	if ref.Tag != "" {
 		tags = []string{ref.Tag}
+	} else {
+		// PUT by digest with ?tag= parameters (distribution-spec 1.1+dev).
+		for _, t := range q.r.URL.Query()["tag"] {
+			if !ValidTag(t) {
+				writeError(q.w, errManifestInvalid, "invalid tag parameter", map[string]string{"tag": t})
+				return
+			}
+			tags = append(tags, t)
+		}
 	}
 	if err := q.reg.store.ManifestPut(q.ctx, q.name, stored, tags...); err != nil {
 		q.internalError(err)
@@ -169,9 +179,20 @@ func (q *request) manifestPut(ref Reference) {
 	if p.Subject != nil {
 		h.Set("OCI-Subject", string(p.Subject.Digest))
 	}
+	if ref.Tag == "" && len(tags) > 0 {
+		h.Set("OCI-Tag", strings.Join(tags, ", "))
+	}
 	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusCreated)
-	q.notify(Action{Verb: Push, Object: Manifest, Tag: ref.Tag, Descriptor: desc, References: p.References()})
+	if !q.listening() {
+		return
+	}
+	if len(tags) == 0 {
+		q.notify(Action{Verb: Push, Object: Manifest, Descriptor: desc, References: p.References()})
+	}
+	for _, t := range tags { // one event per tag, as a push by each tag would give
+		q.notify(Action{Verb: Push, Object: Manifest, Tag: t, Descriptor: desc, References: p.References()})
+	}
 }
 
 func (q *request) manifestDelete(ref Reference) {

@@ -46,9 +46,11 @@ func (q *request) mount(ds, from string) bool {
 		writeError(q.w, errDigestInvalid, "invalid mount digest", map[string]string{"digest": ds})
 		return true
 	}
-	if from == "" || !ValidName(from) {
+	if from != "" && !ValidName(from) {
 		return false
 	}
+	// Without from, any repository holding the blob will do (the spec's
+	// "automatic content discovery"; this registry has a single tenant).
 	size, err := q.reg.store.BlobMount(q.ctx, from, q.name, d)
 	if errors.Is(err, storage.ErrBlobUnknown) {
 		return false
@@ -238,13 +240,16 @@ func (q *request) uploadError(err error) {
 type bodyReader struct {
 	r   io.Reader
 	n   int64
+	eof bool
 	err error
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	b.n += int64(n)
-	if err != nil && err != io.EOF {
+	if err == io.EOF {
+		b.eof = true
+	} else if err != nil {
 		b.err = err
 	}
 	return n, err
@@ -254,7 +259,8 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 // client sent less than its Content-Length, or too much), and reports
 // whether it did.
 func (q *request) bodyError(b *bodyReader) bool {
-	if b.err == nil {
+	short := b.eof && q.r.ContentLength >= 0 && b.n != q.r.ContentLength
+	if b.err == nil && !short {
 		return false
 	}
 	var tooBig *http.MaxBytesError

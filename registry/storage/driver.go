@@ -28,7 +28,8 @@ type Driver interface {
 	BlobOpen(ctx context.Context, repo string, d digest.Digest) (io.ReadSeekCloser, int64, error)
 	// BlobDelete removes repo's link to a blob.
 	BlobDelete(ctx context.Context, repo string, d digest.Digest) error
-	// BlobMount links a blob that is linked into from into repo as well.
+	// BlobMount links a blob that is linked into from into repo as well;
+	// an empty from means any blob the store holds.
 	BlobMount(ctx context.Context, from, repo string, d digest.Digest) (int64, error)
 	// BlobPut stores r as blob d and links it into repo, verifying the
 	// digest (ErrDigestMismatch) before anything becomes visible.

@@ -207,9 +207,18 @@ func (d *Driver) BlobDelete(_ context.Context, name string, dg digest.Digest) er
 
 // BlobMount implements storage.Driver.
 func (d *Driver) BlobMount(ctx context.Context, from, name string, dg digest.Digest) (int64, error) {
-	size, err := d.BlobStat(ctx, from, dg)
-	if err != nil {
-		return 0, err
+	var size int64
+	if from == "" {
+		fi, err := os.Stat(d.blobPath(dg))
+		if err != nil {
+			return 0, notExist(err, storage.ErrBlobUnknown)
+		}
+		size = fi.Size()
+	} else {
+		var err error
+		if size, err = d.BlobStat(ctx, from, dg); err != nil {
+			return 0, err
+		}
 	}
 	return size, touch(d.linkPath(name, dg))
 }

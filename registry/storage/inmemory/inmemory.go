@@ -140,9 +140,18 @@ func (d *Driver) BlobDelete(_ context.Context, name string, dg digest.Digest) er
 
 // BlobMount implements storage.Driver.
 func (d *Driver) BlobMount(ctx context.Context, from, name string, dg digest.Digest) (int64, error) {
-	size, err := d.BlobStat(ctx, from, dg)
-	if err != nil {
-		return 0, err
+	var size int64
+	if from == "" {
+		b, ok := d.blob(dg)
+		if !ok {
+			return 0, storage.ErrBlobUnknown
+		}
+		size = int64(len(b))
+	} else {
+		var err error
+		if size, err = d.BlobStat(ctx, from, dg); err != nil {
+			return 0, err
+		}
 	}
 	d.repo(name, true).link(dg)
 	return size, nil
