@@ -18,6 +18,10 @@ type Sampler struct {
 	Interval    time.Duration
 	Client      *http.Client
 
+	// Baseline is subtracted from every sample's counters (an external
+	// registry's counters need not start at 0); set before Run.
+	Baseline map[string]EndpointMetrics
+
 	mu      sync.Mutex
 	samples []Sample
 	onEach  []func(Sample)
@@ -70,6 +74,7 @@ func (s *Sampler) Poll(ctx context.Context) Sample {
 			sm.Endpoints[e.Name] = e.Metrics
 		}
 		sm.Mem = v.Memstats
+		normalize(&sm, s.Baseline)
 	}
 	if s.MetricsPath != "" && u != "" {
 		sm.Prom = s.scrape(ctx, strings.TrimRight(u, "/")+s.MetricsPath)
