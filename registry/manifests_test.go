@@ -45,8 +45,6 @@ func TestManifestPushPull(t *testing.T) {
 	})
 }
 
-
-
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
