@@ -1,0 +1,19 @@
+// Package notifications is the registry's webhook pipeline, wire-compatible
+// with CNCF Distribution's: the same envelope JSON, the same per-endpoint
+// counters (EndpointMetrics) in /debug/vars and the same Prometheus series.
+//
+// The path of one event is a straight line of calls:
+//
+//	Notifier.Notify(registry.Action)
+//	  -> bridge.event            (Action -> Event, event.go / bridge.go)
+//	  -> broadcaster.Write       (fan out to every enabled endpoint)
+//	  -> ignoreFilter.Write      (ignoredmediatypes, ignore.mediatypes, ignore.actions)
+//	  -> memoryQueue.Write       (unbounded FIFO; returns at once; one goroutine drains it)
+//	  -> retryingSink.Write      (threshold immediate retries, then one per backoff, forever)
+//	  -> httpSink.Write          (one POST per attempt, whole-request timeout)
+//
+// Every stage is a Sink wrapping the next, so a stage (a durable queue,
+// batching, concurrency) can be replaced or inserted without touching the
+// others. The queue and HTTP stages report to a metricsListener that keeps
+// EndpointMetrics, read by Vars and by the Prometheus collector.
+package notifications

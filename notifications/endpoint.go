@@ -1,0 +1,76 @@
+package notifications
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hookbench/hookbench/registry/config"
+)
+
+// endpoint is one webhook receiver's pipeline and counters:
+// ignore filter -> queue -> retrying sink -> HTTP sink.
+type endpoint struct {
+	cfg     config.Endpoint // defaults applied
+	metrics *safeMetrics
+	queue   *memoryQueue
+	head    Sink // where the broadcaster writes
+}
+
+type endpointDeps struct {
+	client      *http.Client
+	logger      *slog.Logger
+	faults      Faults
+	logInterval time.Duration
+}
+
+func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
+	ep := &endpoint{cfg: cfg, metrics: newSafeMetrics(d.faults)}
+
+	client := *d.client // per endpoint: its own timeout
+	client.Timeout = cfg.Timeout
+	if client.CheckRedirect == nil {
+		// A 3xx is a success as it stands: following it would re-POST the
+		// events, with their headers, to wherever the receiver points.
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	hs := &httpSink{url: cfg.URL, headers: cfg.Headers, client: &client, listener: ep.metrics}
+
+	throttle := &logThrottle{interval: d.logInterval, now: time.Now}
+	logger := d.logger.With("endpoint", cfg.Name)
+	retry := &retryingSink{
+		next:      hs,
+		threshold: cfg.Threshold,
+		backoff:   cfg.Backoff,
+		onFailure: func(err error) {
+			ok, suppressed := throttle.allow()
+			if !ok {
+				return
+			}
+			logger.Error("retryingsink: error writing events, retrying",
+				"sink", hs.String(), "url", cfg.URL, "error", err,
+				"threshold", cfg.Threshold, "backoff", cfg.Backoff,
+				"suppressed", suppressed)
+		},
+	}
+	ep.queue = newMemoryQueue(retry, ep.metrics)
+
+	var entry Sink = ep.queue
+	if d.faults.DropOneIn > 0 {
+		entry = &dropper{every: d.faults.DropOneIn, next: entry}
+	}
+	ep.head = newIgnoreFilter([][]string{cfg.IgnoredMediaTypes, cfg.Ignore.MediaTypes}, cfg.Ignore.Actions, entry)
+	return ep
+}
+
+// drain delivers what is pending until ctx is done, then stops the
+// pipeline and returns how many events were left undelivered.
+func (ep *endpoint) drain(ctx context.Context) int {
+	_ = ep.queue.Flush(ctx)
+	if err := ep.head.Close(); err != nil && !errors.Is(err, errClosed) {
+		_ = err // the stages' Close only releases connections
+	}
+	return ep.queue.Len()
+}

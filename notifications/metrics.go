@@ -1,0 +1,96 @@
+package notifications
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"sync"
+)
+
+// EndpointMetrics are one endpoint's counters, with Distribution's names
+// and meaning: Failures, Errors and Statuses count attempts, not events.
+type EndpointMetrics struct {
+	Pending   int            // accepted into the queue and not yet delivered
+	Events    int            // accepted into the queue
+	Successes int            // delivered (2xx or 3xx answer)
+	Failures  int            // attempts answered with any other status
+	Errors    int            // attempts with no HTTP answer (refused, reset, timeout)
+	Statuses  map[string]int // answered attempts by "<code> <StatusText>"
+}
+
+// metricsListener is told by the queue and the HTTP stage what happened to
+// events; it is the only writer of an endpoint's EndpointMetrics.
+type metricsListener interface {
+	ingress(events ...Event)             // accepted into the queue
+	egress(events ...Event)              // left the queue delivered
+	success(status int, events ...Event) // an attempt answered 2xx/3xx
+	failure(status int, events ...Event) // an attempt answered otherwise
+	err(err error, events ...Event)      // an attempt got no answer
+}
+
+// safeMetrics is EndpointMetrics behind a lock, with the fault hooks the
+// harness self-test uses to prove it notices wrong counters.
+type safeMetrics struct {
+	mu     sync.Mutex
+	m      EndpointMetrics
+	faults Faults
+}
+
+func newSafeMetrics(f Faults) *safeMetrics {
+	return &safeMetrics{m: EndpointMetrics{Statuses: map[string]int{}}, faults: f}
+}
+
+// statusKey is how Distribution names a status in Statuses and in the
+// Prometheus code label.
+func statusKey(code int) string {
+	return fmt.Sprintf("%d %s", code, http.StatusText(code))
+}
+
+func (s *safeMetrics) ingress(events ...Event) {
+	s.mu.Lock()
+	s.m.Events += len(events)
+	s.m.Pending += len(events)
+	s.mu.Unlock()
+}
+
+func (s *safeMetrics) egress(events ...Event) {
+	if s.faults.ForgetPendingDecrement {
+		return
+	}
+	s.mu.Lock()
+	s.m.Pending -= len(events)
+	s.mu.Unlock()
+}
+
+func (s *safeMetrics) success(status int, events ...Event) {
+	s.mu.Lock()
+	s.m.Successes += len(events)
+	s.m.Statuses[statusKey(status)] += len(events)
+	s.mu.Unlock()
+}
+
+func (s *safeMetrics) failure(status int, events ...Event) {
+	s.mu.Lock()
+	if s.faults.CountFailureAsSuccess {
+		s.m.Successes += len(events)
+	} else {
+		s.m.Failures += len(events)
+	}
+	s.m.Statuses[statusKey(status)] += len(events)
+	s.mu.Unlock()
+}
+
+func (s *safeMetrics) err(_ error, events ...Event) {
+	s.mu.Lock()
+	s.m.Errors += len(events)
+	s.mu.Unlock()
+}
+
+// snapshot returns a copy safe to read while delivery goes on.
+func (s *safeMetrics) snapshot() EndpointMetrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.m
+	m.Statuses = maps.Clone(s.m.Statuses)
+	return m
+}

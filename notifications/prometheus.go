@@ -1,0 +1,48 @@
+package notifications
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// collector exports every endpoint's EndpointMetrics with Distribution's
+// series names. It reads the same counters as /debug/vars at scrape time,
+// so the two can never disagree.
+type collector struct {
+	n       *Notifier
+	events  *prometheus.Desc
+	pending *prometheus.Desc
+	status  *prometheus.Desc
+}
+
+func newCollector(n *Notifier) *collector {
+	return &collector{
+		n: n,
+		events: prometheus.NewDesc("registry_notifications_events_total",
+			"The number of total events", []string{"endpoint", "type"}, nil),
+		pending: prometheus.NewDesc("registry_notifications_pending_total",
+			"The gauge of pending events in queue", []string{"endpoint"}, nil),
+		status: prometheus.NewDesc("registry_notifications_status_total",
+			"The number of webhook response status", []string{"endpoint", "code"}, nil),
+	}
+}
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.events
+	ch <- c.pending
+	ch <- c.status
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	for _, ep := range c.n.endpoints {
+		m := ep.metrics.snapshot()
+		name := ep.cfg.Name
+		for _, v := range []struct {
+			typ string
+			n   int
+		}{{"Events", m.Events}, {"Successes", m.Successes}, {"Failures", m.Failures}, {"Errors", m.Errors}} {
+			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(v.n), name, v.typ)
+		}
+		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(m.Pending), name)
+		for code, n := range m.Statuses {
+			ch <- prometheus.MustNewConstMetric(c.status, prometheus.CounterValue, float64(n), name, code)
+		}
+	}
+}

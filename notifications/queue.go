@@ -1,0 +1,138 @@
+package notifications
+
+import (
+	"context"
+	"sync"
+)
+
+// memoryQueue is Distribution's queue: an unbounded in-memory FIFO. Write
+// appends and returns at once; one goroutine hands the head event to the
+// next stage and removes it only once that stage has delivered it, so the
+// head blocks the endpoint until delivered (as in Distribution) and an
+// event in flight at shutdown is still counted as pending.
+type memoryQueue struct {
+	next     Sink
+	listener metricsListener
+
+	mu     sync.Mutex
+	events []Event // pending are events[head:]
+	head   int
+	closed bool
+	wake   chan struct{} // capacity 1: "there may be work"
+	idle   chan struct{} // closed when the queue next becomes empty
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newMemoryQueue(next Sink, l metricsListener) *memoryQueue {
+	ctx, cancel := context.WithCancel(context.Background())
+	q := &memoryQueue{next: next, listener: l, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	go q.run(ctx)
+	return q
+}
+
+// Write accepts events; it never blocks on delivery.
+func (q *memoryQueue) Write(_ context.Context, events ...Event) error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return errClosed
+	}
+	q.events = append(q.events, events...)
+	q.listener.ingress(events...)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Len is the number of events not yet delivered, including one in flight.
+func (q *memoryQueue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.events) - q.head
+}
+
+// Flush waits until every accepted event is delivered or ctx is done
+// (at once when closed: nothing will be delivered any more).
+func (q *memoryQueue) Flush(ctx context.Context) error {
+	q.mu.Lock()
+	if len(q.events) == q.head || q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	if q.idle == nil {
+		q.idle = make(chan struct{})
+	}
+	idle := q.idle
+	q.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops delivery at once (an attempt in flight is cancelled) and
+// closes the next stage. Events still queued stay counted in Len.
+func (q *memoryQueue) Close() error {
+	q.mu.Lock()
+	already := q.closed
+	q.closed = true
+	q.mu.Unlock()
+	if already {
+		return nil
+	}
+	q.cancel()
+	<-q.done
+	return q.next.Close()
+}
+
+func (q *memoryQueue) run(ctx context.Context) {
+	defer close(q.done)
+	for {
+		q.mu.Lock()
+		if len(q.events) == q.head {
+			q.mu.Unlock()
+			select {
+			case <-q.wake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		e := q.events[q.head]
+		q.mu.Unlock()
+
+		if err := q.next.Write(ctx, e); err != nil {
+			return // only when ctx is done: the retrying stage never gives up
+		}
+
+		q.mu.Lock()
+		q.events[q.head] = Event{} // let the delivered event be collected
+		q.head++
+		q.listener.egress(e) // before Flush can see the queue empty
+		switch {
+		case q.head == len(q.events):
+			q.events, q.head = q.events[:0], 0
+			if cap(q.events) > 4096 {
+				q.events = nil // give a drained backlog's memory back
+			}
+			if q.idle != nil {
+				close(q.idle)
+				q.idle = nil
+			}
+		case q.head >= 1024 && q.head*2 >= len(q.events):
+			// reclaim the delivered prefix so a long outage's backlog
+			// does not keep its whole history allocated
+			n := copy(q.events, q.events[q.head:])
+			clear(q.events[n:])
+			q.events, q.head = q.events[:n], 0
+		}
+		q.mu.Unlock()
+	}
+}

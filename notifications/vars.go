@@ -1,0 +1,76 @@
+package notifications
+
+import (
+	"net/http"
+	"time"
+)
+
+// NotificationsVars is the value of registry.notifications in /debug/vars,
+// laid out as Distribution's (shared/compat/debug-vars-registry.json).
+type NotificationsVars struct {
+	Endpoints []EndpointVars `json:"endpoints"`
+}
+
+// EndpointVars is one endpoint in /debug/vars: its name, URL, effective
+// config and counters. Header values are redacted (Distribution shows them).
+type EndpointVars struct {
+	Name              string        `json:"name"`
+	URL               string        `json:"url"`
+	Headers           http.Header   `json:"Headers"`
+	Timeout           time.Duration `json:"Timeout"` // nanoseconds
+	Threshold         int           `json:"Threshold"`
+	Backoff           time.Duration `json:"Backoff"` // nanoseconds
+	IgnoredMediaTypes []string      `json:"IgnoredMediaTypes"`
+	Ignore            IgnoreVars    `json:"Ignore"`
+	Metrics           MetricsVars   `json:"Metrics"`
+}
+
+// IgnoreVars is the endpoint's ignore block.
+type IgnoreVars struct {
+	MediaTypes []string `json:"MediaTypes"`
+	Actions    []string `json:"Actions"`
+}
+
+// MetricsVars is EndpointMetrics as /debug/vars shows it.
+type MetricsVars struct {
+	Pending   int            `json:"Pending"`
+	Events    int            `json:"Events"`
+	Successes int            `json:"Successes"`
+	Failures  int            `json:"Failures"`
+	Errors    int            `json:"Errors"`
+	Statuses  map[string]int `json:"Statuses"`
+}
+
+// redacted keeps header names and how many values each has, not the values.
+func redacted(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		r := make([]string, len(vs))
+		for i := range r {
+			r[i] = "<redacted>"
+		}
+		out[k] = r
+	}
+	return out
+}
+
+func (ep *endpoint) vars() EndpointVars {
+	m := ep.metrics.snapshot()
+	return EndpointVars{
+		Name:              ep.cfg.Name,
+		URL:               ep.cfg.URL,
+		Headers:           redacted(ep.cfg.Headers),
+		Timeout:           ep.cfg.Timeout,
+		Threshold:         ep.cfg.Threshold,
+		Backoff:           ep.cfg.Backoff,
+		IgnoredMediaTypes: ep.cfg.IgnoredMediaTypes,
+		Ignore:            IgnoreVars{MediaTypes: ep.cfg.Ignore.MediaTypes, Actions: ep.cfg.Ignore.Actions},
+		Metrics: MetricsVars{
+			Pending: m.Pending, Events: m.Events, Successes: m.Successes,
+			Failures: m.Failures, Errors: m.Errors, Statuses: m.Statuses,
+		},
+	}
+}
