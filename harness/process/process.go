@@ -1,0 +1,387 @@
+// Package process is the harness runtime that runs the registry and the fake
+// endpoints as child processes of built binaries, so that kill -9, restart
+// and SIGSTOP are real.
+package process
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hookbench/hookbench/harness"
+)
+
+// Binaries are the programs the runtime starts.
+type Binaries struct {
+	Registry     string // our cmd/registry
+	FakeEndpoint string // cmd/fake-endpoint
+}
+
+// Build compiles ./cmd/registry and ./cmd/fake-endpoint of the module at
+// moduleDir into outDir with `go build -o`.
+func Build(ctx context.Context, moduleDir, outDir string) (Binaries, error) {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return Binaries{}, err
+	}
+	b := Binaries{Registry: filepath.Join(outDir, "registry"), FakeEndpoint: filepath.Join(outDir, "fake-endpoint")}
+	for pkg, out := range map[string]string{"./cmd/registry": b.Registry, "./cmd/fake-endpoint": b.FakeEndpoint} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+		cmd.Dir = moduleDir
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return Binaries{}, fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+		}
+	}
+	return b, nil
+}
+
+// Runtime runs children on loopback ports.
+type Runtime struct {
+	bins Binaries
+	dir  string // temp dir: configs, storage, logs
+
+	mu        sync.Mutex
+	endpoints map[string]*endpoint
+	reg       *child
+	regInfo   harness.Registry
+	spec      harness.RegistrySpec
+	args      []string
+	path      string
+}
+
+type endpoint struct {
+	proc    *child
+	admin   string
+	profile json.RawMessage
+}
+
+// New returns a process runtime using bins; everything it makes lives in a
+// temporary directory removed by Close.
+func New(bins Binaries) (*Runtime, error) {
+	dir, err := os.MkdirTemp("", "hookbench-process-")
+	if err != nil {
+		return nil, err
+	}
+	return &Runtime{bins: bins, dir: dir, endpoints: map[string]*endpoint{}}, nil
+}
+
+// Name implements harness.Runtime.
+func (r *Runtime) Name() string { return "process" }
+
+// Capabilities implements harness.Runtime.
+func (r *Runtime) Capabilities() harness.Capabilities {
+	return harness.Capabilities{StopEndpoint: true, PauseEndpoint: true, KillRegistry: true, RestartRegistry: true, OwnRegistry: r.spec.Binary == nil}
+}
+
+// NewEndpoint starts a fake-endpoint process.
+func (r *Runtime) NewEndpoint(ctx context.Context, spec harness.EndpointSpec) (harness.Endpoint, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return harness.Endpoint{}, err
+	}
+	admin, err := freeAddr()
+	if err != nil {
+		return harness.Endpoint{}, err
+	}
+	args := []string{"--addr", addr, "--admin-addr", admin}
+	if len(spec.Profile) > 0 {
+		args = append(args, "--profile", string(spec.Profile))
+	}
+	c, err := r.start("endpoint-"+spec.Name, r.bins.FakeEndpoint, args, nil)
+	if err != nil {
+		return harness.Endpoint{}, err
+	}
+	adminURL := "http://" + admin
+	if err := waitHTTP(ctx, adminURL+"/healthz", c); err != nil {
+		c.kill()
+		return harness.Endpoint{}, fmt.Errorf("fake endpoint %s: %w (log %s)", spec.Name, err, c.logPath)
+	}
+	r.mu.Lock()
+	r.endpoints[spec.Name] = &endpoint{proc: c, admin: adminURL, profile: spec.Profile}
+	r.mu.Unlock()
+	return harness.Endpoint{Name: spec.Name, RegistryURL: "http://" + addr + "/callback", AdminURL: adminURL}, nil
+}
+
+// StartRegistry renders the config and starts the registry binary.
+func (r *Runtime) StartRegistry(ctx context.Context, spec harness.RegistrySpec) (harness.Registry, error) {
+	if spec.External != nil {
+		r.spec = spec
+		r.regInfo = harness.Registry{URL: spec.External.URL, DebugURL: spec.External.DebugURL, MetricsPath: spec.External.MetricsPath, SingleRequestUpload: spec.External.SingleRequestUpload}
+		return r.regInfo, nil
+	}
+	if spec.Faults.Any() {
+		return harness.Registry{}, harness.Unsupported("process", "registry fault hooks", "they exist only in the in-process registry")
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return harness.Registry{}, err
+	}
+	debug, err := freeAddr()
+	if err != nil {
+		return harness.Registry{}, err
+	}
+	storage := filepath.Join(r.dir, "storage")
+	cfg, err := harness.RenderConfig(spec.ConfigTemplate, harness.Addrs{Addr: addr, DebugAddr: debug, StorageDir: storage})
+	if err != nil {
+		return harness.Registry{}, err
+	}
+	cfgPath := filepath.Join(r.dir, "config.yml")
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		return harness.Registry{}, err
+	}
+	path, args, own, single := r.bins.Registry, []string{"serve", cfgPath}, true, true
+	var env []string
+	if b := spec.Binary; b != nil {
+		path, own, single, env = b.Path, b.OwnRegistry, b.SingleRequestUpload, b.Env
+		if len(b.Args) > 0 {
+			args = nil
+			for _, a := range b.Args {
+				args = append(args, strings.ReplaceAll(a, "{{config}}", cfgPath))
+			}
+		}
+	}
+	r.mu.Lock()
+	r.spec, r.path, r.args = spec, path, args
+	r.regInfo = harness.Registry{URL: "http://" + addr, DebugURL: "http://" + debug, MetricsPath: "/metrics", SingleRequestUpload: single, OwnRegistry: own}
+	r.mu.Unlock()
+	if err := r.startRegistry(ctx, env); err != nil {
+		return harness.Registry{}, err
+	}
+	return r.regInfo, nil
+}
+
+func (r *Runtime) startRegistry(ctx context.Context, env []string) error {
+	c, err := r.start("registry", r.path, r.args, env)
+	if err != nil {
+		return err
+	}
+	if err := waitHTTP(ctx, r.regInfo.URL+"/v2/", c); err != nil {
+		c.kill()
+		return fmt.Errorf("registry %s: %w (log %s)", r.path, err, c.logPath)
+	}
+	r.mu.Lock()
+	r.reg = c
+	r.mu.Unlock()
+	return nil
+}
+
+// Registry implements harness.Runtime.
+func (r *Runtime) Registry() (harness.Registry, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.regInfo.URL == "" {
+		return harness.Registry{}, errors.New("process runtime: no registry started")
+	}
+	return r.regInfo, nil
+}
+
+func (r *Runtime) ep(name string) (*endpoint, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.endpoints[name]
+	if !ok {
+		return nil, fmt.Errorf("process runtime: no endpoint %q", name)
+	}
+	return e, nil
+}
+
+// StopEndpoint makes the fake stop listening (its refuse fault), keeping
+// its ledger: killing the process would lose what it witnessed.
+func (r *Runtime) StopEndpoint(ctx context.Context, name string) error {
+	e, err := r.ep(name)
+	if err != nil {
+		return err
+	}
+	return harness.NewFakeClient(e.admin).SetProfile(ctx, json.RawMessage(`{"refuse":true}`))
+}
+
+// StartEndpoint restores the endpoint's profile, listening again on the same port.
+func (r *Runtime) StartEndpoint(ctx context.Context, name string) error {
+	e, err := r.ep(name)
+	if err != nil {
+		return err
+	}
+	return harness.NewFakeClient(e.admin).SetProfile(ctx, e.profile)
+}
+
+// PauseEndpoint freezes the fake with SIGSTOP: the kernel still accepts
+// connections, nothing answers.
+func (r *Runtime) PauseEndpoint(_ context.Context, name string) error {
+	e, err := r.ep(name)
+	if err != nil {
+		return err
+	}
+	return e.proc.cmd.Process.Signal(syscall.SIGSTOP)
+}
+
+// UnpauseEndpoint resumes it with SIGCONT.
+func (r *Runtime) UnpauseEndpoint(_ context.Context, name string) error {
+	e, err := r.ep(name)
+	if err != nil {
+		return err
+	}
+	return e.proc.cmd.Process.Signal(syscall.SIGCONT)
+}
+
+// Partition is unsupported: processes on loopback share one network.
+func (r *Runtime) Partition(context.Context, string) error {
+	return harness.Unsupported("process", "partition", "processes share the loopback network")
+}
+
+// Heal is unsupported, as Partition.
+func (r *Runtime) Heal(context.Context, string) error {
+	return harness.Unsupported("process", "heal", "processes share the loopback network")
+}
+
+// KillRegistry sends SIGKILL.
+func (r *Runtime) KillRegistry(context.Context) error {
+	r.mu.Lock()
+	c := r.reg
+	r.reg = nil
+	ext := r.spec.External != nil
+	r.mu.Unlock()
+	if ext {
+		return harness.Unsupported("process", "kill registry", "the registry is external")
+	}
+	if c == nil {
+		return errors.New("process runtime: registry not running")
+	}
+	c.kill()
+	return nil
+}
+
+// RestartRegistry starts the registry again with the same config, ports and
+// storage (killing it first if it runs).
+func (r *Runtime) RestartRegistry(ctx context.Context) error {
+	r.mu.Lock()
+	c := r.reg
+	r.reg = nil
+	ext := r.spec.External != nil
+	r.mu.Unlock()
+	if ext {
+		return harness.Unsupported("process", "restart registry", "the registry is external")
+	}
+	if c != nil {
+		c.kill()
+	}
+	var env []string
+	if r.spec.Binary != nil {
+		env = r.spec.Binary.Env
+	}
+	return r.startRegistry(ctx, env)
+}
+
+// SaveLogs copies every child's log into dir.
+func (r *Runtime) SaveLogs(_ context.Context, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	logs, _ := filepath.Glob(filepath.Join(r.dir, "*.log"))
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(l)), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close kills every child and removes the temp dir.
+func (r *Runtime) Close(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reg != nil {
+		r.reg.kill()
+		r.reg = nil
+	}
+	for _, e := range r.endpoints {
+		_ = e.proc.cmd.Process.Signal(syscall.SIGCONT)
+		e.proc.kill()
+	}
+	r.endpoints = map[string]*endpoint{}
+	return os.RemoveAll(r.dir)
+}
+
+type child struct {
+	cmd     *exec.Cmd
+	logPath string
+	done    chan struct{}
+	log     io.Closer
+}
+
+func (r *Runtime) start(name, path string, args, env []string) (*child, error) {
+	logPath := filepath.Join(r.dir, name+".log")
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
+	c := &child{cmd: cmd, logPath: logPath, done: make(chan struct{}), log: f}
+	go func() { _ = cmd.Wait(); f.Close(); close(c.done) }()
+	return c, nil
+}
+
+func (c *child) kill() {
+	_ = c.cmd.Process.Kill()
+	<-c.done
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitHTTP(ctx context.Context, u string, c *child) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(harness.DefaultStartTimeout)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				return nil
+			}
+			err = fmt.Errorf("GET %s: %s", u, resp.Status)
+		}
+		select {
+		case <-c.done:
+			return fmt.Errorf("exited before answering %s", u)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not answering after %s: %w", harness.DefaultStartTimeout, err)
+		}
+	}
+}
+
+var _ harness.Runtime = (*Runtime)(nil)
+var _ harness.LogSaver = (*Runtime)(nil)
