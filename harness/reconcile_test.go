@@ -1,0 +1,109 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookbench/hookbench/harness/load"
+)
+
+func entries(n int) []load.Entry {
+	var es []load.Entry
+	t0 := time.Unix(1000, 0)
+	for i := 0; i < n; i++ {
+		es = append(es, load.Entry{Action: "push", Kind: "manifest", Repository: "r", Digest: "sha256:" + string(rune('a'+i)), Tag: "t" + string(rune('a'+i)), MediaType: load.MediaTypeManifest, At: t0.Add(time.Duration(i) * time.Millisecond)})
+	}
+	return es
+}
+
+func delivered(es []load.Entry, status int) []Delivery {
+	var ds []Delivery
+	for i, e := range es {
+		ts := e.At
+		ds = append(ds, Delivery{ID: "id" + e.Digest, Action: e.Action, Repository: e.Repository, Digest: e.Digest, Tag: e.Tag,
+			Timestamp: ts, Arrived: ts.Add(time.Duration(i+1) * time.Millisecond), Attempt: 1, Status: status, Outcome: "answered"})
+	}
+	return ds
+}
+
+func failedNames(r Reconciliation) []string {
+	var out []string
+	for _, e := range r.Endpoints {
+		for _, c := range e.Failed() {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+func TestReconcileAgrees(t *testing.T) {
+	es := entries(5)
+	r := Reconcile(es, []Observation{{
+		Name:       "sink",
+		Registry:   EndpointMetrics{Events: 5, Successes: 5, Statuses: map[string]int{"200 OK": 5}},
+		Fake:       FakeStats{Deliveries: 5, Unique: 5, Statuses: map[string]int{"200 OK": 5}},
+		Deliveries: delivered(es, 200),
+	}})
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReconcileNamesEachDisagreement(t *testing.T) {
+	es := entries(5)
+	ds := delivered(es[:4], 200)                                                         // one lost
+	ds = append(ds, ds[0])                                                               // one duplicate
+	ds = append(ds, Delivery{ID: "x", Action: "push", Repository: "other", Status: 200}) // unexpected
+	r := Reconcile(es, []Observation{{
+		Name: "sink",
+		// Pending forgotten (0 with one lost), Successes inflated, Statuses off, Errors without resets.
+		Registry:   EndpointMetrics{Events: 4, Successes: 7, Failures: 1, Errors: 2, Statuses: map[string]int{"200 OK": 6, "500 Internal Server Error": 1}},
+		Fake:       FakeStats{Deliveries: 7, Statuses: map[string]int{"200 OK": 6}, Resets: 1},
+		Deliveries: ds,
+	}})
+	got := strings.Join(failedNames(r), ",")
+	for _, want := range []string{"Lost", "Unexpected", "Duplicates", "Events", "Successes", "Failures", "Statuses[500 Internal Server Error]", "Errors", "Attempts"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("check %s not failed; failed: %s", want, got)
+		}
+	}
+	msg := r.Err().Error()
+	if !strings.Contains(msg, "registry 7") || !strings.Contains(msg, "6 2xx/3xx answers") {
+		t.Errorf("failure message does not show both sides:\n%s", msg)
+	}
+}
+
+func TestReconcileIgnoreRulesAndPending(t *testing.T) {
+	es := entries(3)
+	es = append(es, load.Entry{Action: "push", Kind: "blob", Repository: "r", Digest: "sha256:b", MediaType: load.MediaTypeBlob})
+	obs := Observation{
+		Name:       "no-blobs",
+		Ignore:     Ignore{MediaTypes: []string{load.MediaTypeBlob}},
+		Tolerance:  Tolerance{Pending: 1, Refusals: true},
+		Registry:   EndpointMetrics{Events: 3, Successes: 2, Errors: 4, Pending: 1, Statuses: map[string]int{"200 OK": 2}},
+		Fake:       FakeStats{Deliveries: 2, Statuses: map[string]int{"200 OK": 2}},
+		Deliveries: delivered(es[:2], 200),
+	}
+	if err := Reconcile(es, []Observation{obs}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	obs.Tolerance.Pending = 0
+	if got := failedNames(Reconcile(es, []Observation{obs})); len(got) != 1 || got[0] != "Pending" {
+		t.Fatalf("failed %v, want [Pending]", got)
+	}
+}
+
+func TestReconcileOrder(t *testing.T) {
+	es := entries(3)
+	ds := delivered(es, 200)
+	ds[0].Arrived, ds[2].Arrived = ds[2].Arrived, ds[0].Arrived
+	r := Reconcile(es, []Observation{{
+		Name: "sink", Tolerance: Tolerance{CheckOrder: true},
+		Registry: EndpointMetrics{Events: 3, Successes: 3, Statuses: map[string]int{"200 OK": 3}},
+		Fake:     FakeStats{Deliveries: 3, Statuses: map[string]int{"200 OK": 3}}, Deliveries: ds,
+	}})
+	if got := failedNames(r); len(got) != 1 || got[0] != "Order" {
+		t.Fatalf("failed %v, want [Order]", got)
+	}
+}
