@@ -1,0 +1,159 @@
+//go:build hookbench_pending
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/inprocess"
+	"github.com/hookbench/hookbench/harness/process"
+	"github.com/hookbench/hookbench/harness/report"
+	"github.com/hookbench/hookbench/scenarios"
+)
+
+func isTTY(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+type targetFlags struct {
+	runtime, registryURL, debugURL, metricsPath, binary, configTemplate, binArgs, binDir string
+	singleUpload                                                                         bool
+}
+
+func (t *targetFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.runtime, "runtime", "inprocess", "inprocess or process")
+	fs.StringVar(&t.registryURL, "registry-url", "", "an external registry's API URL (endpoints run in-process on 127.0.0.1)")
+	fs.StringVar(&t.debugURL, "debug-url", "", "the external registry's debug server URL (/debug/vars)")
+	fs.StringVar(&t.metricsPath, "metrics-path", "", "Prometheus path on the debug server, if any")
+	fs.BoolVar(&t.singleUpload, "single-upload", false, "the external registry or binary completes POST ?digest= uploads (CNCF Distribution does not)")
+	fs.StringVar(&t.binary, "registry-binary", "", "run this registry program as a child process (process runtime) instead of ours")
+	fs.StringVar(&t.binArgs, "registry-args", "serve {{config}}", "arguments of --registry-binary; {{config}} is the rendered config path")
+	fs.StringVar(&t.configTemplate, "config-template", "", "config.yml template for the registry: {{.Addr}} {{.DebugAddr}} {{.StorageDir}} {{.Notifications}}")
+	fs.StringVar(&t.binDir, "bin-dir", "", "process runtime: prebuilt registry and fake-endpoint binaries (default: go build into a temp dir)")
+}
+
+// runtime builds the runtime and run options the flags ask for.
+func (t *targetFlags) build(ctx context.Context) (harness.Runtime, harness.RunOptions, func(), error) {
+	var o harness.RunOptions
+	cleanup := func() {}
+	if t.configTemplate != "" {
+		b, err := os.ReadFile(t.configTemplate)
+		if err != nil {
+			return nil, o, cleanup, err
+		}
+		o.ConfigTemplate = string(b)
+	}
+	if t.registryURL != "" {
+		if t.binary != "" {
+			return nil, o, cleanup, errors.New("--registry-url and --registry-binary exclude each other")
+		}
+		o.External = &harness.ExternalRegistry{URL: t.registryURL, DebugURL: t.debugURL, MetricsPath: t.metricsPath, SingleRequestUpload: t.singleUpload}
+	}
+	if t.binary != "" {
+		t.runtime = "process"
+		o.Binary = &harness.BinaryRegistry{Path: t.binary, Args: strings.Fields(t.binArgs), SingleRequestUpload: t.singleUpload}
+	}
+	switch t.runtime {
+	case "inprocess":
+		rt, err := inprocess.New()
+		return rt, o, cleanup, err
+	case "process":
+		dir := t.binDir
+		bins := process.Binaries{Registry: filepath.Join(dir, "registry"), FakeEndpoint: filepath.Join(dir, "fake-endpoint")}
+		if dir == "" {
+			tmp, err := os.MkdirTemp("", "hookbench-bin-")
+			if err != nil {
+				return nil, o, cleanup, err
+			}
+			cleanup = func() { os.RemoveAll(tmp) }
+			fmt.Fprintln(os.Stderr, "building ./cmd/registry and ./cmd/fake-endpoint ...")
+			if bins, err = process.Build(ctx, ".", tmp); err != nil {
+				return nil, o, cleanup, err
+			}
+		}
+		rt, err := process.New(bins)
+		return rt, o, cleanup, err
+	}
+	return nil, o, cleanup, fmt.Errorf("unknown runtime %q (inprocess, process; docker runs under make e2e)", t.runtime)
+}
+
+func cmdRun(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var t targetFlags
+	t.register(fs)
+	rate := fs.Float64("rate", 0, "override every load phase's rate (hits/s)")
+	duration := fs.Duration("duration", 0, "override every load phase's duration")
+	count := fs.Int("count", 0, "override every load phase's count")
+	out := fs.String("out", "", "write report.json, report.txt and report.html here")
+	drain := fs.Duration("drain-timeout", 0, "override the scenario's drain timeout")
+	// Flags may follow the scenario name.
+	name := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		return 2, errors.New("which scenario? (harness list)")
+	}
+	cat, err := scenarios.Catalog()
+	if err != nil {
+		return 2, err
+	}
+	sc, ok := cat.Get(name)
+	if !ok {
+		return 2, fmt.Errorf("no scenario %q (harness list)", name)
+	}
+	rt, o, cleanup, err := t.build(ctx)
+	defer cleanup()
+	if err != nil {
+		return 2, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = rt.Close(cctx)
+	}()
+	o.Rate, o.Duration, o.Count, o.DrainTimeout = *rate, *duration, *count, *drain
+	update, done := report.Live(os.Stderr, isTTY(os.Stderr), time.Second)
+	o.Progress = update
+	o.Logf = func(format string, a ...any) {
+		if !isTTY(os.Stderr) {
+			fmt.Fprintf(os.Stderr, format+"\n", a...)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "scenario %s on %s: %s\n", sc.Name, rt.Name(), sc.Description)
+	res, err := harness.Run(ctx, rt, sc, o)
+	done()
+	if err != nil {
+		return 2, err
+	}
+	if ls, ok := rt.(harness.LogSaver); ok && *out != "" && res.Err() != nil {
+		_ = ls.SaveLogs(ctx, filepath.Join(*out, "logs"))
+	}
+	report.Text(os.Stdout, res)
+	if *out != "" {
+		if err := report.WriteAll(*out, res); err != nil {
+			return 2, err
+		}
+		fmt.Fprintf(os.Stderr, "reports: %s/report.{json,txt,html}\n", *out)
+	}
+	if err := res.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1, nil
+	}
+	return 0, nil
+}

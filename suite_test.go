@@ -1,0 +1,140 @@
+//go:build hookbench_pending
+
+package hookbench_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+
+	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/inprocess"
+	"github.com/hookbench/hookbench/harness/report"
+	"github.com/hookbench/hookbench/scenarios"
+)
+
+// TestHookbench is the suite's only entry point; specs are labelled "fast"
+// (in-process) here and "e2e" (containers) in e2e_test.go.
+func TestHookbench(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "hookbench")
+}
+
+// catalog is built once; scenarios are values, runs never share state.
+var catalog = scenarios.MustCatalog()
+
+// inCI: with CI=true no spec may skip; a missing capability fails instead.
+var inCI = os.Getenv("CI") == "true"
+
+// SkipOrFail skips a spec with reason, except in CI where it fails.
+func SkipOrFail(reason string) {
+	if inCI {
+		Fail("CI=true: refusing to skip: " + reason)
+	}
+	Skip(reason)
+}
+
+// outDir is where failing specs leave their reports.
+func outDir(kind, name string) string {
+	base := os.Getenv("HOOKBENCH_OUT")
+	if base == "" {
+		base = "out"
+	}
+	return filepath.Join(base, kind, name)
+}
+
+// RunScenario runs sc on rt and returns the result; the runtime is closed
+// when the spec ends. On failure the JSON, text and HTML reports (and the
+// runtime's logs, when it can save them) go to out/<kind>/<scenario>.
+// A scenario needing what rt cannot do skips (fails in CI).
+func RunScenario(ctx context.Context, kind string, rt harness.Runtime, sc harness.Scenario, o harness.RunOptions) *harness.Result {
+	DeferCleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		Expect(rt.Close(cctx)).To(Succeed())
+	})
+	o.Logf = func(format string, args ...any) { GinkgoWriter.Printf(format+"\n", args...) }
+	res, err := harness.Run(ctx, rt, sc, o)
+	var missing *harness.MissingError
+	if errors.As(err, &missing) {
+		SkipOrFail(missing.Error())
+	}
+	Expect(err).NotTo(HaveOccurred(), "scenario %s could not run", sc.Name)
+	DeferCleanup(func(sctx SpecContext) {
+		if !CurrentSpecReport().Failed() {
+			return
+		}
+		dir := outDir(kind, sc.Name)
+		if werr := report.WriteAll(dir, res); werr != nil {
+			GinkgoWriter.Printf("writing report: %v\n", werr)
+		}
+		if ls, ok := rt.(harness.LogSaver); ok {
+			_ = ls.SaveLogs(sctx, filepath.Join(dir, "logs"))
+		}
+		GinkgoWriter.Printf("reports in %s\n", dir)
+	})
+	var table strings.Builder
+	report.Text(&table, res)
+	GinkgoWriter.Println(table.String())
+	return res
+}
+
+// ExpectScenarioPassed asserts reconciliation and every expectation.
+func ExpectScenarioPassed(res *harness.Result) {
+	Expect(res).To(harness.BeReconciled())
+	Expect(res.Violations).To(BeEmpty(), "expectations of scenario %s", res.Scenario)
+}
+
+func newInProcess() harness.Runtime {
+	rt, err := inprocess.New()
+	Expect(err).NotTo(HaveOccurred())
+	return rt
+}
+
+var _ = Describe("scenarios in-process", Label("fast"), func() {
+	for _, sc := range catalog.All() {
+		It(fmt.Sprintf("%s: %s", sc.Name, sc.Description), func(ctx SpecContext) {
+			res := RunScenario(ctx, "fast", newInProcess(), sc, harness.RunOptions{})
+			ExpectScenarioPassed(res)
+		}, SpecTimeout(2*time.Minute))
+	}
+})
+
+// The harness must catch a broken pipeline: each test-only fault hook of
+// our notifier makes a scenario fail with a message naming the counter.
+var _ = Describe("self-test: the harness catches a broken pipeline", Label("fast"), func() {
+	cases := []struct {
+		fault    harness.Faults
+		scenario string
+		checks   []string // the check(s) that may name the broken counter
+	}{
+		// A dropped event is either never counted (Events) or counted and
+		// never delivered (Lost), depending on where the pipeline drops it.
+		{harness.Faults{DropOneIn: 5}, "smoke", []string{"Lost", "Events"}},
+		{harness.Faults{ForgetPendingDecrement: true}, "smoke", []string{"Pending"}},
+		{harness.Faults{CountFailureAsSuccess: true}, "client-errors-4xx", []string{"Successes"}},
+	}
+	for _, c := range cases {
+		It(fmt.Sprintf("%+v fails %s naming %v", c.fault, c.scenario, c.checks), func(ctx SpecContext) {
+			sc, ok := catalog.Get(c.scenario)
+			Expect(ok).To(BeTrue())
+			res := RunScenario(ctx, "selftest", newInProcess(), sc, harness.RunOptions{Faults: c.fault, DrainTimeout: 3 * time.Second})
+			Expect(res).NotTo(harness.BeReconciled())
+			var named []types.GomegaMatcher
+			for _, ch := range c.checks {
+				named = append(named, harness.FailCheck(ch))
+			}
+			Expect(res).To(Or(named...))
+			GinkgoWriter.Printf("caught as expected:\n%v\n", res.Err())
+		}, SpecTimeout(time.Minute))
+	}
+})
