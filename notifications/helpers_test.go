@@ -24,6 +24,7 @@ import (
 // arrival is one POST as the test receiver saw it.
 type arrival struct {
 	at          time.Time
+	body        []byte
 	ids         []string
 	contentType string
 	header      http.Header
@@ -59,7 +60,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		rc.t.Errorf("receiver: bad envelope %q: %v", body, err)
 	}
-	a := arrival{at: time.Now(), contentType: r.Header.Get("Content-Type"), header: r.Header.Clone()}
+	a := arrival{at: time.Now(), body: body, contentType: r.Header.Get("Content-Type"), header: r.Header.Clone()}
 	for _, e := range env.Events {
 		a.ids = append(a.ids, e.ID)
 	}
@@ -182,3 +183,5 @@ func manifestPush(repo, tag string) registry.Action {
 		Request:    requestInfo(http.MethodPut),
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
