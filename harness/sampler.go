@@ -22,6 +22,7 @@ type Sampler struct {
 	// registry's counters need not start at 0); set before Run.
 	Baseline map[string]EndpointMetrics
 
+	pollMu  sync.Mutex // one poll at a time: callbacks see samples in order
 	mu      sync.Mutex
 	samples []Sample
 	onEach  []func(Sample)
@@ -62,6 +63,8 @@ func (s *Sampler) Run(ctx context.Context) {
 
 // Poll takes one sample now, records and returns it.
 func (s *Sampler) Poll(ctx context.Context) Sample {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
 	s.mu.Lock()
 	u := s.DebugURL
 	s.mu.Unlock()

@@ -1,0 +1,71 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookbench/hookbench/harness/load"
+)
+
+func stubScenario() Scenario {
+	return Scenario{
+		Name:      "stub-4xx",
+		Endpoints: []EndpointDef{{Name: "sink", Profile: []byte(`{"sequence":[404,200]}`)}},
+		Load: []load.Profile{
+			{Op: load.OpManifestPush, Count: 10, Pacing: load.Pacing{Rate: 200}},
+			{Op: load.OpPull, Count: 5, Pacing: load.Pacing{Rate: 200}, RepoPrefix: "pull"},
+		},
+		Expect: Expect{Final: map[string]Counters{"sink": {"Events": 20, "Successes": 20, "Failures": 20, "Pending": 0, "Statuses[404 Not Found]": 20}}},
+	}
+}
+
+func TestRunReconcilesAgainstAStubPipeline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt := newStubRuntime()
+	defer rt.Close(ctx)
+	progress := 0
+	res, err := Run(ctx, rt, stubScenario(), RunOptions{SampleInterval: 20 * time.Millisecond, Progress: func(Progress) { progress++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Ledger) != 20 || len(res.Samples) == 0 || progress == 0 {
+		t.Fatalf("ledger %d samples %d progress %d", len(res.Ledger), len(res.Samples), progress)
+	}
+}
+
+func TestRunCatchesForgottenPendingDecrement(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt := newStubRuntime()
+	defer rt.Close(ctx)
+	res, err := Run(ctx, rt, stubScenario(), RunOptions{Faults: Faults{ForgetPendingDecrement: true}, DrainTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = res.Err()
+	if err == nil || !strings.Contains(err.Error(), "Pending: registry 20") {
+		t.Fatalf("want a Pending failure showing the registry's 20, got %v", err)
+	}
+}
+
+func TestRunRefusesWhatTheRuntimeCannotDo(t *testing.T) {
+	ctx := context.Background()
+	rt := newStubRuntime()
+	defer rt.Close(ctx)
+	sc := stubScenario()
+	sc.Chaos = []ChaosStep{{Action: ChaosPauseEndpoint, Endpoint: "sink"}}
+	_, err := Run(ctx, rt, sc, RunOptions{})
+	var missing *MissingError
+	if !errorsAs(err, &missing) || missing.Missing[0] != NeedPauseEndpoint {
+		t.Fatalf("want MissingError for pause, got %v", err)
+	}
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
