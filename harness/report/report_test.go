@@ -1,0 +1,95 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/load"
+)
+
+func syntheticResult() *harness.Result {
+	t0 := time.Unix(1_700_000_000, 0)
+	r := &harness.Result{Scenario: "synthetic", Description: "made up", Runtime: "none", Started: t0, Duration: 3 * time.Second,
+		Endpoints: []string{"a", "b"}, Final: map[string]harness.EndpointMetrics{}, Fakes: map[string]harness.FakeStats{},
+		Deliveries: map[string][]harness.Delivery{}}
+	lr := &load.Result{Profile: load.Profile{Op: load.OpManifestPush, Count: 100}}
+	for i := 0; i < 100; i++ {
+		at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
+		lat := time.Duration(2+i%7) * time.Millisecond
+		lr.Hits = append(lr.Hits, load.Hit{Op: lr.Profile.Op, At: at, Latency: lat, Code: 201})
+		lr.Metrics.Add(&vegeta.Result{Timestamp: at, Latency: lat, Code: 201})
+		for _, ep := range r.Endpoints {
+			r.Deliveries[ep] = append(r.Deliveries[ep], harness.Delivery{ID: string(rune(i)), Timestamp: at, Arrived: at.Add(lat * 3), Status: 200, Attempt: 1})
+		}
+	}
+	lr.Metrics.Close()
+	r.Load = []*load.Result{lr}
+	for i := 0; i < 60; i++ {
+		s := harness.Sample{At: t0.Add(time.Duration(i) * 50 * time.Millisecond), Endpoints: map[string]harness.EndpointMetrics{
+			"a": {Pending: i % 10}, "b": {Pending: 30 - i/2}}, Mem: harness.MemStats{HeapInuse: uint64(8+i%5) << 20}}
+		r.Samples = append(r.Samples, s)
+	}
+	r.Final["a"] = harness.EndpointMetrics{Events: 100, Successes: 100, Statuses: map[string]int{"200 OK": 100}}
+	r.Violations = []string{"final b Pending: registry reports 1, expected 0"}
+	return r
+}
+
+func TestHTMLIsSelfContainedWithPlots(t *testing.T) {
+	var b bytes.Buffer
+	r := syntheticResult()
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if n := strings.Count(page, "<svg"); n != 4 {
+		t.Errorf("%d plots, want 4", n)
+	}
+	for _, bad := range []string{"<script", "<link", "src=\"http", "href=\"http", "@import"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page is not self-contained: contains %q", bad)
+		}
+	}
+	for _, want := range []string{"FAIL", "Pending over time", "Push latency over time", "Delivery latency", "final b Pending"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if dir := os.Getenv("HOOKBENCH_KEEP_REPORT"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "synthetic.html"), b.Bytes(), 0o644)
+	}
+}
+
+func TestJSONRoundTripAndText(t *testing.T) {
+	dir := t.TempDir()
+	r := syntheticResult()
+	if err := WriteAll(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Scenario != r.Scenario || len(back.Samples) != len(r.Samples) || back.Load[0].Metrics.Requests != 100 {
+		t.Fatalf("round trip lost data: %+v", back.Load[0].Metrics)
+	}
+	var txt bytes.Buffer
+	Text(&txt, back)
+	if !strings.Contains(txt.String(), "scenario synthetic") || !strings.Contains(txt.String(), "FAIL") {
+		t.Fatalf("text table:\n%s", txt.String())
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	l := Line(harness.Progress{Elapsed: 1500 * time.Millisecond, Phase: "load", Pushed: 42, PushRate: 20,
+		Endpoints: []string{"a"}, Delivered: map[string]int{"a": 40}, Pending: map[string]int{"a": 2}})
+	if l != "   1.5s load  pushed 42 (20/s) | a delivered 40 pending 2" {
+		t.Fatalf("line %q", l)
+	}
+}
