@@ -35,6 +35,7 @@ func plot(title, xlabel, ylabel string, ss []series) string {
 		fmt.Fprintf(&b, `<text x="%g" y="%g" fill="#666">no data</text></svg>`, W/2-30, H/2)
 		return b.String()
 	}
+	minX = math.Min(minX, 0) // time axes start at the run's start
 	if maxX == minX {
 		maxX = minX + 1
 	}
