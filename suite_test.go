@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/harness/inprocess"
+	"github.com/hookbench/hookbench/harness/process"
 	"github.com/hookbench/hookbench/harness/report"
 	"github.com/hookbench/hookbench/scenarios"
 )
@@ -104,6 +105,32 @@ var _ = Describe("scenarios in-process", Label("fast"), func() {
 	for _, sc := range catalog.All() {
 		It(fmt.Sprintf("%s: %s", sc.Name, sc.Description), func(ctx SpecContext) {
 			res := RunScenario(ctx, "fast", newInProcess(), sc, harness.RunOptions{})
+			ExpectScenarioPassed(res)
+		}, SpecTimeout(2*time.Minute))
+	}
+})
+
+// Against another registry: HOOKBENCH_DISTRIBUTION names a CNCF Distribution
+// v3 binary, run as a child process beside fake-endpoint processes. Scenarios
+// needing our extensions skip with the capability they lack.
+var _ = Describe("scenarios against CNCF Distribution", Label("distribution"), func() {
+	bin := os.Getenv("HOOKBENCH_DISTRIBUTION")
+	if bin == "" {
+		return // no specs: nothing to skip in CI
+	}
+	var bins process.Binaries
+	BeforeEach(func(ctx SpecContext) {
+		if bins.FakeEndpoint == "" {
+			b, err := process.Build(ctx, ".", filepath.Join(os.TempDir(), "hookbench-suite-bin"))
+			Expect(err).NotTo(HaveOccurred())
+			bins = b
+		}
+	})
+	for _, sc := range catalog.All() {
+		It(sc.Name, func(ctx SpecContext) {
+			rt, err := process.New(bins)
+			Expect(err).NotTo(HaveOccurred())
+			res := RunScenario(ctx, "distribution", rt, sc, harness.RunOptions{Binary: &harness.BinaryRegistry{Path: bin}})
 			ExpectScenarioPassed(res)
 		}, SpecTimeout(2*time.Minute))
 	}
