@@ -15,8 +15,7 @@ type memoryQueue struct {
 	listener metricsListener
 
 	mu     sync.Mutex
-	events []Event // pending are events[head:]
-	head   int
+	events fifo // pending, head first
 	closed bool
 	wake   chan struct{} // capacity 1: "there may be work"
 	idle   chan struct{} // closed when the queue next becomes empty
@@ -39,7 +38,9 @@ func (q *memoryQueue) Write(_ context.Context, events ...Event) error {
 		q.mu.Unlock()
 		return errClosed
 	}
-	q.events = append(q.events, events...)
+	for _, e := range events {
+		q.events.push(e)
+	}
 	q.listener.ingress(events...)
 	q.mu.Unlock()
 	select {
@@ -53,14 +54,14 @@ func (q *memoryQueue) Write(_ context.Context, events ...Event) error {
 func (q *memoryQueue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.events) - q.head
+	return q.events.len()
 }
 
 // Flush waits until every accepted event is delivered or ctx is done
 // (at once when closed: nothing will be delivered any more).
 func (q *memoryQueue) Flush(ctx context.Context) error {
 	q.mu.Lock()
-	if len(q.events) == q.head || q.closed {
+	if q.events.len() == 0 || q.closed {
 		q.mu.Unlock()
 		return nil
 	}
@@ -96,7 +97,7 @@ func (q *memoryQueue) run(ctx context.Context) {
 	defer close(q.done)
 	for {
 		q.mu.Lock()
-		if len(q.events) == q.head {
+		if q.events.len() == 0 {
 			q.mu.Unlock()
 			select {
 			case <-q.wake:
@@ -105,7 +106,7 @@ func (q *memoryQueue) run(ctx context.Context) {
 				return
 			}
 		}
-		e := q.events[q.head]
+		e := q.events.peek()
 		q.mu.Unlock()
 
 		if err := q.next.Write(ctx, e); err != nil {
@@ -113,25 +114,11 @@ func (q *memoryQueue) run(ctx context.Context) {
 		}
 
 		q.mu.Lock()
-		q.events[q.head] = Event{} // let the delivered event be collected
-		q.head++
+		q.events.pop()
 		q.listener.egress(e) // before Flush can see the queue empty
-		switch {
-		case q.head == len(q.events):
-			q.events, q.head = q.events[:0], 0
-			if cap(q.events) > 4096 {
-				q.events = nil // give a drained backlog's memory back
-			}
-			if q.idle != nil {
-				close(q.idle)
-				q.idle = nil
-			}
-		case q.head >= 1024 && q.head*2 >= len(q.events):
-			// reclaim the delivered prefix so a long outage's backlog
-			// does not keep its whole history allocated
-			n := copy(q.events, q.events[q.head:])
-			clear(q.events[n:])
-			q.events, q.head = q.events[:n], 0
+		if q.events.len() == 0 && q.idle != nil {
+			close(q.idle)
+			q.idle = nil
 		}
 		q.mu.Unlock()
 	}

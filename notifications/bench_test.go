@@ -1,0 +1,76 @@
+package notifications
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/hookbench/hookbench/registry/config"
+)
+
+// answer200 is a RoundTripper that answers 200 without any network, so
+// the benchmark measures the pipeline: bridge, broadcast, filter, queue,
+// retrying stage, envelope encoding, request building and counting.
+type answer200 struct{}
+
+func (answer200) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+}
+
+// deliverN notifies n events and waits until all are delivered.
+func deliverN(b *testing.B, n *Notifier, count int) {
+	ctx := context.Background()
+	for i := range count {
+		n.Notify(ctx, blobPush("bench/repo", i))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := n.endpoints[0].queue.Flush(ctx); err != nil {
+		b.Fatalf("%d of %d delivered: %v", n.Metrics()["bench"].Successes, count, err)
+	}
+}
+
+// BenchmarkPipelineNoNetwork is the cost per event of everything but the
+// network.
+func BenchmarkPipelineNoNetwork(b *testing.B) {
+	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: "http://127.0.0.1:1/cb"}}},
+		WithHTTPClient(&http.Client{Transport: answer200{}}))
+	b.ReportAllocs()
+	b.ResetTimer()
+	deliverN(b, n, b.N)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkNotify is what the registry's request path pays per event.
+func BenchmarkNotify(b *testing.B) {
+	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: "http://127.0.0.1:1/cb"}}},
+		WithHTTPClient(&http.Client{Transport: answer200{}}))
+	a := blobPush("bench/repo", 1)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		n.Notify(ctx, a)
+	}
+}
+
+// BenchmarkEndToEndLocal delivers to a local receiver that answers 200 at
+// once: events/s through the whole pipeline over loopback HTTP.
+func BenchmarkEndToEndLocal(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: srv.URL + "/cb"}}})
+	b.ReportAllocs()
+	b.ResetTimer()
+	deliverN(b, n, b.N)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
