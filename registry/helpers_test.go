@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -160,4 +161,14 @@ func (c *client) serve(req *http.Request) response {
 	w := httptest.NewRecorder()
 	c.h.ServeHTTP(w, req)
 	return response{w}
+}
+
+type v1Descriptor = v1.Descriptor
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		return &url.URL{Path: s}
+	}
+	return u
 }

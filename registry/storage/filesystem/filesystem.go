@@ -7,10 +7,9 @@
 //	repositories/<name>/_manifests/tags/<tag>           digest the tag points at
 //	repositories/<name>/_referrers/<alg>/<hex>/<alg>-<hex> referrer descriptor (JSON)
 //	repositories/<name>/_uploads/<uuid>                 upload in progress
-//	tmp/                                                temp files, renamed into place
 //
-// Every file is written to tmp/ and renamed into place, so readers never see
-// a partial file; nothing is fsynced per request (a crash can lose the last
+// Every file is written to a hidden temp file beside its final name and
+// renamed (or hard-linked) into place, so readers never see a partial file; nothing is fsynced per request (a crash can lose the last
 // writes, never leave a torn one visible). Upload sessions are plain files,
 // so an upload in progress survives a restart.
 package filesystem
@@ -42,7 +41,7 @@ type Driver struct {
 	root string
 	// locks serialise the read-modify-write steps of one repository's
 	// manifests and tags, and of one upload, without a global lock.
-	locks [64]sync.Mutex
+	locks [64]sync.RWMutex
 	seed  maphash.Seed
 }
 
@@ -57,7 +56,7 @@ func New(root string) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filesystem: %w", err)
 	}
-	for _, dir := range []string{"blobs", "repositories", "tmp"} {
+	for _, dir := range []string{"blobs", "repositories"} {
 		if err := os.MkdirAll(filepath.Join(abs, dir), 0o755); err != nil {
 			return nil, fmt.Errorf("filesystem: %w", err)
 		}
@@ -69,6 +68,14 @@ func (d *Driver) lock(key string) func() {
 	m := &d.locks[maphash.String(d.seed, key)%uint64(len(d.locks))]
 	m.Lock()
 	return m.Unlock
+}
+
+// share takes key's lock shared: manifest puts run in parallel, deletes
+// (which scan tags) wait for them.
+func (d *Driver) share(key string) func() {
+	m := &d.locks[maphash.String(d.seed, key)%uint64(len(d.locks))]
+	m.RLock()
+	return m.RUnlock
 }
 
 // Paths. Callers validated names, tags, ids and digests; filepath.Join of
@@ -103,25 +110,23 @@ func (d *Driver) uploadPath(name, id string) string {
 	return d.repoPath(name, "_uploads", id)
 }
 
-// tempFile creates a file in tmp/ to be renamed into place.
-func (d *Driver) tempFile() (*os.File, error) {
-	return os.CreateTemp(filepath.Join(d.root, "tmp"), "w")
-}
-
-// rename moves src to dst, creating dst's directory when missing.
-func rename(src, dst string) error {
-	err := os.Rename(src, dst)
+// tempFile creates a hidden temp file in dir, creating dir when missing.
+// Temp files live beside their destination because a rename within one
+// directory avoids the kernel's filesystem-wide cross-directory rename lock,
+// which would serialise every concurrent push.
+func tempFile(dir string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, ".tmp-*")
 	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
-			err = os.Rename(src, dst)
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			f, err = os.CreateTemp(dir, ".tmp-*")
 		}
 	}
-	return err
+	return f, err
 }
 
 // writeFile atomically replaces path with data.
-func (d *Driver) writeFile(path string, data []byte) error {
-	f, err := d.tempFile()
+func writeFile(path string, data []byte) error {
+	f, err := tempFile(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
@@ -130,12 +135,28 @@ func (d *Driver) writeFile(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = rename(f.Name(), path)
+		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
 		os.Remove(f.Name())
 	}
 	return err
+}
+
+// linkInto gives src's content the name dst (a hard link, which, unlike a
+// cross-directory rename, takes no filesystem-wide lock) and removes src.
+// Content-addressed destinations never change, so an existing dst is fine.
+func linkInto(src, dst string) error {
+	err := os.Link(src, dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+			err = os.Link(src, dst)
+		}
+	}
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return os.Remove(src)
 }
 
 // touch creates an empty file (a link), creating its directory when missing.
@@ -223,9 +244,11 @@ func (d *Driver) BlobMount(ctx context.Context, from, name string, dg digest.Dig
 	return size, touch(d.linkPath(name, dg))
 }
 
-// BlobPut implements storage.Driver.
+// BlobPut implements storage.Driver. The digest is known up front, so the
+// content is written beside its final name and renamed once verified.
 func (d *Driver) BlobPut(_ context.Context, name string, dg digest.Digest, r io.Reader) (int64, error) {
-	f, err := d.tempFile()
+	dst := d.blobPath(dg)
+	f, err := tempFile(filepath.Dir(dst))
 	if err != nil {
 		return 0, err
 	}
@@ -241,15 +264,10 @@ func (d *Driver) BlobPut(_ context.Context, name string, dg digest.Digest, r io.
 	if digest.NewDigest(dg.Algorithm(), h) != dg {
 		return n, storage.ErrDigestMismatch
 	}
-	return n, d.commitBlob(f.Name(), name, dg)
-}
-
-// commitBlob moves verified content into the blob store and links it.
-func (d *Driver) commitBlob(src, name string, dg digest.Digest) error {
-	if err := rename(src, d.blobPath(dg)); err != nil {
-		return err
+	if err := os.Rename(f.Name(), dst); err != nil {
+		return n, err
 	}
-	return touch(d.linkPath(name, dg))
+	return n, touch(d.linkPath(name, dg))
 }
 
 // UploadStart implements storage.Driver.
@@ -304,7 +322,10 @@ func (d *Driver) UploadCommit(_ context.Context, name, id string, dg digest.Dige
 	if digest.NewDigest(dg.Algorithm(), h) != dg {
 		return n, storage.ErrDigestMismatch
 	}
-	return n, d.commitBlob(path, name, dg)
+	if err := linkInto(path, d.blobPath(dg)); err != nil {
+		return n, err
+	}
+	return n, touch(d.linkPath(name, dg))
 }
 
 // UploadCancel implements storage.Driver.
@@ -326,7 +347,7 @@ func (d *Driver) ManifestPut(_ context.Context, name string, m storage.Manifest,
 	if ok, err := exists(d.blobPath(dg)); err != nil {
 		return err
 	} else if !ok {
-		if err := d.writeFile(d.blobPath(dg), m.Content); err != nil {
+		if err := writeFile(d.blobPath(dg), m.Content); err != nil {
 			return err
 		}
 	}
@@ -334,8 +355,8 @@ func (d *Driver) ManifestPut(_ context.Context, name string, m storage.Manifest,
 	if err != nil {
 		return err
 	}
-	defer d.lock("repo/" + name)()
-	if err := d.writeFile(d.revisionPath(name, dg), meta); err != nil {
+	defer d.share("repo/" + name)()
+	if err := writeFile(d.revisionPath(name, dg), meta); err != nil {
 		return err
 	}
 	if m.Subject != "" {
@@ -344,12 +365,12 @@ func (d *Driver) ManifestPut(_ context.Context, name string, m storage.Manifest,
 			return err
 		}
 		ref := filepath.Join(d.referrersDir(name, m.Subject), string(dg.Algorithm())+"-"+dg.Encoded())
-		if err := d.writeFile(ref, desc); err != nil {
+		if err := writeFile(ref, desc); err != nil {
 			return err
 		}
 	}
 	for _, t := range tags {
-		if err := d.writeFile(d.tagPath(name, t), []byte(dg)); err != nil {
+		if err := writeFile(d.tagPath(name, t), []byte(dg)); err != nil {
 			return err
 		}
 	}
@@ -440,7 +461,9 @@ func (d *Driver) tagNames(name string) ([]string, error) {
 	}
 	tags := make([]string, 0, len(entries))
 	for _, e := range entries {
-		tags = append(tags, e.Name())
+		if !strings.HasPrefix(e.Name(), ".") { // temp files
+			tags = append(tags, e.Name())
+		}
 	}
 	sort.Strings(tags)
 	return tags, nil
@@ -476,6 +499,9 @@ func (d *Driver) Referrers(_ context.Context, name string, subject digest.Digest
 	}
 	out := make([]v1.Descriptor, 0, len(entries))
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") { // temp files
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // deleted meanwhile
