@@ -46,6 +46,9 @@ type HTTP struct {
 	Addr  string `yaml:"addr"`
 	Host  string `yaml:"host"` // external base URL used in Location headers and event URLs, optional
 	Debug Debug  `yaml:"debug"`
+	// DrainTimeout is how long a SIGTERM waits for in-flight requests
+	// (and then pending notifications) before exiting; default 10s.
+	DrainTimeout time.Duration `yaml:"draintimeout"`
 }
 
 // Debug configures the debug server (/debug/vars, /debug/health, /metrics).
@@ -108,4 +111,11 @@ const (
 	DefaultTimeout   = time.Second
 	DefaultThreshold = 10
 	DefaultBackoff   = time.Second
+
+	DefaultAddr           = ":5000"
+	DefaultPrometheusPath = "/metrics"
+	DefaultLogLevel       = "info"
+	DefaultLogFormatter   = "text"
+	DefaultRealm          = "Registry Realm"
+	DefaultDrainTimeout   = 10 * time.Second
 )

@@ -1,0 +1,284 @@
+package config
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+const minimal = "version: 0.1\nstorage:\n  inmemory:\n"
+
+func TestLoadDistributionSample(t *testing.T) {
+	cfg, warnings, err := Load(filepath.Join("testdata", "config-with-notifications.yml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		Version: "0.1",
+		Log:     Log{Level: "info", Formatter: "text"},
+		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/var/lib/registry"}, Delete: Delete{Enabled: true}},
+		HTTP: HTTP{Addr: "127.0.0.1:5000", DrainTimeout: DefaultDrainTimeout, Debug: Debug{
+			Addr: "127.0.0.1:5001", Prometheus: Prometheus{Enabled: true, Path: "/metrics"}}},
+		Notifications: Notifications{
+			Events: Events{IncludeReferences: true},
+			Endpoints: []Endpoint{{
+				Name: "local-5003", URL: "http://127.0.0.1:5003/callback",
+				Headers: http.Header{"Authorization": {"Bearer secret-token-xyz"}},
+				Timeout: time.Second, Threshold: 5, Backoff: time.Second,
+			}},
+		},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "storage.cache: ignored") {
+		t.Errorf("warnings = %q, want one for storage.cache", warnings)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, _, err := Load(filepath.Join(t.TempDir(), "nope.yml"), nil)
+	if err == nil || !strings.Contains(err.Error(), "nope.yml") {
+		t.Fatalf("err = %v, want one naming the file", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, warnings, err := Parse([]byte(minimal+"notifications:\n  endpoints:\n    - name: a\n      url: http://127.0.0.1:1/\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings = %q", warnings)
+	}
+	ep := cfg.Notifications.Endpoints[0]
+	if ep.Timeout != DefaultTimeout || ep.Threshold != DefaultThreshold || ep.Backoff != DefaultBackoff {
+		t.Errorf("endpoint defaults = %v %v %v", ep.Timeout, ep.Threshold, ep.Backoff)
+	}
+	if cfg.HTTP.Addr != ":5000" || cfg.HTTP.Debug.Prometheus.Path != "/metrics" || cfg.Log.Level != "info" ||
+		cfg.Log.Formatter != "text" || cfg.HTTP.DrainTimeout != 10*time.Second || cfg.Storage.InMemory == nil {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+func TestValues(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		env  []string
+		check func(*Config) bool
+	}{
+		{"integer duration is nanoseconds", minimal + "http:\n  draintimeout: 2000000000\n", nil,
+			func(c *Config) bool { return c.HTTP.DrainTimeout == 2*time.Second }},
+		{"yes is true", minimal + "  delete:\n    enabled: yes\n", nil,
+			func(c *Config) bool { return c.Storage.Delete.Enabled }},
+		{"header value as a scalar", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http://h/\n      headers:\n        x-token: abc\n", nil,
+			func(c *Config) bool { return c.Notifications.Endpoints[0].Headers.Get("X-Token") == "abc" }},
+		{"anchors and aliases", "version: 0.1\nstorage:\n  inmemory:\nnotifications:\n  endpoints:\n    - &e {name: a, url: 'http://h/', timeout: 3s}\n    - {name: b, url: 'http://h/'}\n", nil,
+			func(c *Config) bool { return c.Notifications.Endpoints[0].Timeout == 3*time.Second }},
+		{"logstash formatter is json", minimal + "log:\n  formatter: logstash\n  level: WARNING\n", nil,
+			func(c *Config) bool { return c.Log.Formatter == "json" && c.Log.Level == "warn" }},
+		{"htpasswd realm default", minimal + "auth:\n  htpasswd:\n    path: /etc/htpasswd\n", nil,
+			func(c *Config) bool { return c.Auth.Htpasswd.Realm == DefaultRealm }},
+		{"empty document with env only", "", []string{"REGISTRY_VERSION=0.1", "REGISTRY_STORAGE_INMEMORY="},
+			func(c *Config) bool { return c.Storage.InMemory != nil }},
+
+		// Environment overrides.
+		{"env http addr", minimal + "http:\n  addr: :5000\n", []string{"REGISTRY_HTTP_ADDR=127.0.0.1:7000"},
+			func(c *Config) bool { return c.HTTP.Addr == "127.0.0.1:7000" }},
+		{"env creates sections", minimal, []string{"REGISTRY_HTTP_DEBUG_ADDR=:5001", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED=true"},
+			func(c *Config) bool { return c.HTTP.Debug.Addr == ":5001" && c.HTTP.Debug.Prometheus.Enabled }},
+		{"env delete enabled", minimal, []string{"REGISTRY_STORAGE_DELETE_ENABLED=true"},
+			func(c *Config) bool { return c.Storage.Delete.Enabled }},
+		{"env filesystem root", "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /a\n", []string{"REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/b"},
+			func(c *Config) bool { return c.Storage.Filesystem.RootDirectory == "/b" }},
+		{"env whole endpoints list as YAML", minimal, []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS=[{name: x, url: 'http://h:1/', threshold: 3}]"},
+			func(c *Config) bool {
+				e := c.Notifications.Endpoints
+				return len(e) == 1 && e[0].Name == "x" && e[0].Threshold == 3
+			}},
+		{"env one endpoint field", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http://h/\n",
+			[]string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_TIMEOUT=250ms", "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_IGNORE_ACTIONS=pull"},
+			func(c *Config) bool {
+				e := c.Notifications.Endpoints[0]
+				return e.Timeout == 250*time.Millisecond && reflect.DeepEqual(e.Ignore.Actions, []string{"pull"})
+			}},
+		{"env appends an endpoint", minimal,
+			[]string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME=n", "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL=http://h/"},
+			func(c *Config) bool { return len(c.Notifications.Endpoints) == 1 && c.Notifications.Endpoints[0].URL == "http://h/" }},
+		{"env header", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http://h/\n",
+			[]string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_X_TOKEN=s"},
+			func(c *Config) bool { return c.Notifications.Endpoints[0].Headers.Get("X-Token") == "s" }},
+		{"env includereferences", minimal, []string{"REGISTRY_NOTIFICATIONS_EVENTS_INCLUDEREFERENCES=true"},
+			func(c *Config) bool { return c.Notifications.Events.IncludeReferences }},
+		{"env version string stays a string", "storage:\n  inmemory:\n", []string{"REGISTRY_VERSION=0.1"},
+			func(c *Config) bool { return c.Version == "0.1" }},
+		{"unrelated env ignored", minimal, []string{"HOME=/root", "REGISTRY=x", "PATH=/bin"},
+			func(c *Config) bool { return true }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := Parse([]byte(tc.yaml), tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(cfg) {
+				t.Errorf("unexpected config %+v", cfg)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	ep := func(fields string) string {
+		return minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http://h/\n" + fields
+	}
+	cases := []struct {
+		name string
+		yaml string
+		env  []string
+		want string // substring of the error
+	}{
+		{"not yaml", "version: [", nil, "not valid YAML"},
+		{"two documents", minimal + "---\nversion: 0.1\n", nil, "more than one document"},
+		{"top level not a mapping", "- a\n", nil, "(top level): want a mapping"},
+		{"missing version", "storage:\n  inmemory:\n", nil, "version: missing"},
+		{"wrong version", "version: 0.2\nstorage:\n  inmemory:\n", nil, `version: unsupported version "0.2"`},
+		{"unknown top-level key", minimal + "colour: blue\n", nil, "colour: unknown key"},
+		{"unknown nested key", minimal + "http:\n  adr: :5000\n", nil, "http.adr: unknown key"},
+		{"unknown endpoint key", ep("      retries: 3\n"), nil, "notifications.endpoints[0].retries: unknown key"},
+		{"duplicate key", minimal + "http:\n  addr: :1\n  addr: :2\n", nil, "http.addr: key given twice"},
+		{"no storage driver", "version: 0.1\nstorage:\n  delete:\n    enabled: true\n", nil, "storage: no storage driver"},
+		{"two storage drivers", minimal + "  filesystem:\n    rootdirectory: /x\n", nil, "storage: more than one storage driver"},
+		{"missing rootdirectory", "version: 0.1\nstorage:\n  filesystem:\n", nil, "storage.filesystem.rootdirectory: missing"},
+		{"unsupported driver", "version: 0.1\nstorage:\n  s3:\n    bucket: b\n", nil, "storage.s3: storage driver s3 is not supported"},
+		{"token auth", minimal + "auth:\n  token:\n    realm: x\n", nil, "auth.token: token auth is not supported"},
+		{"htpasswd without path", minimal + "auth:\n  htpasswd:\n    realm: r\n", nil, "auth.htpasswd.path: missing"},
+		{"bad addr", minimal + "http:\n  addr: localhost\n", nil, "http.addr: \"localhost\" is not host:port"},
+		{"bad port", minimal + "http:\n  addr: :http\n", nil, "http.addr: \":http\": port must be a number"},
+		{"bad debug addr", minimal + "http:\n  debug:\n    addr: 5001\n", nil, "http.debug.addr:"},
+		{"bad host", minimal + "http:\n  host: registry.example\n", nil, "http.host:"},
+		{"bad draintimeout", minimal + "http:\n  draintimeout: soon\n", nil, `http.draintimeout: want a duration such as 1s or 500ms, got "soon"`},
+		{"negative draintimeout", minimal + "http:\n  draintimeout: -1s\n", nil, "http.draintimeout: must not be negative"},
+		{"prometheus path without slash", minimal + "http:\n  debug:\n    prometheus:\n      path: metrics\n", nil, "http.debug.prometheus.path: \"metrics\" must start with /"},
+		{"prometheus path collides", minimal + "http:\n  debug:\n    prometheus:\n      path: /debug/vars\n", nil, "http.debug.prometheus.path:"},
+		{"bad log level", minimal + "log:\n  level: loud\n", nil, `log.level: unknown level "loud"`},
+		{"bad log formatter", minimal + "log:\n  formatter: xml\n", nil, `log.formatter: unknown formatter "xml"`},
+		{"bool not bool", minimal + "  delete:\n    enabled: maybe\n", nil, `storage.delete.enabled: want true or false, got "maybe"`},
+		{"string given a mapping", minimal + "http:\n  addr:\n    a: b\n", nil, "http.addr: want a string, got a mapping"},
+		{"section given a scalar", minimal + "http: yes\n", nil, "http: want a mapping"},
+		{"endpoints not a list", minimal + "notifications:\n  endpoints: {name: a}\n", nil, "notifications.endpoints: want a list"},
+		{"bad timeout", ep("      timeout: fast\n"), nil, `notifications.endpoints[0].timeout: want a duration such as 1s or 500ms, got "fast"`},
+		{"negative timeout", ep("      timeout: -1s\n"), nil, "notifications.endpoints[0].timeout: must not be negative"},
+		{"bad backoff", ep("      backoff: []\n"), nil, "notifications.endpoints[0].backoff: want a duration"},
+		{"negative backoff", ep("      backoff: -5ms\n"), nil, "notifications.endpoints[0].backoff: must not be negative"},
+		{"bad threshold", ep("      threshold: ten\n"), nil, `notifications.endpoints[0].threshold: want an integer, got "ten"`},
+		{"negative threshold", ep("      threshold: -1\n"), nil, "notifications.endpoints[0].threshold: must not be negative"},
+		{"bad endpoint url", ep("")[:len(ep(""))-len("      url: http://h/\n")] + "      url: ftp://h/\n", nil, "notifications.endpoints[0].url: \"ftp://h/\": scheme must be http or https"},
+		{"endpoint url without host", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http:///x\n", nil, "notifications.endpoints[0].url:"},
+		{"endpoint missing url", minimal + "notifications:\n  endpoints:\n    - name: a\n", nil, "notifications.endpoints[0].url: missing"},
+		{"endpoint missing name", minimal + "notifications:\n  endpoints:\n    - url: http://h/\n", nil, "notifications.endpoints[0].name: missing"},
+		{"duplicate endpoint name", ep("    - name: a\n      url: http://h/\n"), nil, `notifications.endpoints[1].name: "a" is already the name of notifications.endpoints[0]`},
+		{"bad ignore action", ep("      ignore:\n        actions: [pull, fetch]\n"), nil, `notifications.endpoints[0].ignore.actions[1]: unknown action "fetch"`},
+		{"headers not a mapping", ep("      headers: [a]\n"), nil, "notifications.endpoints[0].headers: want a mapping"},
+		{"header name with space", ep("      headers:\n        \"X Y\": [v]\n"), nil, "notifications.endpoints[0].headers: invalid header name"},
+
+		// Environment overrides are validated like the file.
+		{"env bad addr", minimal, []string{"REGISTRY_HTTP_ADDR=nowhere"}, "http.addr: \"nowhere\" is not host:port"},
+		{"env bad bool", minimal, []string{"REGISTRY_STORAGE_DELETE_ENABLED=perhaps"}, "storage.delete.enabled: want true or false"},
+		{"env bad duration", ep(""), []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_TIMEOUT=1 second"}, "notifications.endpoints[0].timeout: want a duration"},
+		{"env index not a number", ep(""), []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_X_URL=http://h/"}, `notifications.endpoints (environment REGISTRY_NOTIFICATIONS_ENDPOINTS_X_URL): "X" is not a list index`},
+		{"env index past end", ep(""), []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_5_URL=http://h/"}, "index 5 is past the end of the list (length 1)"},
+		{"env bad list yaml", minimal, []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS=[{"}, "value is not valid YAML"},
+		{"env sub-key of a scalar", minimal, []string{"REGISTRY_HTTP_ADDR_PORT=1"}, "http.addr (environment REGISTRY_HTTP_ADDR_PORT): http.addr has no sub-keys"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := Parse([]byte(tc.yaml), tc.env)
+			if err == nil {
+				t.Fatalf("no error; config %+v", cfg)
+			}
+			if cfg != nil {
+				t.Errorf("config returned with an error")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\ndoes not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAllErrorsReported(t *testing.T) {
+	_, _, err := Parse([]byte("version: 0.1\nstorage:\n  inmemory:\nhttp:\n  addr: x\nlog:\n  level: loud\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "http.addr") || !strings.Contains(err.Error(), "log.level") {
+		t.Fatalf("err = %v, want both http.addr and log.level", err)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		env  []string
+		want string
+	}{
+		{"http secret", minimal + "http:\n  secret: s3cr3t\n", nil, "http.secret: ignored"},
+		{"http headers", minimal + "http:\n  headers:\n    X-Content-Type-Options: [nosniff]\n", nil, "http.headers: ignored"},
+		{"redis", minimal + "redis:\n  addr: localhost:6379\n", nil, "redis: ignored"},
+		{"health", minimal + "health:\n  storagedriver:\n    enabled: true\n", nil, "health: ignored"},
+		{"log fields", minimal + "log:\n  fields:\n    service: registry\n", nil, "log.fields: ignored"},
+		{"maintenance", minimal + "  maintenance:\n    uploadpurging:\n      enabled: false\n", nil, "storage.maintenance: ignored"},
+		{"unknown env key", minimal, []string{"REGISTRY_HTTP_NOPE=1"}, "environment REGISTRY_HTTP_NOPE: no config key http.nope here; ignored"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, warnings, err := Parse([]byte(tc.yaml), tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(warnings) != 1 || !strings.HasPrefix(warnings[0], tc.want) {
+				t.Errorf("warnings = %q, want one starting %q", warnings, tc.want)
+			}
+		})
+	}
+}
+
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(minimal + "notifications:\n  endpoints:\n    - &a0 {name: a, url: 'http://h/', ignoredmediatypes: [x, x, x, x, x, x, x, x, x, x]}\n")
+	b.WriteString("x0: &l0 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n")
+	for i := 1; i < 9; i++ {
+		b.WriteString("x" + string(rune('0'+i)) + ": &l" + string(rune('0'+i)) + " [")
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*l" + string(rune('0'+i-1)))
+		}
+		b.WriteString("]\n")
+	}
+	_, _, err := Parse([]byte(b.String()), nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+}
+
+func TestSampleMatchesShared(t *testing.T) {
+	// testdata holds a copy of the shared compat sample; keep them equal.
+	shared := filepath.Join("..", "..", "..", "shared", "compat", "config-with-notifications.yml")
+	want, err := os.ReadFile(shared)
+	if err != nil {
+		t.Skip("shared compat folder not present:", err)
+	}
+	got, err := os.ReadFile(filepath.Join("testdata", "config-with-notifications.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Error("testdata/config-with-notifications.yml differs from the shared compat sample")
+	}
+}
