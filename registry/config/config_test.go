@@ -67,9 +67,9 @@ func TestDefaults(t *testing.T) {
 
 func TestValues(t *testing.T) {
 	cases := []struct {
-		name string
-		yaml string
-		env  []string
+		name  string
+		yaml  string
+		env   []string
 		check func(*Config) bool
 	}{
 		{"integer duration is nanoseconds", minimal + "http:\n  draintimeout: 2000000000\n", nil,
@@ -109,7 +109,9 @@ func TestValues(t *testing.T) {
 			}},
 		{"env appends an endpoint", minimal,
 			[]string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME=n", "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL=http://h/"},
-			func(c *Config) bool { return len(c.Notifications.Endpoints) == 1 && c.Notifications.Endpoints[0].URL == "http://h/" }},
+			func(c *Config) bool {
+				return len(c.Notifications.Endpoints) == 1 && c.Notifications.Endpoints[0].URL == "http://h/"
+			}},
 		{"env header", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http://h/\n",
 			[]string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_X_TOKEN=s"},
 			func(c *Config) bool { return c.Notifications.Endpoints[0].Headers.Get("X-Token") == "s" }},
