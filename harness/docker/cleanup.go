@@ -92,3 +92,38 @@ func Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SessionObjects lists the containers, networks and volumes this test
+// session (testcontainers session id) or any hookbench runtime still has:
+// empty after every Runtime was closed.
+func SessionObjects(ctx context.Context) ([]string, error) {
+	cli, err := newClient()
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	var out []string
+	session := client.Filters{}.Add("label", labelSession+"="+testcontainers.SessionID())
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: session})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs.Items {
+		out = append(out, "container "+c.ID[:12]+" "+c.Image)
+	}
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: session})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ns.Items {
+		out = append(out, "network "+n.Name)
+	}
+	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: client.Filters{}.Add("label", LabelHookbench)})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs.Items {
+		out = append(out, "volume "+v.Name)
+	}
+	return out, nil
+}

@@ -66,6 +66,9 @@ type Runtime struct {
 	volume    string
 	all       []namedContainer // every container started, for logs and Close
 	closed    bool
+	// logs read by Close before removing the containers, so a failed
+	// spec's clean-up order does not matter to SaveLogs.
+	logs map[string][]byte
 }
 
 type namedContainer struct {
@@ -483,8 +486,23 @@ func (r *Runtime) SaveLogs(ctx context.Context, dir string) error {
 		return err
 	}
 	r.mu.Lock()
+	logs := r.logs
 	all := append([]namedContainer(nil), r.all...)
 	r.mu.Unlock()
+	var errs []error
+	if logs == nil {
+		logs, errs = readLogs(ctx, all)
+	}
+	for name, b := range logs {
+		if err := os.WriteFile(filepath.Join(dir, name+".log"), b, 0o644); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func readLogs(ctx context.Context, all []namedContainer) (map[string][]byte, []error) {
+	out := map[string][]byte{}
 	var errs []error
 	for _, c := range all {
 		rc, err := c.ctr.Logs(ctx)
@@ -492,16 +510,14 @@ func (r *Runtime) SaveLogs(ctx context.Context, dir string) error {
 			errs = append(errs, fmt.Errorf("logs of %s: %w", c.name, err))
 			continue
 		}
-		b, err := io.ReadAll(rc)
+		b, err := io.ReadAll(io.LimitReader(rc, 16<<20))
 		rc.Close()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("logs of %s: %w", c.name, err))
 		}
-		if err := os.WriteFile(filepath.Join(dir, c.name+".log"), b, 0o644); err != nil {
-			errs = append(errs, err)
-		}
+		out[c.name] = b
 	}
-	return errors.Join(errs...)
+	return out, errs
 }
 
 // Close implements harness.Runtime: removes every container, the volume
@@ -516,6 +532,10 @@ func (r *Runtime) Close(ctx context.Context) error {
 	all := r.all
 	vol := r.volume
 	eps := r.endpoints
+	r.mu.Unlock()
+	logs, _ := readLogs(ctx, all)
+	r.mu.Lock()
+	r.logs = logs
 	r.mu.Unlock()
 	var errs []error
 	for _, e := range eps {
