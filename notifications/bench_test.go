@@ -74,3 +74,20 @@ func BenchmarkEndToEndLocal(b *testing.B) {
 	deliverN(b, n, b.N)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkEndToEndLocalNoKeepAlive is the same with a new TCP connection
+// per POST, as Distribution does: the like-for-like comparison.
+func BenchmarkEndToEndLocalNoKeepAlive(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableKeepAlives = true
+	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: srv.URL + "/cb"}}},
+		WithHTTPClient(&http.Client{Transport: tr}))
+	b.ReportAllocs()
+	b.ResetTimer()
+	deliverN(b, n, b.N)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

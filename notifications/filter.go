@@ -32,7 +32,13 @@ func (f *ignoreFilter) ignored(e *Event) bool {
 }
 
 func (f *ignoreFilter) Write(ctx context.Context, events ...Event) error {
-	kept := events[:0:0]
+	if len(events) == 1 { // the usual case: no copy
+		if f.ignored(&events[0]) {
+			return nil
+		}
+		return f.next.Write(ctx, events...)
+	}
+	kept := make([]Event, 0, len(events))
 	for i := range events {
 		if !f.ignored(&events[i]) {
 			kept = append(kept, events[i])
