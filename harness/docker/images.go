@@ -143,24 +143,15 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // ensureImage tags the image by a hash of its Dockerfile and files and builds
 // it only when no image has that tag yet.
 func ensureImage(ctx context.Context, cli *client.Client, name, dockerfile string, files map[string]string, log io.Writer) (string, error) {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	fmt.Fprintf(h, "Dockerfile\x00%d\x00%s", len(dockerfile), dockerfile)
 	contents := map[string][]byte{}
-	for _, n := range names {
-		b, err := os.ReadFile(files[n])
+	for n, path := range files {
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return "", err
 		}
 		contents[n] = b
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
-		h.Write(b)
 	}
-	ref := "hookbench/" + name + ":" + hex.EncodeToString(h.Sum(nil))[:16]
+	ref, names := contentRef(name, dockerfile, contents)
 
 	if _, err := cli.ImageInspect(ctx, ref); err == nil {
 		fmt.Fprintf(log, "image %s: cached\n", ref)
@@ -211,6 +202,24 @@ func ensureImage(ctx context.Context, cli *client.Client, name, dockerfile strin
 	}
 	fmt.Fprintf(log, "image %s: built in %s\n", ref, time.Since(start).Round(time.Millisecond))
 	return ref, nil
+}
+
+// contentRef is the image reference for a build context: the tag is a hash
+// of the Dockerfile and every file (names included), so equal content finds
+// the image built before. names are the files in a fixed order.
+func contentRef(name, dockerfile string, contents map[string][]byte) (string, []string) {
+	names := make([]string, 0, len(contents))
+	for n := range contents {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	fmt.Fprintf(h, "Dockerfile\x00%d\x00%s", len(dockerfile), dockerfile)
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(contents[n]))
+		h.Write(contents[n])
+	}
+	return "hookbench/" + name + ":" + hex.EncodeToString(h.Sum(nil))[:16], names
 }
 
 // readBuildStream reads the engine's JSON message stream and returns the

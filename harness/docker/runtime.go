@@ -164,7 +164,7 @@ func (r *Runtime) NewEndpoint(ctx context.Context, spec harness.EndpointSpec) (h
 		return harness.Endpoint{}, fmt.Errorf("docker runtime: endpoint %s: %w", spec.Name, err)
 	}
 	ep := &endpoint{name: spec.Name, ctr: ctr, proxyPort: port}
-	ep.front, err = newFront(ctr, spec.Profile)
+	ep.front, err = newFront(func(ctx context.Context) (string, error) { return hostURL(ctx, ctr, adminPort) })
 	if err != nil {
 		return harness.Endpoint{}, err
 	}

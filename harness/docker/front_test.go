@@ -1,0 +1,141 @@
+package docker
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/hookbench/hookbench/harness"
+)
+
+// fakeAdmin is one incarnation of a fake endpoint's admin API.
+type fakeAdmin struct {
+	mu      sync.Mutex
+	ledger  []harness.Delivery
+	stats   harness.FakeStats
+	profile string
+	srv     *httptest.Server
+}
+
+func newFakeAdmin(t *testing.T, ds []harness.Delivery, st harness.FakeStats) *fakeAdmin {
+	a := &fakeAdmin{ledger: ds, stats: st}
+	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		switch r.URL.Path {
+		case "/ledger":
+			json.NewEncoder(w).Encode(map[string]any{"deliveries": a.ledger})
+		case "/stats":
+			json.NewEncoder(w).Encode(a.stats)
+		case "/healthz":
+		case "/fault":
+			b, _ := io.ReadAll(r.Body)
+			a.profile = string(b)
+		case "/reset":
+			a.ledger, a.stats = nil, harness.FakeStats{}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+func TestFrontMergesIncarnations(t *testing.T) {
+	ctx := context.Background()
+	ok := func(id string) harness.Delivery { return harness.Delivery{ID: id, Status: 200, Attempt: 1, Outcome: "answered"} }
+	first := newFakeAdmin(t, []harness.Delivery{ok("a"), ok("b")},
+		harness.FakeStats{Deliveries: 2, Events: 2, Unique: 2, Statuses: map[string]int{"200 OK": 2}})
+	second := newFakeAdmin(t, []harness.Delivery{ok("b"), {ID: "c", Status: 500, Attempt: 1}, ok("c")},
+		harness.FakeStats{Deliveries: 3, Events: 2, Unique: 2, Statuses: map[string]int{"200 OK": 2, "500 Internal Server Error": 1}, Resets: 1})
+
+	var mu sync.Mutex
+	current := first.srv.URL
+	f, err := newFront(func(context.Context) (string, error) { mu.Lock(); defer mu.Unlock(); return current, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c := harness.NewFakeClient(f.URL())
+
+	// Before any restart the front passes the fake's answers through.
+	if st, err := c.Stats(ctx); err != nil || st.Events != 2 {
+		t.Fatalf("pass-through stats = %+v, %v", st, err)
+	}
+	if err := c.SetProfile(ctx, json.RawMessage(`{"status":503}`)); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := f.snapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	current = second.srv.URL
+	mu.Unlock()
+	if err := f.restarted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if second.profile != `{"status":503}` {
+		t.Errorf("profile not re-applied after restart: %q", second.profile)
+	}
+
+	ds, err := c.Ledger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attempts []int
+	for _, d := range ds {
+		attempts = append(attempts, d.Attempt)
+	}
+	if want := []int{1, 1, 2, 1, 2}; !equalInts(attempts, want) {
+		t.Errorf("merged attempts = %v, want %v", attempts, want)
+	}
+	st, err := c.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Deliveries != 5 || st.Events != 4 || st.Unique != 3 || st.Duplicates != 1 || st.Resets != 1 ||
+		st.Statuses["200 OK"] != 4 || st.Statuses["500 Internal Server Error"] != 1 {
+		t.Errorf("merged stats = %+v", st)
+	}
+
+	// Reset forgets earlier incarnations too.
+	if err := c.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.Stats(ctx); err != nil || st.Events != 0 || st.Deliveries != 0 {
+		t.Errorf("stats after reset = %+v, %v", st, err)
+	}
+}
+
+func TestFrontReportsUnreachableContainer(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	url := dead.URL
+	dead.Close()
+	f, err := newFront(func(context.Context) (string, error) { return url, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	err = harness.NewFakeClient(f.URL()).Healthz(context.Background())
+	if err == nil {
+		t.Fatal("healthz of a dead container succeeded")
+	}
+	t.Log(err)
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
