@@ -26,8 +26,8 @@ type front struct {
 	// resolve returns the container's admin API base URL as published now.
 	resolve func(ctx context.Context) (string, error)
 	srv     *http.Server
-	url string
-	hc  *http.Client
+	url     string
+	hc      *http.Client
 
 	mu        sync.Mutex
 	target    *url.URL

@@ -47,7 +47,9 @@ func newFakeAdmin(t *testing.T, ds []harness.Delivery, st harness.FakeStats) *fa
 
 func TestFrontMergesIncarnations(t *testing.T) {
 	ctx := context.Background()
-	ok := func(id string) harness.Delivery { return harness.Delivery{ID: id, Status: 200, Attempt: 1, Outcome: "answered"} }
+	ok := func(id string) harness.Delivery {
+		return harness.Delivery{ID: id, Status: 200, Attempt: 1, Outcome: "answered"}
+	}
 	first := newFakeAdmin(t, []harness.Delivery{ok("a"), ok("b")},
 		harness.FakeStats{Deliveries: 2, Events: 2, Unique: 2, Statuses: map[string]int{"200 OK": 2}})
 	second := newFakeAdmin(t, []harness.Delivery{ok("b"), {ID: "c", Status: 500, Attempt: 1}, ok("c")},
