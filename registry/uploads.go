@@ -132,6 +132,26 @@ func (q *request) uploadFinish(id string) {
 		writeError(q.w, errDigestInvalid, "invalid digest", map[string]string{"digest": ds})
 		return
 	}
+	if q.r.ContentLength != 0 && q.wholeBlobInPut(id) {
+		// The common push: POST, then PUT with the whole blob. Store it
+		// like a single-request upload and drop the empty session.
+		body := &bodyReader{r: q.r.Body}
+		size, err := q.reg.store.BlobPut(q.ctx, q.name, d, body)
+		if q.bodyError(body) {
+			return
+		}
+		if err != nil {
+			q.uploadError(err)
+			return
+		}
+		if err := q.reg.store.UploadCancel(q.ctx, q.name, id); err != nil && !errors.Is(err, storage.ErrUploadUnknown) {
+			q.internalError(err)
+			return
+		}
+		q.blobCreated(d)
+		q.notify(blobAction(Push, d, size))
+		return
+	}
 	if q.r.ContentLength != 0 {
 		if _, ok := q.writeChunk(id); !ok {
 			return
@@ -144,6 +164,19 @@ func (q *request) uploadFinish(id string) {
 	}
 	q.blobCreated(d)
 	q.notify(blobAction(Push, d, size))
+}
+
+// wholeBlobInPut reports whether a PUT carries the whole blob: the
+// session is empty and the body starts at byte 0.
+func (q *request) wholeBlobInPut(id string) bool {
+	if cr := q.r.Header.Get("Content-Range"); cr != "" {
+		start, end, ok := parseContentRange(cr)
+		if !ok || start != 0 || (q.r.ContentLength >= 0 && end+1 != q.r.ContentLength) {
+			return false // writeChunk explains what is wrong
+		}
+	}
+	size, err := q.reg.store.UploadSize(q.ctx, q.name, id)
+	return err == nil && size == 0
 }
 
 // writeChunk appends the request body to an upload, honouring

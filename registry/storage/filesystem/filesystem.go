@@ -1,22 +1,22 @@
 // Package filesystem is a storage.Driver that keeps content under one root
-// directory, in a layout close to CNCF Distribution's:
+// directory:
 //
-//	blobs/<alg>/<hex[:2]>/<hex>/data                     content, shared by all repositories
-//	repositories/<name>/_layers/<alg>/<hex>             link: blob is in this repository
-//	repositories/<name>/_manifests/revisions/<alg>/<hex> manifest metadata (JSON)
-//	repositories/<name>/_manifests/tags/<tag>           digest the tag points at
-//	repositories/<name>/_referrers/<alg>/<hex>/<alg>-<hex> referrer descriptor (JSON)
-//	repositories/<name>/_uploads/<uuid>                 upload in progress
+//	blobs/<alg>/<hex[:2]>/<hex>                  content, shared by all repositories
+//	repositories/<name>/_layers/<alg>/<hex>      hard link to the blob: it is in this repository
+//	repositories/<name>/_uploads/<uuid>          upload in progress
+//	repositories/<name>/_manifests/journal       manifests and tags (see journal.go)
 //
-// Every file is written to a hidden temp file beside its final name and
-// renamed (or hard-linked) into place, so readers never see a partial file; nothing is fsynced per request (a crash can lose the last
-// writes, never leave a torn one visible). Upload sessions are plain files,
-// so an upload in progress survives a restart.
+// Blob content is written to a hidden temp file beside its final name and
+// renamed into place once its digest is verified, so readers never see a
+// partial blob. Nothing is fsynced per request: on this kind of storage a
+// new inode costs about as much as a whole request should, so a push makes
+// as few of them as it can (one per blob; none per manifest or tag).
+//
+// Only one Driver may use a root at a time.
 package filesystem
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/google/uuid"
 	digest "github.com/opencontainers/go-digest"
@@ -39,11 +40,32 @@ import (
 // Driver is a filesystem storage.Driver.
 type Driver struct {
 	root string
-	// locks serialise the read-modify-write steps of one repository's
-	// manifests and tags, and of one upload, without a global lock.
-	locks [64]sync.RWMutex
+
+	// locks serialise the steps of one upload without a global lock.
+	locks [64]sync.Mutex
 	seed  maphash.Seed
+
+	reposMu sync.Mutex
+	repos   map[string]*journal
+
+	// pending are upload sessions that have received no bytes yet; they
+	// get a file with their first byte (saving an inode per push), so an
+	// empty session does not survive a restart, and the client starts over.
+	pendingMu sync.Mutex
+	pending   map[string]pendingUpload
 }
+
+type pendingUpload struct {
+	repo    string
+	started time.Time
+}
+
+// maxPending bounds empty sessions kept in memory; beyond it, sessions
+// older than pendingTTL are forgotten.
+const (
+	maxPending = 100_000
+	pendingTTL = time.Hour
+)
 
 var _ storage.Driver = (*Driver)(nil)
 
@@ -61,7 +83,19 @@ func New(root string) (*Driver, error) {
 			return nil, fmt.Errorf("filesystem: %w", err)
 		}
 	}
-	return &Driver{root: abs, seed: maphash.MakeSeed()}, nil
+	return &Driver{root: abs, seed: maphash.MakeSeed(), repos: map[string]*journal{}, pending: map[string]pendingUpload{}}, nil
+}
+
+// Close closes the repositories' journals.
+func (d *Driver) Close() error {
+	d.reposMu.Lock()
+	defer d.reposMu.Unlock()
+	var errs []error
+	for _, j := range d.repos {
+		errs = append(errs, j.close())
+	}
+	d.repos = map[string]*journal{}
+	return errors.Join(errs...)
 }
 
 func (d *Driver) lock(key string) func() {
@@ -70,20 +104,12 @@ func (d *Driver) lock(key string) func() {
 	return m.Unlock
 }
 
-// share takes key's lock shared: manifest puts run in parallel, deletes
-// (which scan tags) wait for them.
-func (d *Driver) share(key string) func() {
-	m := &d.locks[maphash.String(d.seed, key)%uint64(len(d.locks))]
-	m.RLock()
-	return m.RUnlock
-}
-
 // Paths. Callers validated names, tags, ids and digests; filepath.Join of
 // those cannot leave the root.
 
 func (d *Driver) blobPath(dg digest.Digest) string {
 	hex := dg.Encoded()
-	return filepath.Join(d.root, "blobs", string(dg.Algorithm()), hex[:2], hex, "data")
+	return filepath.Join(d.root, "blobs", string(dg.Algorithm()), hex[:2], hex)
 }
 
 func (d *Driver) repoPath(name string, parts ...string) string {
@@ -94,26 +120,13 @@ func (d *Driver) linkPath(name string, dg digest.Digest) string {
 	return d.repoPath(name, "_layers", string(dg.Algorithm()), dg.Encoded())
 }
 
-func (d *Driver) revisionPath(name string, dg digest.Digest) string {
-	return d.repoPath(name, "_manifests", "revisions", string(dg.Algorithm()), dg.Encoded())
-}
-
-func (d *Driver) tagPath(name, tag string) string {
-	return d.repoPath(name, "_manifests", "tags", tag)
-}
-
-func (d *Driver) referrersDir(name string, subject digest.Digest) string {
-	return d.repoPath(name, "_referrers", string(subject.Algorithm()), subject.Encoded())
-}
-
 func (d *Driver) uploadPath(name, id string) string {
 	return d.repoPath(name, "_uploads", id)
 }
 
 // tempFile creates a hidden temp file in dir, creating dir when missing.
-// Temp files live beside their destination because a rename within one
-// directory avoids the kernel's filesystem-wide cross-directory rename lock,
-// which would serialise every concurrent push.
+// Temp files live beside their destination: a rename within one directory
+// avoids the kernel's filesystem-wide cross-directory rename lock.
 func tempFile(dir string) (*os.File, error) {
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -124,64 +137,20 @@ func tempFile(dir string) (*os.File, error) {
 	return f, err
 }
 
-// writeFile atomically replaces path with data.
-func writeFile(path string, data []byte) error {
-	f, err := tempFile(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
-
-// linkInto gives src's content the name dst (a hard link, which, unlike a
-// cross-directory rename, takes no filesystem-wide lock) and removes src.
-// Content-addressed destinations never change, so an existing dst is fine.
-func linkInto(src, dst string) error {
+// link gives src's inode the extra name dst (no new inode, and unlike a
+// cross-directory rename no filesystem-wide lock). Blobs never change, so
+// an existing dst is fine.
+func link(src, dst string) error {
 	err := os.Link(src, dst)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
 			err = os.Link(src, dst)
 		}
 	}
-	if err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
+	if errors.Is(err, fs.ErrExist) {
+		return nil
 	}
-	return os.Remove(src)
-}
-
-// touch creates an empty file (a link), creating its directory when missing.
-func touch(path string) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-			f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-func exists(path string) (bool, error) {
-	_, err := os.Stat(path)
-	if err == nil {
-		return true, nil
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	return false, err
+	return err
 }
 
 // notExist maps a missing file to want, and passes other errors on.
@@ -194,10 +163,7 @@ func notExist(err, want error) error {
 
 // BlobStat implements storage.Driver.
 func (d *Driver) BlobStat(_ context.Context, name string, dg digest.Digest) (int64, error) {
-	if _, err := os.Stat(d.linkPath(name, dg)); err != nil {
-		return 0, notExist(err, storage.ErrBlobUnknown)
-	}
-	fi, err := os.Stat(d.blobPath(dg))
+	fi, err := os.Stat(d.linkPath(name, dg))
 	if err != nil {
 		return 0, notExist(err, storage.ErrBlobUnknown)
 	}
@@ -206,10 +172,7 @@ func (d *Driver) BlobStat(_ context.Context, name string, dg digest.Digest) (int
 
 // BlobOpen implements storage.Driver.
 func (d *Driver) BlobOpen(_ context.Context, name string, dg digest.Digest) (io.ReadSeekCloser, int64, error) {
-	if _, err := os.Stat(d.linkPath(name, dg)); err != nil {
-		return nil, 0, notExist(err, storage.ErrBlobUnknown)
-	}
-	f, err := os.Open(d.blobPath(dg))
+	f, err := os.Open(d.linkPath(name, dg))
 	if err != nil {
 		return nil, 0, notExist(err, storage.ErrBlobUnknown)
 	}
@@ -227,21 +190,16 @@ func (d *Driver) BlobDelete(_ context.Context, name string, dg digest.Digest) er
 }
 
 // BlobMount implements storage.Driver.
-func (d *Driver) BlobMount(ctx context.Context, from, name string, dg digest.Digest) (int64, error) {
-	var size int64
-	if from == "" {
-		fi, err := os.Stat(d.blobPath(dg))
-		if err != nil {
-			return 0, notExist(err, storage.ErrBlobUnknown)
-		}
-		size = fi.Size()
-	} else {
-		var err error
-		if size, err = d.BlobStat(ctx, from, dg); err != nil {
-			return 0, err
-		}
+func (d *Driver) BlobMount(_ context.Context, from, name string, dg digest.Digest) (int64, error) {
+	src := d.blobPath(dg)
+	if from != "" {
+		src = d.linkPath(from, dg)
 	}
-	return size, touch(d.linkPath(name, dg))
+	fi, err := os.Stat(src)
+	if err != nil {
+		return 0, notExist(err, storage.ErrBlobUnknown)
+	}
+	return fi.Size(), link(src, d.linkPath(name, dg))
 }
 
 // BlobPut implements storage.Driver. The digest is known up front, so the
@@ -267,28 +225,72 @@ func (d *Driver) BlobPut(_ context.Context, name string, dg digest.Digest, r io.
 	if err := os.Rename(f.Name(), dst); err != nil {
 		return n, err
 	}
-	return n, touch(d.linkPath(name, dg))
+	return n, link(dst, d.linkPath(name, dg))
 }
 
 // UploadStart implements storage.Driver.
 func (d *Driver) UploadStart(_ context.Context, name string) (string, error) {
 	id := uuid.NewString()
-	return id, touch(d.uploadPath(name, id))
+	now := time.Now()
+	d.pendingMu.Lock()
+	defer d.pendingMu.Unlock()
+	if len(d.pending) >= maxPending {
+		for k, p := range d.pending {
+			if now.Sub(p.started) > pendingTTL {
+				delete(d.pending, k)
+			}
+		}
+	}
+	d.pending[id] = pendingUpload{repo: name, started: now}
+	return id, nil
+}
+
+func (d *Driver) isPending(name, id string) bool {
+	d.pendingMu.Lock()
+	defer d.pendingMu.Unlock()
+	p, ok := d.pending[id]
+	return ok && p.repo == name
+}
+
+func (d *Driver) dropPending(id string) bool {
+	d.pendingMu.Lock()
+	defer d.pendingMu.Unlock()
+	_, ok := d.pending[id]
+	delete(d.pending, id)
+	return ok
 }
 
 // UploadSize implements storage.Driver.
 func (d *Driver) UploadSize(_ context.Context, name, id string) (int64, error) {
 	fi, err := os.Stat(d.uploadPath(name, id))
-	if err != nil {
-		return 0, notExist(err, storage.ErrUploadUnknown)
+	if err == nil {
+		return fi.Size(), nil
 	}
-	return fi.Size(), nil
+	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
+		return 0, nil
+	}
+	return 0, notExist(err, storage.ErrUploadUnknown)
 }
 
 // UploadWrite implements storage.Driver.
 func (d *Driver) UploadWrite(_ context.Context, name, id string, offset int64, r io.Reader) (int64, error) {
-	defer d.lock("upload/" + id)()
-	f, err := os.OpenFile(d.uploadPath(name, id), os.O_WRONLY, 0)
+	defer d.lock(id)()
+	path := d.uploadPath(name, id)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
+		if offset > 0 {
+			return 0, &storage.RangeError{Size: 0}
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+				f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			}
+		}
+		if err == nil {
+			d.dropPending(id)
+		}
+	}
 	if err != nil {
 		return 0, notExist(err, storage.ErrUploadUnknown)
 	}
@@ -306,10 +308,18 @@ func (d *Driver) UploadWrite(_ context.Context, name, id string, offset int64, r
 
 // UploadCommit implements storage.Driver. The upload is hashed from disk,
 // so its state needs no memory across requests or restarts.
-func (d *Driver) UploadCommit(_ context.Context, name, id string, dg digest.Digest) (int64, error) {
-	defer d.lock("upload/" + id)()
+func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Digest) (int64, error) {
+	defer d.lock(id)()
 	path := d.uploadPath(name, id)
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
+		// Nothing was ever written: the blob is empty.
+		n, err := d.BlobPut(ctx, name, dg, strings.NewReader(""))
+		if err == nil {
+			d.dropPending(id)
+		}
+		return n, err
+	}
 	if err != nil {
 		return 0, notExist(err, storage.ErrUploadUnknown)
 	}
@@ -322,151 +332,89 @@ func (d *Driver) UploadCommit(_ context.Context, name, id string, dg digest.Dige
 	if digest.NewDigest(dg.Algorithm(), h) != dg {
 		return n, storage.ErrDigestMismatch
 	}
-	if err := linkInto(path, d.blobPath(dg)); err != nil {
+	dst := d.blobPath(dg)
+	if err := link(path, dst); err != nil {
 		return n, err
 	}
-	return n, touch(d.linkPath(name, dg))
+	if err := link(dst, d.linkPath(name, dg)); err != nil {
+		return n, err
+	}
+	return n, os.Remove(path)
 }
 
 // UploadCancel implements storage.Driver.
 func (d *Driver) UploadCancel(_ context.Context, name, id string) error {
-	defer d.lock("upload/" + id)()
-	return notExist(os.Remove(d.uploadPath(name, id)), storage.ErrUploadUnknown)
+	defer d.lock(id)()
+	err := os.Remove(d.uploadPath(name, id))
+	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
+		d.dropPending(id)
+		return nil
+	}
+	return notExist(err, storage.ErrUploadUnknown)
 }
 
-// revision is what a manifest revision file holds besides the content,
-// which lives in the blob store.
-type revision struct {
-	Descriptor v1.Descriptor `json:"descriptor"`
-	Subject    digest.Digest `json:"subject,omitempty"`
+// journal returns repo's journal, loading it on first use. Journals of
+// repositories that do not exist are only kept when about to be written,
+// so lookups of made-up names cost no memory.
+func (d *Driver) journal(name string, write bool) (*journal, error) {
+	d.reposMu.Lock()
+	defer d.reposMu.Unlock()
+	if j, ok := d.repos[name]; ok {
+		return j, nil
+	}
+	j, err := openJournal(d.repoPath(name, "_manifests", "journal"))
+	if err != nil {
+		return nil, err
+	}
+	if write || j.exists() {
+		d.repos[name] = j
+	}
+	return j, nil
 }
 
 // ManifestPut implements storage.Driver.
 func (d *Driver) ManifestPut(_ context.Context, name string, m storage.Manifest, tags ...string) error {
-	dg := m.Descriptor.Digest
-	if ok, err := exists(d.blobPath(dg)); err != nil {
-		return err
-	} else if !ok {
-		if err := writeFile(d.blobPath(dg), m.Content); err != nil {
-			return err
-		}
-	}
-	meta, err := json.Marshal(revision{Descriptor: m.Descriptor, Subject: m.Subject})
+	j, err := d.journal(name, true)
 	if err != nil {
 		return err
 	}
-	defer d.share("repo/" + name)()
-	if err := writeFile(d.revisionPath(name, dg), meta); err != nil {
-		return err
-	}
-	if m.Subject != "" {
-		desc, err := json.Marshal(m.Descriptor)
-		if err != nil {
-			return err
-		}
-		ref := filepath.Join(d.referrersDir(name, m.Subject), string(dg.Algorithm())+"-"+dg.Encoded())
-		if err := writeFile(ref, desc); err != nil {
-			return err
-		}
-	}
-	for _, t := range tags {
-		if err := writeFile(d.tagPath(name, t), []byte(dg)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (d *Driver) readRevision(name string, dg digest.Digest) (revision, error) {
-	var rev revision
-	b, err := os.ReadFile(d.revisionPath(name, dg))
-	if err != nil {
-		return rev, notExist(err, storage.ErrManifestUnknown)
-	}
-	if err := json.Unmarshal(b, &rev); err != nil {
-		return rev, fmt.Errorf("filesystem: corrupt revision %s in %s: %w", dg, name, err)
-	}
-	return rev, nil
+	return j.put(m, tags)
 }
 
 // ManifestGet implements storage.Driver.
 func (d *Driver) ManifestGet(_ context.Context, name string, dg digest.Digest) (storage.Manifest, error) {
-	rev, err := d.readRevision(name, dg)
+	j, err := d.journal(name, false)
 	if err != nil {
 		return storage.Manifest{}, err
 	}
-	content, err := os.ReadFile(d.blobPath(dg))
-	if err != nil {
-		return storage.Manifest{}, notExist(err, storage.ErrManifestUnknown)
-	}
-	return storage.Manifest{Descriptor: rev.Descriptor, Subject: rev.Subject, Content: content}, nil
+	return j.get(dg)
 }
 
 // ManifestDelete implements storage.Driver.
 func (d *Driver) ManifestDelete(_ context.Context, name string, dg digest.Digest) ([]string, error) {
-	defer d.lock("repo/" + name)()
-	rev, err := d.readRevision(name, dg)
+	j, err := d.journal(name, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Remove(d.revisionPath(name, dg)); err != nil {
-		return nil, notExist(err, storage.ErrManifestUnknown)
-	}
-	if rev.Subject != "" {
-		ref := filepath.Join(d.referrersDir(name, rev.Subject), string(dg.Algorithm())+"-"+dg.Encoded())
-		if err := os.Remove(ref); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-	}
-	tags, err := d.tagNames(name)
-	if err != nil {
-		return nil, err
-	}
-	var removed []string
-	for _, t := range tags {
-		b, err := os.ReadFile(d.tagPath(name, t))
-		if err != nil || digest.Digest(b) != dg {
-			continue
-		}
-		if err := os.Remove(d.tagPath(name, t)); err == nil {
-			removed = append(removed, t)
-		}
-	}
-	return removed, nil
+	return j.deleteManifest(dg)
 }
 
 // TagResolve implements storage.Driver.
 func (d *Driver) TagResolve(_ context.Context, name, tag string) (digest.Digest, error) {
-	b, err := os.ReadFile(d.tagPath(name, tag))
-	if err != nil {
-		return "", notExist(err, storage.ErrTagUnknown)
-	}
-	return digest.Digest(b), nil
-}
-
-// TagDelete implements storage.Driver.
-func (d *Driver) TagDelete(ctx context.Context, name, tag string) (digest.Digest, error) {
-	defer d.lock("repo/" + name)()
-	dg, err := d.TagResolve(ctx, name, tag)
+	j, err := d.journal(name, false)
 	if err != nil {
 		return "", err
 	}
-	return dg, notExist(os.Remove(d.tagPath(name, tag)), storage.ErrTagUnknown)
+	return j.resolve(tag)
 }
 
-func (d *Driver) tagNames(name string) ([]string, error) {
-	entries, err := os.ReadDir(d.repoPath(name, "_manifests", "tags"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+// TagDelete implements storage.Driver.
+func (d *Driver) TagDelete(_ context.Context, name, tag string) (digest.Digest, error) {
+	j, err := d.journal(name, false)
+	if err != nil {
+		return "", err
 	}
-	tags := make([]string, 0, len(entries))
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") { // temp files
-			tags = append(tags, e.Name())
-		}
-	}
-	sort.Strings(tags)
-	return tags, nil
+	return j.deleteTag(tag)
 }
 
 // Tags implements storage.Driver.
@@ -474,13 +422,17 @@ func (d *Driver) Tags(_ context.Context, name string) ([]string, error) {
 	if !d.holds(name) {
 		return nil, storage.ErrRepositoryUnknown
 	}
-	return d.tagNames(name)
+	j, err := d.journal(name, false)
+	if err != nil {
+		return nil, err
+	}
+	return j.tagList(), nil
 }
 
 // holds reports whether a repository has ever held a manifest or blob.
 func (d *Driver) holds(name string) bool {
 	for _, dir := range []string{"_manifests", "_layers"} {
-		if ok, _ := exists(d.repoPath(name, dir)); ok {
+		if _, err := os.Stat(d.repoPath(name, dir)); err == nil {
 			return true
 		}
 	}
@@ -489,33 +441,11 @@ func (d *Driver) holds(name string) bool {
 
 // Referrers implements storage.Driver.
 func (d *Driver) Referrers(_ context.Context, name string, subject digest.Digest) ([]v1.Descriptor, error) {
-	dir := d.referrersDir(name, subject)
-	entries, err := os.ReadDir(dir)
+	j, err := d.journal(name, false)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
 		return nil, err
 	}
-	out := make([]v1.Descriptor, 0, len(entries))
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") { // temp files
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		var desc v1.Descriptor
-		if err := json.Unmarshal(b, &desc); err != nil {
-			return nil, fmt.Errorf("filesystem: corrupt referrer %s: %w", e.Name(), err)
-		}
-		out = append(out, desc)
-	}
-	return out, nil
+	return j.referrersOf(subject), nil
 }
 
 // Repositories implements storage.Driver. A directory is a repository when

@@ -1,0 +1,213 @@
+package filesystem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	digest "github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/hookbench/hookbench/registry/storage"
+)
+
+func manifest(i int, subject digest.Digest) storage.Manifest {
+	content := []byte(fmt.Sprintf(`{"schemaVersion":2,"n":%d}`, i))
+	return storage.Manifest{
+		Descriptor: v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.FromBytes(content), Size: int64(len(content)), ArtifactType: "a/b"},
+		Subject:    subject,
+		Content:    content,
+	}
+}
+
+func open(t *testing.T, root string) *Driver {
+	t.Helper()
+	d, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// TestJournalSurvivesRestart: manifests, tags, referrers and deletes are
+// all there after reopening the root.
+func TestJournalSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := open(t, root)
+	m0, m1, m2 := manifest(0, ""), manifest(1, ""), manifest(2, "")
+	m2.Subject = m0.Descriptor.Digest
+	for _, step := range []error{
+		d.ManifestPut(ctx, "a/b", m0, "v0", "latest"),
+		d.ManifestPut(ctx, "a/b", m1, "v1"),
+		d.ManifestPut(ctx, "a/b", m2),
+		d.ManifestPut(ctx, "a/b", m1, "latest"), // re-tag
+	} {
+		if step != nil {
+			t.Fatal(step)
+		}
+	}
+	if _, err := d.TagDelete(ctx, "a/b", "v0"); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := d.ManifestDelete(ctx, "a/b", m1.Descriptor.Digest)
+	if err != nil || strings.Join(tags, ",") != "latest,v1" {
+		t.Fatalf("delete: %v %v", tags, err)
+	}
+	d.Close()
+
+	d = open(t, root)
+	if tags, err := d.Tags(ctx, "a/b"); err != nil || len(tags) != 0 {
+		t.Fatalf("tags after restart %v %v", tags, err)
+	}
+	got, err := d.ManifestGet(ctx, "a/b", m0.Descriptor.Digest)
+	if err != nil || string(got.Content) != string(m0.Content) || got.Descriptor.MediaType != v1.MediaTypeImageManifest {
+		t.Fatalf("manifest after restart %+v %v", got, err)
+	}
+	if _, err := d.ManifestGet(ctx, "a/b", m1.Descriptor.Digest); !errors.Is(err, storage.ErrManifestUnknown) {
+		t.Fatalf("deleted manifest: %v", err)
+	}
+	refs, _ := d.Referrers(ctx, "a/b", m0.Descriptor.Digest)
+	if len(refs) != 1 || refs[0].Digest != m2.Descriptor.Digest || refs[0].ArtifactType != "a/b" {
+		t.Fatalf("referrers after restart %+v", refs)
+	}
+}
+
+// TestJournalTornTail: a crash mid-append loses that record only, and
+// later appends are readable.
+func TestJournalTornTail(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := open(t, root)
+	m0, m1 := manifest(0, ""), manifest(1, "")
+	d.ManifestPut(ctx, "r", m0, "a")
+	d.ManifestPut(ctx, "r", m1, "b")
+	d.Close()
+	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
+	fi, _ := os.Stat(path)
+	if err := os.Truncate(path, fi.Size()-3); err != nil {
+		t.Fatal(err)
+	}
+	d = open(t, root)
+	if tags, _ := d.Tags(ctx, "r"); strings.Join(tags, ",") != "a" {
+		t.Fatalf("tags after torn tail %v", tags)
+	}
+	m2 := manifest(2, "")
+	if err := d.ManifestPut(ctx, "r", m2, "c"); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	d = open(t, root)
+	if tags, _ := d.Tags(ctx, "r"); strings.Join(tags, ",") != "a,c" {
+		t.Fatalf("tags after append past torn tail %v", tags)
+	}
+	if m, err := d.ManifestGet(ctx, "r", m2.Descriptor.Digest); err != nil || string(m.Content) != string(m2.Content) {
+		t.Fatalf("manifest after torn tail %v", err)
+	}
+}
+
+// TestJournalCompaction: a mostly dead journal shrinks at load and keeps
+// what is live.
+func TestJournalCompaction(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := open(t, root)
+	big := make([]byte, 64<<10)
+	for i := 0; i < 40; i++ {
+		content := append([]byte(fmt.Sprintf(`{"n":%d}`, i)), big...)
+		m := storage.Manifest{Descriptor: v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.FromBytes(content), Size: int64(len(content))}, Content: content}
+		if err := d.ManifestPut(ctx, "r", m, fmt.Sprintf("t%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			if _, err := d.ManifestDelete(ctx, "r", m.Descriptor.Digest); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d.Close()
+	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
+	before, _ := os.Stat(path)
+	d = open(t, root)
+	if tags, _ := d.Tags(ctx, "r"); strings.Join(tags, ",") != "t0" { // loads, so compacts
+		t.Fatalf("tags after compaction %v", tags)
+	}
+	after, _ := os.Stat(path)
+	if after.Size()*4 > before.Size() {
+		t.Fatalf("journal %d -> %d bytes", before.Size(), after.Size())
+	}
+	content := append([]byte(`{"n":0}`), big...)
+	if m, err := d.ManifestGet(ctx, "r", digest.FromBytes(content)); err != nil || len(m.Content) != len(content) {
+		t.Fatalf("manifest after compaction: %v", err)
+	}
+}
+
+// TestConcurrentPushes: parallel blob and manifest pushes into shared and
+// separate repositories lose nothing (run with -race).
+func TestConcurrentPushes(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, t.TempDir())
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				repo := fmt.Sprintf("r%d", i%3)
+				content := []byte(fmt.Sprintf("blob %d %d", w, i))
+				dg := digest.FromBytes(content)
+				if _, err := d.BlobPut(ctx, repo, dg, strings.NewReader(string(content))); err != nil {
+					t.Error(err)
+					return
+				}
+				m := manifest(w*1000+i, "")
+				if err := d.ManifestPut(ctx, repo, m, fmt.Sprintf("w%d-%d", w, i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for r := 0; r < 3; r++ {
+		tags, err := d.Tags(ctx, fmt.Sprintf("r%d", r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(tags)
+	}
+	if total != 200 {
+		t.Fatalf("%d tags, want 200", total)
+	}
+	repos, _ := d.Repositories(ctx)
+	if strings.Join(repos, ",") != "r0,r1,r2" {
+		t.Fatalf("repositories %v", repos)
+	}
+}
+
+// TestUnknownRepositoryCostsNothing: reads of made-up names create no
+// files and keep no state.
+func TestUnknownRepositoryCostsNothing(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := open(t, root)
+	d.TagResolve(ctx, "ghost", "x")
+	d.ManifestGet(ctx, "ghost", digest.FromString("x"))
+	d.Referrers(ctx, "ghost", digest.FromString("x"))
+	if _, err := d.Tags(ctx, "ghost"); !errors.Is(err, storage.ErrRepositoryUnknown) {
+		t.Fatalf("tags of ghost: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "repositories", "ghost")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("ghost directory: %v", err)
+	}
+	if len(d.repos) != 0 {
+		t.Fatalf("%d journals kept", len(d.repos))
+	}
+}
