@@ -19,9 +19,19 @@ type FakeStats struct {
 	Duplicates  int            `json:"duplicates"`
 	Statuses    map[string]int `json:"statuses"` // "500 Internal Server Error" -> n, answered attempts
 	Resets      int            `json:"resets"`
-	Hangs       int            `json:"hangs"`
+	Hangs       int            `json:"hangs"`    // hung attempts the client gave up on
+	Timeouts    int            `json:"timeouts"` // attempts the client gave up on during the latency delay
 	BadRequests int            `json:"badRequests"`
+	// Unauthorized answers (401) are also in Statuses.
+	Unauthorized int `json:"unauthorized"`
+	Delivered    int `json:"delivered"` // ids answered 2xx/3xx at least once
+	// LedgerDropped rows were overwritten by the fake's ledger cap: the
+	// per-event reconciliation is then incomplete.
+	LedgerDropped int `json:"ledgerDropped"`
 }
+
+// NoAnswer is the number of attempts the receiver saw but never answered.
+func (s FakeStats) NoAnswer() int { return s.Resets + s.Hangs + s.Timeouts }
 
 // Delivery is one event of one attempt as the fake recorded it (GET /ledger).
 type Delivery struct {

@@ -244,13 +244,18 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 	for _, k := range sortedKeys(codes) {
 		add("Statuses["+k+"]", m.Statuses[k], o.Fake.Statuses[k], cmp(m.Statuses[k], o.Fake.Statuses[k]), note)
 	}
-	noAnswer := o.Fake.Resets + o.Fake.Hangs
+	noAnswer := o.Fake.NoAnswer()
+	errObs := fmt.Sprintf("%d resets + %d hangs + %d timeouts", o.Fake.Resets, o.Fake.Hangs, o.Fake.Timeouts)
 	switch {
 	case tol.Refusals || tol.Timeouts:
-		add("Errors", m.Errors, fmt.Sprintf("%d resets + %d hangs", o.Fake.Resets, o.Fake.Hangs), m.Errors >= noAnswer,
-			"refused connections and timeouts are invisible to the receiver: registry >= receiver")
+		add("Errors", m.Errors, errObs, m.Errors >= noAnswer,
+			"refused connections and late timeouts are invisible to the receiver: registry >= receiver")
 	default:
-		add("Errors", m.Errors, fmt.Sprintf("%d resets + %d hangs", o.Fake.Resets, o.Fake.Hangs), m.Errors == noAnswer, "")
+		add("Errors", m.Errors, errObs, m.Errors == noAnswer, "")
+	}
+	if o.Fake.LedgerDropped > 0 {
+		add("Ledger", "-", fmt.Sprintf("%d ledger rows dropped by the receiver's cap", o.Fake.LedgerDropped), false,
+			"raise the fake's ledger cap: per-event reconciliation needs every row")
 	}
 	// Attempts: every attempt the registry counted, the receiver saw
 	// (refusals excepted).
