@@ -544,7 +544,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	for _, c := range all {
 		// A paused container cannot be removed by every engine: thaw first.
 		_, _ = r.cli.ContainerUnpause(ctx, c.ctr.GetContainerID(), client.ContainerUnpauseOptions{})
-		if err := c.ctr.Terminate(ctx); err != nil {
+		if err := c.ctr.Terminate(ctx, testcontainers.StopTimeout(0)); err != nil {
 			errs = append(errs, fmt.Errorf("remove %s: %w", c.name, err))
 		}
 	}
