@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -90,4 +91,40 @@ func BenchmarkEndToEndLocalNoKeepAlive(b *testing.B) {
 	b.ResetTimer()
 	deliverN(b, n, b.N)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDelivery10ms delivers to a receiver that takes 10 ms per POST
+// (issue 8's throughput case): Distribution's behaviour against batching
+// and concurrency.
+func BenchmarkDelivery10ms(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(10 * time.Millisecond) // the receiver's work
+	}))
+	defer srv.Close()
+	for _, bc := range []struct {
+		name string
+		d    Delivery
+	}{
+		{"default", Delivery{}},
+		{"batch50", Delivery{Batch: Batch{MaxEvents: 50}}},
+		{"concurrency8", Delivery{Concurrency: 8}},
+		{"batch50-concurrency8", Delivery{Batch: Batch{MaxEvents: 50}, Concurrency: 8}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: srv.URL + "/cb"}}},
+				WithDelivery("bench", bc.d))
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := range b.N {
+				n.Notify(ctx, blobPush(fmt.Sprintf("bench/repo%d", i%16), i))
+			}
+			fctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+			defer cancel()
+			if err := n.endpoints[0].queue.Flush(fctx); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
 }

@@ -15,7 +15,7 @@ import (
 type endpoint struct {
 	cfg     config.Endpoint // defaults applied
 	metrics *safeMetrics
-	queue   *memoryQueue
+	queue   queue
 	head    Sink // where the broadcaster writes
 }
 
@@ -24,6 +24,7 @@ type endpointDeps struct {
 	logger      *slog.Logger
 	faults      Faults
 	logInterval time.Duration
+	delivery    Delivery
 }
 
 func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
@@ -36,26 +37,31 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
 		// events, with their headers, to wherever the receiver points.
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
-	hs := &httpSink{url: cfg.URL, headers: cfg.Headers, client: &client, listener: ep.metrics}
+	hs := &httpSink{url: cfg.URL, headers: cfg.Headers, client: &client, listener: ep.metrics, signer: newSigner(d.delivery.Signing.Secrets)}
 
 	throttle := &logThrottle{interval: d.logInterval, now: time.Now}
 	logger := d.logger.With("endpoint", cfg.Name)
-	retry := &retryingSink{
-		next:      hs,
-		threshold: cfg.Threshold,
-		backoff:   cfg.Backoff,
-		onFailure: func(err error) {
-			ok, suppressed := throttle.allow()
-			if !ok {
-				return
-			}
-			logger.Error("retryingsink: error writing events, retrying",
-				"sink", hs.String(), "url", cfg.URL, "error", err,
-				"threshold", cfg.Threshold, "backoff", cfg.Backoff,
-				"suppressed", suppressed)
-		},
+	onFailure := func(err error) {
+		ok, suppressed := throttle.allow()
+		if !ok {
+			return
+		}
+		logger.Error("retryingsink: error writing events, retrying",
+			"sink", hs.String(), "url", cfg.URL, "error", err,
+			"threshold", cfg.Threshold, "backoff", cfg.Backoff,
+			"suppressed", suppressed)
 	}
-	ep.queue = newMemoryQueue(retry, ep.metrics)
+	// A shard is a FIFO with its own retrying stage (its own count of
+	// consecutive failures); the HTTP stage is safe to share.
+	newShard := func() *memoryQueue {
+		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure}
+		return newMemoryQueue(retry, ep.metrics, d.delivery.Batch)
+	}
+	if d.delivery.Concurrency > 1 {
+		ep.queue = newShardedQueue(d.delivery.Concurrency, newShard)
+	} else {
+		ep.queue = newShard()
+	}
 
 	var entry Sink = ep.queue
 	if d.faults.DropOneIn > 0 {

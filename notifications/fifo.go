@@ -59,3 +59,25 @@ func (f *fifo) pop() {
 	old.next = nil
 	f.spare = old
 }
+
+// peekN copies up to k events from the head.
+func (f *fifo) peekN(k int) []Event {
+	k = min(k, f.n)
+	out := make([]Event, 0, k)
+	c, i := f.head, f.r
+	for len(out) < k {
+		if i == fifoChunkLen {
+			c, i = c.next, 0
+		}
+		out = append(out, c.events[i])
+		i++
+	}
+	return out
+}
+
+// popN removes k events from the head; there must be at least k.
+func (f *fifo) popN(k int) {
+	for range k {
+		f.pop()
+	}
+}

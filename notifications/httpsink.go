@@ -16,6 +16,7 @@ type httpSink struct {
 	headers  http.Header
 	client   *http.Client // Timeout is the endpoint's whole-request timeout
 	listener metricsListener
+	signer   *signer // nil: unsigned, as Distribution
 }
 
 // errStatus is an attempt answered with a status that is not success.
@@ -40,6 +41,9 @@ func (h *httpSink) Write(ctx context.Context, events ...Event) error {
 		}
 	}
 	req.Header.Set("Content-Type", EventsMediaType)
+	if h.signer != nil {
+		h.signer.sign(req.Header, deliveryID(events), body)
+	}
 
 	resp, err := h.client.Do(req)
 	if err != nil {

@@ -8,7 +8,9 @@ import (
 )
 
 // EndpointMetrics are one endpoint's counters, with Distribution's names
-// and meaning: Failures, Errors and Statuses count attempts, not events.
+// and meaning: Failures, Errors and Statuses count attempts (POSTs), not
+// events; Successes counts events delivered. Without batching one POST
+// carries one event, so the two are the same, as in Distribution.
 type EndpointMetrics struct {
 	Pending   int            // accepted into the queue and not yet delivered
 	Events    int            // accepted into the queue
@@ -65,7 +67,7 @@ func (s *safeMetrics) egress(events ...Event) {
 func (s *safeMetrics) success(status int, events ...Event) {
 	s.mu.Lock()
 	s.m.Successes += len(events)
-	s.m.Statuses[statusKey(status)] += len(events)
+	s.m.Statuses[statusKey(status)]++
 	s.mu.Unlock()
 }
 
@@ -74,15 +76,15 @@ func (s *safeMetrics) failure(status int, events ...Event) {
 	if s.faults.CountFailureAsSuccess {
 		s.m.Successes += len(events)
 	} else {
-		s.m.Failures += len(events)
+		s.m.Failures++
 	}
-	s.m.Statuses[statusKey(status)] += len(events)
+	s.m.Statuses[statusKey(status)]++
 	s.mu.Unlock()
 }
 
-func (s *safeMetrics) err(_ error, events ...Event) {
+func (s *safeMetrics) err(error, ...Event) {
 	s.mu.Lock()
-	s.m.Errors += len(events)
+	s.m.Errors++
 	s.mu.Unlock()
 }
 

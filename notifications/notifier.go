@@ -40,6 +40,7 @@ type options struct {
 	client                 *http.Client
 	faults                 Faults
 	logInterval            time.Duration
+	delivery               map[string]Delivery // by endpoint name
 }
 
 // WithSource sets the event's source: addr is hostname:port of this
@@ -99,9 +100,12 @@ func New(cfg config.Notifications, opts ...Option) (*Notifier, error) {
 	if n.bridge.source.InstanceID == "" {
 		n.bridge.source.InstanceID = newID()
 	}
+	if err := checkDeliveries(cfg, o.delivery); err != nil {
+		return nil, err
+	}
 	b := &broadcaster{}
 	for _, c := range eps {
-		ep := newEndpoint(c, endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval})
+		ep := newEndpoint(c, endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval, delivery: o.delivery[c.Name]})
 		n.endpoints = append(n.endpoints, ep)
 		b.sinks = append(b.sinks, ep.head)
 	}

@@ -3,6 +3,7 @@ package notifications
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // memoryQueue is Distribution's queue: an unbounded in-memory FIFO. Write
@@ -13,6 +14,7 @@ import (
 type memoryQueue struct {
 	next     Sink
 	listener metricsListener
+	batch    Batch // MaxEvents <= 1: one event per Write, as Distribution
 
 	mu     sync.Mutex
 	events fifo // pending, head first
@@ -24,9 +26,12 @@ type memoryQueue struct {
 	done   chan struct{}
 }
 
-func newMemoryQueue(next Sink, l metricsListener) *memoryQueue {
+func newMemoryQueue(next Sink, l metricsListener, batch Batch) *memoryQueue {
+	if batch.MaxEvents < 1 {
+		batch.MaxEvents = 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	q := &memoryQueue{next: next, listener: l, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	q := &memoryQueue{next: next, listener: l, batch: batch, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go q.run(ctx)
 	return q
 }
@@ -96,30 +101,51 @@ func (q *memoryQueue) Close() error {
 func (q *memoryQueue) run(ctx context.Context) {
 	defer close(q.done)
 	for {
-		q.mu.Lock()
-		if q.events.len() == 0 {
-			q.mu.Unlock()
-			select {
-			case <-q.wake:
-				continue
-			case <-ctx.Done():
-				return
-			}
+		if !q.waitForBatch(ctx) {
+			return
 		}
-		e := q.events.peek()
+		q.mu.Lock()
+		events := q.events.peekN(q.batch.MaxEvents)
 		q.mu.Unlock()
 
-		if err := q.next.Write(ctx, e); err != nil {
+		if err := q.next.Write(ctx, events...); err != nil {
 			return // only when ctx is done: the retrying stage never gives up
 		}
 
 		q.mu.Lock()
-		q.events.pop()
-		q.listener.egress(e) // before Flush can see the queue empty
+		q.events.popN(len(events))
+		q.listener.egress(events...) // before Flush can see the queue empty
 		if q.events.len() == 0 && q.idle != nil {
 			close(q.idle)
 			q.idle = nil
 		}
 		q.mu.Unlock()
+	}
+}
+
+// waitForBatch waits until there is something to send: any event, or
+// with batch.MaxWait set, a full batch or an event that has waited
+// MaxWait. It returns false when ctx is done.
+func (q *memoryQueue) waitForBatch(ctx context.Context) bool {
+	var timer <-chan time.Time
+	for {
+		q.mu.Lock()
+		n := q.events.len()
+		q.mu.Unlock()
+		switch {
+		case n >= q.batch.MaxEvents, n > 0 && q.batch.MaxWait <= 0:
+			return true
+		case n > 0 && timer == nil:
+			t := time.NewTimer(q.batch.MaxWait)
+			defer t.Stop()
+			timer = t.C
+		}
+		select {
+		case <-q.wake:
+		case <-timer:
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	}
 }

@@ -1,0 +1,81 @@
+package notifications
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hookbench/hookbench/registry/config"
+)
+
+// Delivery is one endpoint's opt-in behaviour beyond Distribution's. The
+// zero value is Distribution's behaviour: one event per POST, one POST at
+// a time, retried forever, unsigned.
+type Delivery struct {
+	Batch       Batch
+	Concurrency int // POSTs in flight at once; events of one repository stay in order (0 or 1: one)
+	Signing     Signing
+}
+
+// Batch puts several events in one envelope. The queue sends what it has,
+// up to MaxEvents, after waiting at most MaxWait for a batch to fill.
+type Batch struct {
+	MaxEvents int           // 0 or 1: one event per POST
+	MaxWait   time.Duration // 0: send what is queued at once
+}
+
+// Signing signs each POST as Standard Webhooks do (webhook-id,
+// webhook-timestamp, webhook-signature). Several secrets sign with each,
+// for rotation.
+type Signing struct {
+	Secrets []string // "whsec_" + base64 key
+}
+
+// WithDelivery sets the opt-in delivery behaviour of the endpoint named
+// endpoint (config: the endpoint's batch, concurrency and signing keys).
+func WithDelivery(endpoint string, d Delivery) Option {
+	return func(o *options) {
+		if o.delivery == nil {
+			o.delivery = map[string]Delivery{}
+		}
+		o.delivery[endpoint] = d
+	}
+}
+
+// checkDeliveries validates every WithDelivery against the config.
+func checkDeliveries(cfg config.Notifications, ds map[string]Delivery) error {
+	var errs []error
+	for name, d := range ds {
+		i := slices.IndexFunc(cfg.Endpoints, func(ep config.Endpoint) bool { return ep.Name == name })
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("notifications: delivery settings for %q, which is not a configured endpoint", name))
+			continue
+		}
+		errs = append(errs, checkDelivery(fmt.Sprintf("notifications.endpoints[%d]", i), d))
+	}
+	return errors.Join(errs...)
+}
+
+// checkDelivery validates d, naming keys under the endpoint's config path.
+func checkDelivery(prefix string, d Delivery) error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s.%s: %s", prefix, key, fmt.Sprintf(format, args...)))
+	}
+	if d.Batch.MaxEvents < 0 {
+		bad("batch.maxevents", "must not be negative, got %d", d.Batch.MaxEvents)
+	}
+	if d.Batch.MaxWait < 0 {
+		bad("batch.maxwait", "must not be negative, got %v", d.Batch.MaxWait)
+	}
+	if d.Concurrency < 0 {
+		bad("concurrency", "must not be negative, got %d", d.Concurrency)
+	}
+	for i, s := range d.Signing.Secrets {
+		if _, err := decodeSecret(s); err != nil {
+			bad(fmt.Sprintf("signing.secrets[%d]", i), "%v", err)
+		}
+	}
+	return errors.Join(errs...)
+}

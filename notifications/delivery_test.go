@@ -1,0 +1,193 @@
+package notifications
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
+
+	"github.com/hookbench/hookbench/registry/config"
+)
+
+// TestBatchSendsWhatIsQueued: with maxevents 5 and no maxwait, the first
+// event goes alone at once, and what queues behind it goes 5 at a time,
+// in order; Statuses counts POSTs, Successes events.
+func TestBatchSendsWhatIsQueued(t *testing.T) {
+	g := gomega.NewWithT(t)
+	release := make(chan struct{})
+	rc := newReceiver(t, func(i int, _ *http.Request) int {
+		if i == 0 {
+			<-release
+		}
+		return http.StatusOK
+	})
+	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithDelivery("test", Delivery{Batch: Batch{MaxEvents: 5}}))
+	var sent []string
+	for i := range 13 {
+		n.Notify(context.Background(), blobPush("test/repo", i))
+		if i == 0 {
+			g.Eventually(func() int { return len(rc.seen()) }).Should(gomega.Equal(1))
+		}
+	}
+	g.Expect(n.Metrics()["test"].Pending).To(gomega.Equal(13))
+	close(release)
+	g.Eventually(metricsOf(n, "test")).Should(gomega.Equal(EndpointMetrics{
+		Events: 13, Successes: 13, Statuses: map[string]int{"200 OK": 4},
+	}))
+	var sizes []int
+	for _, a := range rc.seen() {
+		sizes = append(sizes, len(a.ids))
+		sent = append(sent, a.ids...)
+	}
+	g.Expect(sizes).To(gomega.Equal([]int{1, 5, 5, 2}))
+	g.Expect(sent).To(gomega.HaveLen(13))
+	for i := 1; i < len(sent); i++ {
+		g.Expect(sent[i-1] < sent[i]).To(gomega.BeTrue(), "FIFO across batches: %v", sent)
+	}
+}
+
+// TestBatchMaxWaitGathers: with maxwait, events arriving together go in
+// one POST.
+func TestBatchMaxWaitGathers(t *testing.T) {
+	g := gomega.NewWithT(t)
+	rc := newReceiver(t, always(http.StatusOK))
+	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}),
+		WithDelivery("test", Delivery{Batch: Batch{MaxEvents: 10, MaxWait: 300 * time.Millisecond}}))
+	for i := range 3 {
+		n.Notify(context.Background(), blobPush("test/repo", i))
+	}
+	g.Eventually(metricsOf(n, "test")).Should(gomega.Equal(EndpointMetrics{
+		Events: 3, Successes: 3, Statuses: map[string]int{"200 OK": 1},
+	}))
+	g.Expect(rc.seen()[0].ids).To(gomega.HaveLen(3))
+}
+
+func newSecret(key string) string { return "whsec_" + base64.StdEncoding.EncodeToString([]byte(key)) }
+
+// verify checks a Standard Webhooks signature header as a receiver would.
+func verify(h http.Header, body []byte, key string) bool {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(h.Get("webhook-id") + "." + h.Get("webhook-timestamp") + "."))
+	mac.Write(body)
+	want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	for _, sig := range strings.Fields(h.Get("webhook-signature")) {
+		if hmac.Equal([]byte(sig), []byte(want)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSigning: every POST carries Standard Webhooks headers verifiable
+// with each rotated secret; webhook-id is the event id, the same on retry.
+func TestSigning(t *testing.T) {
+	g := gomega.NewWithT(t)
+	rc := newReceiver(t, func(i int, _ *http.Request) int {
+		if i == 0 {
+			return http.StatusUnauthorized
+		}
+		return http.StatusOK
+	})
+	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: threshold, Backoff: backoff}),
+		WithDelivery("test", Delivery{Signing: Signing{Secrets: []string{newSecret("old key"), newSecret("new key")}}}))
+	n.Notify(context.Background(), blobPush("test/repo", 1))
+	g.Eventually(func() int { return n.Metrics()["test"].Successes }).Should(gomega.Equal(1))
+	seen := rc.seen()
+	g.Expect(seen).To(gomega.HaveLen(2))
+	for _, a := range seen {
+		g.Expect(a.header.Get("webhook-id")).To(gomega.Equal(a.ids[0]))
+		g.Expect(a.header.Get("webhook-timestamp")).To(gomega.MatchRegexp(`^\d{10}$`))
+		g.Expect(verify(a.header, a.body, "old key")).To(gomega.BeTrue())
+		g.Expect(verify(a.header, a.body, "new key")).To(gomega.BeTrue())
+		g.Expect(verify(a.header, a.body, "wrong key")).To(gomega.BeFalse())
+	}
+}
+
+func TestBatchIDStable(t *testing.T) {
+	g := gomega.NewWithT(t)
+	evs := []Event{{ID: "a"}, {ID: "b"}}
+	g.Expect(deliveryID(evs)).To(gomega.Equal(deliveryID([]Event{{ID: "a"}, {ID: "b"}})))
+	g.Expect(deliveryID(evs)).NotTo(gomega.Equal(deliveryID([]Event{{ID: "b"}, {ID: "a"}})))
+	g.Expect(deliveryID(evs[:1])).To(gomega.Equal("a"))
+}
+
+// TestConcurrencyKeepsRepositoryOrder: several POSTs in flight at once,
+// yet each repository's events arrive in the order they were queued.
+func TestConcurrencyKeepsRepositoryOrder(t *testing.T) {
+	g := gomega.NewWithT(t)
+	var inflight, most atomic.Int64
+	rc := newReceiver(t, func(int, *http.Request) int {
+		now := inflight.Add(1)
+		for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
+		}
+		time.Sleep(5 * time.Millisecond) // the receiver's latency, so POSTs overlap
+		inflight.Add(-1)
+		return http.StatusOK
+	})
+	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithDelivery("test", Delivery{Concurrency: 4}))
+	const repos, each = 8, 10
+	seq := map[string]int{} // event digest -> position within its repository
+	for i := range each {
+		for r := range repos {
+			a := blobPush("repo"+string(rune('a'+r)), r*1000+i)
+			seq[a.Descriptor.Digest.String()] = i
+			n.Notify(context.Background(), a)
+		}
+	}
+	g.Eventually(metricsOf(n, "test"), 10*time.Second).Should(gomega.Equal(EndpointMetrics{
+		Events: repos * each, Successes: repos * each, Statuses: map[string]int{"200 OK": repos * each},
+	}))
+	last := map[string]int{}
+	for _, a := range rc.seen() {
+		var env Envelope
+		g.Expect(jsonUnmarshal(a.body, &env)).To(gomega.Succeed())
+		for _, e := range env.Events {
+			i := seq[e.Target.Digest.String()]
+			prev, ok := last[e.Target.Repository]
+			g.Expect(!ok || i == prev+1).To(gomega.BeTrue(), "%s: event %d after %d", e.Target.Repository, i, prev)
+			last[e.Target.Repository] = i
+		}
+	}
+	g.Expect(most.Load()).To(gomega.BeNumerically(">", 1), "POSTs overlapped")
+}
+
+// TestConcurrencyShutdownCountsEveryShard: dropped counts include every
+// shard's backlog.
+func TestConcurrencyShutdownCountsEveryShard(t *testing.T) {
+	g := gomega.NewWithT(t)
+	n, err := New(oneEndpoint(config.Endpoint{URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever}),
+		WithLogger(discardLogger()), WithDelivery("test", Delivery{Concurrency: 3, Batch: Batch{MaxEvents: 4}}))
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	for i := range 20 {
+		n.Notify(context.Background(), blobPush("r"+string(rune('a'+i%5)), i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	g.Expect(n.Shutdown(ctx)).To(gomega.Equal(map[string]int{"test": 20}))
+	g.Expect(n.Metrics()["test"].Pending).To(gomega.Equal(20))
+}
+
+func TestDeliveryErrorsNameTheKey(t *testing.T) {
+	g := gomega.NewWithT(t)
+	cfg := config.Notifications{Endpoints: []config.Endpoint{{Name: "a", URL: "http://x/"}, {Name: "b", URL: "http://y/"}}}
+	_, err := New(cfg, WithDelivery("b", Delivery{Batch: Batch{MaxEvents: -1, MaxWait: -1}, Concurrency: -2,
+		Signing: Signing{Secrets: []string{newSecret("k"), "whsec_!!"}}}))
+	g.Expect(err).To(gomega.HaveOccurred())
+	for _, want := range []string{
+		"notifications.endpoints[1].batch.maxevents: must not be negative",
+		"notifications.endpoints[1].batch.maxwait: must not be negative",
+		"notifications.endpoints[1].concurrency: must not be negative",
+		"notifications.endpoints[1].signing.secrets[1]: not a whsec_ base64 secret",
+	} {
+		g.Expect(err.Error()).To(gomega.ContainSubstring(want))
+	}
+	_, err = New(cfg, WithDelivery("c", Delivery{}))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`"c", which is not a configured endpoint`)))
+}
