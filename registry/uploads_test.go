@@ -111,6 +111,10 @@ func TestUploadBadInput(t *testing.T) {
 		id := r.header("Docker-Upload-UUID")
 		c.expect(c.do("GET", "/v2/b/blobs/uploads/"+id, nil), http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN")
 		c.expect(c.do("GET", "/v2/a/blobs/uploads/", nil), http.StatusMethodNotAllowed, "UNSUPPORTED")
+		// A whole-blob PUT whose Content-Range disagrees with its body.
+		r = c.do("POST", "/v2/a/blobs/uploads/", nil)
+		c.expect(c.do("PUT", r.header("Location")+"?digest="+string(digest.FromString("0123456789")), []byte("0123456789"), "Content-Range", "0-3"), http.StatusRequestedRangeNotSatisfiable, "")
+		c.expect(c.do("PUT", r.header("Location")+"?digest="+string(digest.FromString("0123456789")), []byte("0123456789"), "Content-Range", "0-9"), http.StatusCreated, "")
 		// A body shorter than its Content-Length.
 		req := httptest.NewRequest("PUT", "/v2/a/blobs/uploads/"+id+"?digest="+string(digest.FromString("x")), strings.NewReader("x"))
 		req.ContentLength = 10
