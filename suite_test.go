@@ -1,5 +1,3 @@
-//go:build hookbench_pending
-
 package hookbench_test
 
 import (

@@ -1,12 +1,32 @@
-//go:build hookbench_pending
-
 package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"sort"
+
+	"github.com/hookbench/hookbench/harness/docker"
 )
 
+// cmdImages builds the offline container images (cached by content hash).
 func cmdImages(ctx context.Context, args []string) error {
-	return errors.New("not available yet: harness/docker does not expose BuildImages")
+	fs := flag.NewFlagSet("images", flag.ContinueOnError)
+	root := fs.String("root", ".", "module root to build from")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	images, err := docker.BuildImages(ctx, *root)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(images))
+	for k := range images {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Printf("%s\t%s\n", k, images[k])
+	}
+	return nil
 }

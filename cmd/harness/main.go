@@ -1,5 +1,3 @@
-//go:build hookbench_pending
-
 // Command harness runs the scenario catalog against a registry, drives
 // load, and renders reports.
 //

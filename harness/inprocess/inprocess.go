@@ -1,5 +1,3 @@
-//go:build hookbench_pending
-
 // Package inprocess is the default harness runtime: our registry
 // (registry/app) and the fake endpoints (fakes/endpoint) run as goroutines
 // of the harness on 127.0.0.1 ports. It needs nothing but Go.
@@ -14,7 +12,6 @@ package inprocess
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +49,7 @@ type Runtime struct {
 
 type fake struct {
 	srv     *endpoint.Server
-	profile json.RawMessage
+	stopped *endpoint.Profile // the profile to restore on StartEndpoint
 }
 
 // New returns an in-process runtime; Close removes its temp storage.
@@ -82,7 +79,8 @@ func (r *Runtime) Capabilities() harness.Capabilities {
 func (r *Runtime) NewEndpoint(_ context.Context, spec harness.EndpointSpec) (harness.Endpoint, error) {
 	var p endpoint.Profile
 	if len(spec.Profile) > 0 {
-		if err := json.Unmarshal(spec.Profile, &p); err != nil {
+		var err error
+		if p, err = endpoint.ParseProfile(spec.Profile); err != nil {
 			return harness.Endpoint{}, fmt.Errorf("endpoint %s: profile: %w", spec.Name, err)
 		}
 	}
@@ -91,7 +89,7 @@ func (r *Runtime) NewEndpoint(_ context.Context, spec harness.EndpointSpec) (har
 		return harness.Endpoint{}, fmt.Errorf("endpoint %s: %w", spec.Name, err)
 	}
 	r.mu.Lock()
-	r.endpoints[spec.Name] = &fake{srv: s, profile: spec.Profile}
+	r.endpoints[spec.Name] = &fake{srv: s}
 	r.mu.Unlock()
 	return harness.Endpoint{Name: spec.Name, RegistryURL: s.URL() + "/callback", AdminURL: s.AdminURL()}, nil
 }
@@ -179,22 +177,38 @@ func (r *Runtime) fake(name string) (*fake, error) {
 	return f, nil
 }
 
-// StopEndpoint switches on the fake's refuse fault: its listener closes.
-func (r *Runtime) StopEndpoint(ctx context.Context, name string) error {
+// StopEndpoint switches on the fake's refuse fault (its listener closes)
+// and remembers the profile it had.
+func (r *Runtime) StopEndpoint(_ context.Context, name string) error {
 	f, err := r.fake(name)
 	if err != nil {
 		return err
 	}
-	return harness.NewFakeClient(f.srv.AdminURL()).SetProfile(ctx, json.RawMessage(`{"refuse":true}`))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.stopped == nil {
+		p := f.srv.Profile()
+		f.stopped = &p
+	}
+	down := *f.stopped
+	down.Refuse = true
+	return f.srv.SetProfile(down)
 }
 
-// StartEndpoint restores the endpoint's profile: it listens again on the same port.
-func (r *Runtime) StartEndpoint(ctx context.Context, name string) error {
+// StartEndpoint restores the profile it had: it listens again on the same port.
+func (r *Runtime) StartEndpoint(_ context.Context, name string) error {
 	f, err := r.fake(name)
 	if err != nil {
 		return err
 	}
-	return harness.NewFakeClient(f.srv.AdminURL()).SetProfile(ctx, f.profile)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.stopped == nil {
+		return nil // not stopped
+	}
+	p := *f.stopped
+	f.stopped = nil
+	return f.srv.SetProfile(p)
 }
 
 // PauseEndpoint is unsupported: a goroutine cannot be frozen from outside.
