@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -317,6 +318,15 @@ func TestShutdownWaitsForInFlightRequests(t *testing.T) {
 	<-entered
 	shut := make(chan error, 1)
 	go func() { shut <- a.Shutdown(context.Background()) }()
+	// Once the listener refuses connections Shutdown is under way; only
+	// then does the rest of the body arrive.
+	eventually(t, "listener closed", func() bool {
+		c, err := net.Dial("tcp", a.Addr())
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	_, _ = pw.Write(blob[3:])
 	pw.Close()
 	if code := <-done; code != 201 && code != 202 {
