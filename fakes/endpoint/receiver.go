@@ -54,7 +54,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-s.closing:
 			t.Stop()
-			return
+			panic(http.ErrAbortHandler) // drop the connection: no answer
 		}
 	}
 	switch {
@@ -64,6 +64,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			s.ledger.count(func(st *Stats) { st.Hangs++ })
 		case <-s.closing:
+			panic(http.ErrAbortHandler) // drop the connection: no answer
 		}
 		return
 	case d.reset:
