@@ -50,7 +50,7 @@ func Text(w io.Writer, r *harness.Result) {
 			if !c.OK {
 				ok = "FAIL"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, c.Name, c.Registry, c.Observed, ok)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, c.Name, c.Registry, clip(c.Observed, 70), ok)
 		}
 	}
 	tw.Flush()
@@ -153,4 +153,12 @@ func WriteAll(dir string, r *harness.Result) error {
 		return err
 	}
 	return f.Close()
+}
+
+// clip keeps table cells narrow; the full text is in the error and JSON.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
 }
