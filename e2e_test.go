@@ -45,13 +45,6 @@ var _ = Describe("scenarios in containers", Ordered, ContinueOnFailure, Label("e
 		GinkgoWriter.Printf("images ready in %s: %v\n", time.Since(start).Round(time.Millisecond), images)
 	}, NodeTimeout(10*time.Minute))
 
-	AfterAll(func(ctx SpecContext) {
-		// Everything this session made is gone.
-		left, err := docker.SessionObjects(ctx)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(left).To(BeEmpty(), "containers, networks or volumes left behind")
-	})
-
 	for _, sc := range scenarios.MustCatalog().All() {
 		It(fmt.Sprintf("%s (containers)", sc.Name), func(ctx SpecContext) {
 			res := e2eRun(ctx, images, sc)
@@ -169,6 +162,14 @@ var _ = Describe("scenarios in containers", Ordered, ContinueOnFailure, Label("e
 			GinkgoWriter.Printf("event %s %s %s:%s %s\n", d.Action, d.MediaType, d.Repository, d.Tag, d.Digest)
 		}
 	}, SpecTimeout(5*time.Minute))
+
+	// Last in this ordered container: every spec's clean-up has run (an
+	// AfterAll would run before the last spec's DeferCleanup).
+	It("leaves no container, network or volume behind", func(ctx SpecContext) {
+		left, err := docker.SessionObjects(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(left).To(BeEmpty(), "containers, networks or volumes left behind")
+	})
 })
 
 func e2eSkipOrFail(reason string) {
