@@ -40,7 +40,7 @@ environment variable ` + profileEnv + `, else {} (answer 200 to everything).
 
 Profile JSON (every key optional; durations are "250ms"-style strings):
   status N              fixed answer (default 200)
-  sequence [N,...]      answers cycled per delivery: [500,500,200]
+  sequence [N,...]      answers cycled per delivery: [500,500,200]; 0 = no fault
   errorRate F           fraction answered errorStatus (default 500), drawn
   errorStatus N         from a PRNG seeded with seed: reproducible
   seed N

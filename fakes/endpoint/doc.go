@@ -23,7 +23,8 @@
 //
 //	{
 //	  "status": 503,              // fixed answer (default 200)
-//	  "sequence": [500,500,200],  // answers cycled per delivery, repeating
+//	  "sequence": [500,500,200],  // answers cycled per delivery, repeating; 0 = no
+//	                              // fault (200, or forward in proxy mode)
 //	  "errorRate": 0.3,           // fraction of deliveries answered errorStatus ...
 //	  "errorStatus": 500,         // ... (default 500), drawn from a PRNG seeded
 //	  "seed": 42,                 // with seed: same seed, same answers, same order

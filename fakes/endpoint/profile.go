@@ -206,7 +206,7 @@ func (f Fault) validate(where string) error {
 		}
 	}
 	for i, s := range f.Sequence {
-		if err := checkStatus(fmt.Sprintf("sequence[%d]", i), s, false); err != nil {
+		if err := checkStatus(fmt.Sprintf("sequence[%d]", i), s, true); err != nil {
 			return err
 		}
 	}
