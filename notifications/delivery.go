@@ -16,6 +16,29 @@ type Delivery struct {
 	Batch       Batch
 	Concurrency int // POSTs in flight at once; events of one repository stay in order (0 or 1: one)
 	Signing     Signing
+	Retry       Retry
+	DeadLetter  DeadLetter
+}
+
+// Retry limits retries. Zero values keep Distribution's: retry forever,
+// threshold immediate tries, then one per backoff.
+type Retry struct {
+	MaxAttempts int           // give up after this many attempts (0: never)
+	MaxAge      time.Duration // give up on events older than this (0: never)
+	Backoff     time.Duration // if set: exponential backoff from this, with jitter, instead of threshold/backoff
+	MaxBackoff  time.Duration // cap of the exponential backoff (0: none)
+}
+
+// DeadLetter says where events go when given up on. Giving up needs a
+// limit in Retry or On4xx; the dead-letter log can be replayed.
+type DeadLetter struct {
+	Path  string // JSON-lines file the events are appended to (empty: logged only)
+	On4xx bool   // give up at once on a 4xx answer other than 408 and 429
+}
+
+// givesUp reports whether events can be set aside instead of retried forever.
+func (d Delivery) givesUp() bool {
+	return d.Retry.MaxAttempts > 0 || d.Retry.MaxAge > 0 || d.DeadLetter.On4xx
 }
 
 // Batch puts several events in one envelope. The queue sends what it has,
@@ -68,6 +91,17 @@ func checkDelivery(prefix string, d Delivery) error {
 	}
 	if d.Batch.MaxWait < 0 {
 		bad("batch.maxwait", "must not be negative, got %v", d.Batch.MaxWait)
+	}
+	if d.Retry.MaxAttempts < 0 {
+		bad("retry.maxattempts", "must not be negative, got %d", d.Retry.MaxAttempts)
+	}
+	for key, v := range map[string]time.Duration{"retry.maxage": d.Retry.MaxAge, "retry.backoff": d.Retry.Backoff, "retry.maxbackoff": d.Retry.MaxBackoff} {
+		if v < 0 {
+			bad(key, "must not be negative, got %v", v)
+		}
+	}
+	if d.DeadLetter.Path != "" && !d.givesUp() {
+		bad("deadletter.path", "set, but nothing is ever given up: set retry.maxattempts, retry.maxage or deadletter.on4xx")
 	}
 	if d.Concurrency < 0 {
 		bad("concurrency", "must not be negative, got %d", d.Concurrency)

@@ -188,6 +188,16 @@ func TestDeliveryErrorsNameTheKey(t *testing.T) {
 	} {
 		g.Expect(err.Error()).To(gomega.ContainSubstring(want))
 	}
+	_, err = New(cfg, WithDelivery("a", Delivery{Retry: Retry{MaxAttempts: -1, MaxAge: -1, Backoff: -1, MaxBackoff: -1}, DeadLetter: DeadLetter{Path: "/tmp/x"}}))
+	for _, want := range []string{
+		"notifications.endpoints[0].retry.maxattempts: must not be negative",
+		"notifications.endpoints[0].retry.maxage: must not be negative",
+		"notifications.endpoints[0].retry.backoff: must not be negative",
+		"notifications.endpoints[0].retry.maxbackoff: must not be negative",
+		"notifications.endpoints[0].deadletter.path: set, but nothing is ever given up",
+	} {
+		g.Expect(err.Error()).To(gomega.ContainSubstring(want))
+	}
 	_, err = New(cfg, WithDelivery("c", Delivery{}))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`"c", which is not a configured endpoint`)))
 }

@@ -17,6 +17,7 @@ type endpoint struct {
 	metrics *safeMetrics
 	queue   queue
 	head    Sink // where the broadcaster writes
+	givesUp bool // dead-lettering is on
 }
 
 type endpointDeps struct {
@@ -53,8 +54,13 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
 	}
 	// A shard is a FIFO with its own retrying stage (its own count of
 	// consecutive failures); the HTTP stage is safe to share.
+	var deadLetter func([]Event, int, error)
+	if ep.givesUp = d.delivery.givesUp(); ep.givesUp {
+		deadLetter = ep.deadLetterer(d.delivery.DeadLetter.Path, logger)
+	}
 	newShard := func() *memoryQueue {
-		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure}
+		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
+			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now}
 		return newMemoryQueue(retry, ep.metrics, d.delivery.Batch)
 	}
 	if d.delivery.Concurrency > 1 {
@@ -69,6 +75,32 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
 	}
 	ep.head = newIgnoreFilter([][]string{cfg.IgnoredMediaTypes, cfg.Ignore.MediaTypes}, cfg.Ignore.Actions, entry)
 	return ep
+}
+
+// deadLetterer returns what the retrying stage calls with events it gives
+// up on: count them, log them, and append them to the log file if any.
+func (ep *endpoint) deadLetterer(path string, logger *slog.Logger) func([]Event, int, error) {
+	var file *deadLetterLog
+	if path != "" {
+		file = &deadLetterLog{path: path}
+	}
+	return func(events []Event, attempts int, err error) {
+		ep.metrics.deadLettered(events...)
+		ids := make([]string, len(events))
+		for i, e := range events {
+			ids[i] = e.ID
+		}
+		logger.Warn("notifications: gave up on events, dead-lettered", "url", ep.cfg.URL,
+			"attempts", attempts, "error", err, "ids", ids, "file", path)
+		if file == nil {
+			return
+		}
+		rec := DeadLetterRecord{Time: time.Now().UTC(), Endpoint: ep.cfg.Name, URL: ep.cfg.URL, Attempts: attempts, Error: err.Error(), Events: events}
+		if werr := file.append(rec); werr != nil {
+			// Still logged above with every id: not lost silently.
+			logger.Error("notifications: writing dead-letter log failed", "file", path, "error", werr, "ids", ids)
+		}
+	}
 }
 
 // drain delivers what is pending until ctx is done, then stops the

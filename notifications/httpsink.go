@@ -20,7 +20,10 @@ type httpSink struct {
 }
 
 // errStatus is an attempt answered with a status that is not success.
-type errStatus struct{ status string }
+type errStatus struct {
+	code   int
+	status string
+}
 
 func (e errStatus) Error() string { return "response status " + e.status + " unaccepted" }
 
@@ -61,7 +64,7 @@ func (h *httpSink) Write(ctx context.Context, events ...Event) error {
 		return nil
 	}
 	h.listener.failure(resp.StatusCode, events...)
-	return fmt.Errorf("%v: %w", h, errStatus{resp.Status})
+	return fmt.Errorf("%v: %w", h, errStatus{resp.StatusCode, resp.Status})
 }
 
 func (h *httpSink) Close() error {

@@ -18,6 +18,9 @@ type EndpointMetrics struct {
 	Failures  int            // attempts answered with any other status
 	Errors    int            // attempts with no HTTP answer (refused, reset, timeout)
 	Statuses  map[string]int // answered attempts by "<code> <StatusText>"
+
+	// Beyond Distribution (zero unless the endpoint can give up on events).
+	DeadLettered int // events given up on and set aside (Pending -1 each)
 }
 
 // metricsListener is told by the queue and the HTTP stage what happened to
@@ -28,6 +31,7 @@ type metricsListener interface {
 	success(status int, events ...Event) // an attempt answered 2xx/3xx
 	failure(status int, events ...Event) // an attempt answered otherwise
 	err(err error, events ...Event)      // an attempt got no answer
+	deadLettered(events ...Event)        // given up on (they leave the queue as egress)
 }
 
 // safeMetrics is EndpointMetrics behind a lock, with the fault hooks the
@@ -85,6 +89,12 @@ func (s *safeMetrics) failure(status int, events ...Event) {
 func (s *safeMetrics) err(error, ...Event) {
 	s.mu.Lock()
 	s.m.Errors++
+	s.mu.Unlock()
+}
+
+func (s *safeMetrics) deadLettered(events ...Event) {
+	s.mu.Lock()
+	s.m.DeadLettered += len(events)
 	s.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -151,6 +152,23 @@ func (n *Notifier) refuseLate(e Event) {
 		n.logger.Warn("notifications: shutting down, event dropped", "id", e.ID, "action", e.Action,
 			"repository", e.Target.Repository, "alsoDropped", suppressed)
 	}
+}
+
+// Requeue queues events again on the named endpoint, as they are (same
+// ids), e.g. to replay a dead-letter log once the receiver is fixed. They
+// count as newly accepted (Events, Pending).
+func (n *Notifier) Requeue(endpoint string, events []Event) error {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if n.closed {
+		return errClosed
+	}
+	for _, ep := range n.endpoints {
+		if ep.cfg.Name == endpoint {
+			return ep.queue.Write(context.Background(), events...)
+		}
+	}
+	return fmt.Errorf("notifications: no enabled endpoint named %q", endpoint)
 }
 
 // Vars is the value of registry.notifications in /debug/vars.

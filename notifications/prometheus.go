@@ -40,6 +40,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}{{"Events", m.Events}, {"Successes", m.Successes}, {"Failures", m.Failures}, {"Errors", m.Errors}} {
 			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(v.n), name, v.typ)
 		}
+		if ep.givesUp { // a series of ours only where it can be non-zero
+			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(m.DeadLettered), name, "DeadLettered")
+		}
 		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(m.Pending), name)
 		for code, n := range m.Statuses {
 			ch <- prometheus.MustNewConstMetric(c.status, prometheus.CounterValue, float64(n), name, code)

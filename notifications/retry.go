@@ -2,19 +2,30 @@ package notifications
 
 import (
 	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 )
 
-// retryingSink retries the next stage until it succeeds, forever, as
-// Distribution does: the first threshold consecutive failures are retried
-// at once, after that one attempt per backoff (no growth). The count of
-// consecutive failures spans events and resets on a success.
+// retryingSink retries the next stage until it succeeds. By default it
+// does so forever, as Distribution does: the first threshold consecutive
+// failures are retried at once, after that one attempt per backoff (no
+// growth), the count of consecutive failures spanning events and reset by
+// a success. With a Retry policy it backs off exponentially with jitter
+// and, past MaxAttempts or MaxAge (or at once on a 4xx with On4xx), hands
+// the events to deadLetter and moves on.
 type retryingSink struct {
 	next      Sink
 	threshold int
 	backoff   time.Duration
+	policy    Retry
+	on4xx     bool
 	onFailure func(err error) // told of every failed attempt (it logs, rate-limited)
+	// deadLetter takes events given up on; nil means never give up.
+	deadLetter func(events []Event, attempts int, err error)
+	now        func() time.Time
 
 	mu       sync.Mutex // one Write at a time: retries keep the order of events
 	failures int
@@ -29,12 +40,12 @@ func (r *retryingSink) Write(ctx context.Context, events ...Event) error {
 			timer.Stop()
 		}
 	}()
-	for {
-		if r.failures >= r.threshold {
+	for attempts := 0; ; {
+		if wait := r.wait(); wait > 0 {
 			if timer == nil {
-				timer = time.NewTimer(r.backoff)
+				timer = time.NewTimer(wait)
 			} else {
-				timer.Reset(r.backoff)
+				timer.Reset(wait)
 			}
 			select {
 			case <-timer.C:
@@ -43,6 +54,7 @@ func (r *retryingSink) Write(ctx context.Context, events ...Event) error {
 			}
 		}
 		err := r.next.Write(ctx, events...)
+		attempts++
 		if err == nil {
 			r.failures = 0
 			return nil
@@ -54,7 +66,50 @@ func (r *retryingSink) Write(ctx context.Context, events ...Event) error {
 		if r.onFailure != nil {
 			r.onFailure(err)
 		}
+		if r.giveUp(events, attempts, err) {
+			r.deadLetter(events, attempts, err)
+			return nil // set aside: the queue moves on
+		}
 	}
+}
+
+// wait is how long to wait before the next attempt.
+func (r *retryingSink) wait() time.Duration {
+	if r.policy.Backoff <= 0 { // Distribution's breaker
+		if r.failures >= r.threshold {
+			return r.backoff
+		}
+		return 0
+	}
+	if r.failures == 0 {
+		return 0
+	}
+	d := r.policy.Backoff << min(r.failures-1, 30)
+	if d <= 0 || (r.policy.MaxBackoff > 0 && d > r.policy.MaxBackoff) {
+		d = r.policy.MaxBackoff
+	}
+	if d <= 0 {
+		d = r.policy.Backoff
+	}
+	return d/2 + rand.N(d/2+1) // equal jitter: endpoints recovering together do not retry in step
+}
+
+func (r *retryingSink) giveUp(events []Event, attempts int, err error) bool {
+	if r.deadLetter == nil {
+		return false
+	}
+	var es errStatus
+	if r.on4xx && errors.As(err, &es) && es.code >= 400 && es.code < 500 &&
+		es.code != http.StatusRequestTimeout && es.code != http.StatusTooManyRequests {
+		return true
+	}
+	if r.policy.MaxAttempts > 0 && attempts >= r.policy.MaxAttempts {
+		return true
+	}
+	if r.policy.MaxAge > 0 && len(events) > 0 && r.now().Sub(events[0].Timestamp) >= r.policy.MaxAge {
+		return true
+	}
+	return false
 }
 
 func (r *retryingSink) Close() error { return r.next.Close() }

@@ -39,6 +39,8 @@ type MetricsVars struct {
 	Failures  int            `json:"Failures"`
 	Errors    int            `json:"Errors"`
 	Statuses  map[string]int `json:"Statuses"`
+
+	DeadLettered int `json:"DeadLettered,omitempty"` // ours; absent where Distribution has none
 }
 
 // redacted keeps header names and how many values each has, not the values.
@@ -71,6 +73,7 @@ func (ep *endpoint) vars() EndpointVars {
 		Metrics: MetricsVars{
 			Pending: m.Pending, Events: m.Events, Successes: m.Successes,
 			Failures: m.Failures, Errors: m.Errors, Statuses: m.Statuses,
+			DeadLettered: m.DeadLettered,
 		},
 	}
 }
