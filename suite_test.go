@@ -119,7 +119,7 @@ var _ = Describe("scenarios against CNCF Distribution", Label("distribution"), f
 	var bins process.Binaries
 	BeforeEach(func(ctx SpecContext) {
 		if bins.FakeEndpoint == "" {
-			b, err := process.Build(ctx, ".", filepath.Join(os.TempDir(), "hookbench-suite-bin"))
+			b, err := process.Build(ctx, ".", filepath.Join(os.TempDir(), "hookbench-suite-bin"), "fake-endpoint")
 			Expect(err).NotTo(HaveOccurred())
 			bins = b
 		}

@@ -73,8 +73,12 @@ func (t *targetFlags) build(ctx context.Context) (harness.Runtime, harness.RunOp
 				return nil, o, cleanup, err
 			}
 			cleanup = func() { os.RemoveAll(tmp) }
-			fmt.Fprintln(os.Stderr, "building ./cmd/registry and ./cmd/fake-endpoint ...")
-			if bins, err = process.Build(ctx, ".", tmp); err != nil {
+			progs := []string{"registry", "fake-endpoint"}
+			if t.binary != "" {
+				progs = progs[1:] // another registry: only the fake is ours
+			}
+			fmt.Fprintf(os.Stderr, "building %v ...\n", progs)
+			if bins, err = process.Build(ctx, ".", tmp, progs...); err != nil {
 				return nil, o, cleanup, err
 			}
 		}

@@ -29,13 +29,22 @@ type Binaries struct {
 }
 
 // Build compiles ./cmd/registry and ./cmd/fake-endpoint of the module at
-// moduleDir into outDir with `go build -o`.
-func Build(ctx context.Context, moduleDir, outDir string) (Binaries, error) {
+// moduleDir into outDir with `go build -o`; with programs named ("registry",
+// "fake-endpoint") only those (a run against another registry needs only
+// the fake).
+func Build(ctx context.Context, moduleDir, outDir string, programs ...string) (Binaries, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return Binaries{}, err
 	}
+	if len(programs) == 0 {
+		programs = []string{"registry", "fake-endpoint"}
+	}
 	b := Binaries{Registry: filepath.Join(outDir, "registry"), FakeEndpoint: filepath.Join(outDir, "fake-endpoint")}
-	for pkg, out := range map[string]string{"./cmd/registry": b.Registry, "./cmd/fake-endpoint": b.FakeEndpoint} {
+	for _, name := range programs {
+		pkg, out := "./cmd/"+name, filepath.Join(outDir, name)
+		if name != "registry" && name != "fake-endpoint" {
+			return Binaries{}, fmt.Errorf("process: no program %q (registry, fake-endpoint)", name)
+		}
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 		cmd.Dir = moduleDir
 		if msg, err := cmd.CombinedOutput(); err != nil {
