@@ -37,18 +37,33 @@ cp -r "$src" "$OUT/src"
 chmod -R u+w "$OUT/src"
 (cd "$OUT/src" && GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 $GO build -o "$OUT/bin/conformance" .)
 
+# CONFORMANCE_STORAGE=inmemory tests the other driver; CONFORMANCE_HTPASSWD=<file>
+# (with OCI_USERNAME and OCI_PASSWORD) runs everything through basic auth.
+case ${CONFORMANCE_STORAGE:-filesystem} in
+  filesystem) storage="  filesystem:
+    rootdirectory: $OUT/storage" ;;
+  inmemory) storage="  inmemory:" ;;
+  *) echo "conformance: CONFORMANCE_STORAGE must be filesystem or inmemory" >&2; exit 2 ;;
+esac
+auth=""
+if [ -n "${CONFORMANCE_HTPASSWD:-}" ]; then
+  auth="auth:
+  htpasswd:
+    realm: conformance
+    path: $(cd "$(dirname "$CONFORMANCE_HTPASSWD")" && pwd)/$(basename "$CONFORMANCE_HTPASSWD")"
+fi
 cat > "$OUT/config.yml" <<YML
 version: 0.1
 log:
   level: info # the script reads the address from the "registry listening" line
 storage:
-  filesystem:
-    rootdirectory: $OUT/storage
+$storage
   delete:
     enabled: true
 http:
   addr: 127.0.0.1:0
   draintimeout: 5s
+$auth
 YML
 
 echo "== starting registry"
