@@ -235,6 +235,7 @@ func TestWarnings(t *testing.T) {
 		{"log fields", minimal + "log:\n  fields:\n    service: registry\n", nil, "log.fields: ignored"},
 		{"maintenance", minimal + "  maintenance:\n    uploadpurging:\n      enabled: false\n", nil, "storage.maintenance: ignored"},
 		{"unknown env key", minimal, []string{"REGISTRY_HTTP_NOPE=1"}, "environment REGISTRY_HTTP_NOPE: no config key http.nope here; ignored"},
+		{"prometheus without debug server", minimal + "http:\n  debug:\n    prometheus:\n      enabled: true\n", nil, "http.debug.prometheus.enabled: no effect without http.debug.addr"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -57,6 +57,9 @@ func Parse(data []byte, env []string) (*Config, []string, error) {
 	if len(d.errs) > 0 {
 		return nil, d.warnings, errors.Join(d.errs...)
 	}
+	if cfg.HTTP.Debug.Addr == "" && cfg.HTTP.Debug.Prometheus.Enabled {
+		d.warnings = append(d.warnings, "http.debug.prometheus.enabled: no effect without http.debug.addr (no debug server)")
+	}
 	cfg.applyDefaults()
 	return cfg, d.warnings, nil
 }
