@@ -121,15 +121,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *proxy != "" {
 		opts = append(opts, endpoint.WithProxy(*proxy))
 	}
+	// Catch signals before listening: a SIGTERM right after start still
+	// shuts down cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
 	srv := endpoint.New(opts...)
 	if err := srv.Start(*addr, *adminAddr); err != nil {
 		log.Error("start", "err", err)
 		return 1
 	}
 	log.Info("profile", "source", src)
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
 	<-ctx.Done()
 	log.Info("shutting down")
 	done := make(chan error, 1)
