@@ -23,6 +23,10 @@ type Tolerance struct {
 	CheckOrder bool `json:"checkOrder,omitempty"`
 	// Pending expected at the end (default 0: everything delivered).
 	Pending int `json:"pending,omitempty"`
+	// Restarted: the registry was restarted during the run, so its
+	// counters cover only its last life: registry <= observed. Set by Run
+	// when the chaos timeline kills or restarts the registry.
+	Restarted bool `json:"restarted,omitempty"`
 	// AllowLost: events may be lost (e.g. a registry killed with an in-memory
 	// queue); the count is reported, not failed.
 	AllowLost bool `json:"allowLost,omitempty"`
@@ -210,7 +214,12 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 	if tol.CheckOrder {
 		add("Order", "-", fmt.Sprintf("%d order violations", out.OrderViolations), out.OrderViolations == 0, "")
 	}
-	add("Events", m.Events, fmt.Sprintf("%d accepted by the registry, not ignored", out.Owed), m.Events == out.Owed, "Events counts every event queued")
+	restartNote := ""
+	if tol.Restarted {
+		restartNote = "the registry restarted: its counters cover its last life only, registry <= observed"
+	}
+	add("Events", m.Events, fmt.Sprintf("%d accepted by the registry, not ignored", out.Owed),
+		m.Events == out.Owed || (tol.Restarted && m.Events <= out.Owed), orNote(restartNote, "Events counts every event queued"))
 	add("Pending", m.Pending, tol.Pending, m.Pending == tol.Pending, "final Pending")
 
 	// Answers: the receiver's own histogram against the registry's.
@@ -223,12 +232,12 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 		}
 	}
 	cmp := func(reg, obs int) bool {
-		if tol.Timeouts {
+		if tol.Timeouts || tol.Restarted {
 			return reg <= obs
 		}
 		return reg == obs
 	}
-	note := ""
+	note := restartNote
 	if tol.Timeouts {
 		note = "late answers are invisible to the registry: registry <= receiver"
 	}
@@ -247,6 +256,8 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 	noAnswer := o.Fake.NoAnswer()
 	errObs := fmt.Sprintf("%d resets + %d hangs + %d timeouts", o.Fake.Resets, o.Fake.Hangs, o.Fake.Timeouts)
 	switch {
+	case tol.Restarted:
+		add("Errors", m.Errors, errObs, true, restartNote+" (not compared)")
 	case tol.Refusals || tol.Timeouts:
 		add("Errors", m.Errors, errObs, m.Errors >= noAnswer,
 			"refused connections and late timeouts are invisible to the receiver: registry >= receiver")
@@ -260,7 +271,9 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 	// Attempts: every attempt the registry counted, the receiver saw
 	// (refusals excepted).
 	regAttempts := m.Successes + m.Failures + m.Errors
-	if tol.Refusals {
+	if tol.Restarted {
+		add("Attempts", regAttempts, fmt.Sprintf("%d requests received", o.Fake.Deliveries), true, restartNote+" (not compared)")
+	} else if tol.Refusals {
 		add("Attempts", regAttempts, fmt.Sprintf("%d requests received", o.Fake.Deliveries), regAttempts >= o.Fake.Deliveries, "Successes+Failures+Errors; refusals never reach the receiver")
 	} else {
 		add("Attempts", regAttempts, fmt.Sprintf("%d requests received", o.Fake.Deliveries), regAttempts == o.Fake.Deliveries, "Successes+Failures+Errors")
@@ -335,4 +348,11 @@ func lostNote(t Tolerance) string {
 		return "losses allowed by the scenario: reported, not failed"
 	}
 	return "every event not delivered must still be pending"
+}
+
+func orNote(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

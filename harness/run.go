@@ -238,8 +238,13 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	sampling.Wait()
 
 	// Final observation.
+	restarted := false
+	for _, c := range sc.Chaos {
+		restarted = restarted || c.Action == ChaosKillRegistry || c.Action == ChaosRestartRegistry
+	}
 	var obs []Observation
 	for _, e := range sc.Endpoints {
+		e.Tolerance.Restarted = e.Tolerance.Restarted || restarted
 		fc := fakes[e.Name]
 		st, err := fc.Stats(ctx)
 		if err != nil {
