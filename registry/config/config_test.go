@@ -148,6 +148,7 @@ func TestErrors(t *testing.T) {
 		{"not yaml", "version: [", nil, "not valid YAML"},
 		{"two documents", minimal + "---\nversion: 0.1\n", nil, "more than one document"},
 		{"top level not a mapping", "- a\n", nil, "(top level): want a mapping"},
+		{"top level not a mapping, with env", "- a\n", []string{"REGISTRY_VERSION=0.1"}, "(top level): want a mapping"},
 		{"missing version", "storage:\n  inmemory:\n", nil, "version: missing"},
 		{"wrong version", "version: 0.2\nstorage:\n  inmemory:\n", nil, `version: unsupported version "0.2"`},
 		{"unknown top-level key", minimal + "colour: blue\n", nil, "colour: unknown key"},

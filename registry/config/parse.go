@@ -44,11 +44,11 @@ func Parse(data []byte, env []string) (*Config, []string, error) {
 		root = doc.Content[0]
 	}
 	d := &decoder{}
-	d.applyEnv(root, env)
 	cfg := &Config{}
 	if root.Kind != yaml.MappingNode {
 		d.fail("", "want a mapping, got %s", kindName(root))
 	} else {
+		d.applyEnv(root, env)
 		d.decode("", root, reflect.ValueOf(cfg).Elem())
 	}
 	if len(d.errs) == 0 {
