@@ -32,6 +32,7 @@ type front struct {
 	mu        sync.Mutex
 	target    *url.URL
 	profile   []byte // last profile PUT through the front, re-applied after a restart
+	down      bool   // the container is stopped: answer from what was saved
 	past      []harness.Delivery
 	pastStats []harness.FakeStats
 }
@@ -94,6 +95,7 @@ func (f *front) snapshot(ctx context.Context) error {
 	f.mu.Lock()
 	f.past = append(f.past, ds...)
 	f.pastStats = append(f.pastStats, st)
+	f.down = true
 	f.mu.Unlock()
 	return nil
 }
@@ -121,6 +123,7 @@ func (f *front) restarted(ctx context.Context) error {
 	}
 	f.mu.Lock()
 	p := f.profile
+	f.down = false
 	f.mu.Unlock()
 	if p == nil {
 		return nil
@@ -130,7 +133,7 @@ func (f *front) restarted(ctx context.Context) error {
 
 func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	f.mu.Lock()
-	merging := len(f.pastStats) > 0
+	merging, down := len(f.pastStats) > 0, f.down
 	f.mu.Unlock()
 	switch {
 	case req.Method == http.MethodGet && req.URL.Path == "/ledger" && merging:
@@ -143,6 +146,14 @@ func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if down {
+			// Applied when the container starts again.
+			f.mu.Lock()
+			f.profile = body
+			f.mu.Unlock()
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
@@ -179,19 +190,28 @@ func (f *front) proxy() *httputil.ReverseProxy {
 }
 
 // merged is every delivery of every incarnation, Attempt renumbered.
+// While the container is stopped only the saved incarnations count.
 func (f *front) merged(ctx context.Context) ([]harness.Delivery, []harness.FakeStats, error) {
-	c := harness.NewFakeClient(f.base())
-	live, err := c.Ledger(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := c.Stats(ctx)
-	if err != nil {
-		return nil, nil, err
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	var live []harness.Delivery
+	var stats []harness.FakeStats
+	if !down {
+		c := harness.NewFakeClient(f.base())
+		var err error
+		if live, err = c.Ledger(ctx); err != nil {
+			return nil, nil, err
+		}
+		st, err := c.Stats(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		stats = append(stats, st)
 	}
 	f.mu.Lock()
 	all := append(append([]harness.Delivery(nil), f.past...), live...)
-	stats := append(append([]harness.FakeStats(nil), f.pastStats...), st)
+	stats = append(append([]harness.FakeStats(nil), f.pastStats...), stats...)
 	f.mu.Unlock()
 	seen := map[string]int{}
 	for i := range all {

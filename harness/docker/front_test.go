@@ -68,12 +68,26 @@ func TestFrontMergesIncarnations(t *testing.T) {
 	if st, err := c.Stats(ctx); err != nil || st.Events != 2 {
 		t.Fatalf("pass-through stats = %+v, %v", st, err)
 	}
-	if err := c.SetProfile(ctx, json.RawMessage(`{"status":503}`)); err != nil {
+	if err := c.SetProfile(ctx, json.RawMessage(`{"status":500}`)); err != nil {
 		t.Fatal(err)
+	}
+	if first.profile != `{"status":500}` {
+		t.Errorf("profile not forwarded: %q", first.profile)
 	}
 
 	if err := f.snapshot(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// Stopped: what was saved answers; a profile waits for the restart.
+	first.srv.Close()
+	if st, err := c.Stats(ctx); err != nil || st.Events != 2 || st.Unique != 2 {
+		t.Errorf("stats while stopped = %+v, %v", st, err)
+	}
+	if ds, err := c.Ledger(ctx); err != nil || len(ds) != 2 {
+		t.Errorf("ledger while stopped = %v, %v", ds, err)
+	}
+	if err := c.SetProfile(ctx, json.RawMessage(`{"status":503}`)); err != nil {
+		t.Errorf("profile while stopped: %v", err)
 	}
 	mu.Lock()
 	current = second.srv.URL

@@ -53,10 +53,28 @@ func (r *Runtime) AddToxic(name string, t Toxic) error {
 	if tox == 0 {
 		tox = 1
 	}
-	if _, err := e.proxy.AddToxic(t.Name, t.Type, stream, tox, toxiclient.Attributes(t.Attributes)); err != nil {
-		return fmt.Errorf("docker runtime: toxic %s on %s: %w", t.Name, name, err)
+	return withoutLinks(e.proxy, func() error {
+		if _, err := e.proxy.AddToxic(t.Name, t.Type, stream, tox, toxiclient.Attributes(t.Attributes)); err != nil {
+			return fmt.Errorf("docker runtime: toxic %s on %s: %w", t.Name, name, err)
+		}
+		return nil
+	})
+}
+
+// withoutLinks changes toxics while the proxy has no open connection:
+// toxiproxy v2.5.0 panics (index out of range in ToxicLink.AddToxic) when a
+// toxic is added to live links after others were removed. The proxy is
+// disabled for the change, so open connections are cut and new ones refused
+// for a moment: part of the fault being injected.
+func withoutLinks(p *toxiclient.Proxy, change func() error) error {
+	if err := p.Disable(); err != nil {
+		return err
 	}
-	return nil
+	err := change()
+	if eerr := p.Enable(); eerr != nil && err == nil {
+		err = eerr
+	}
+	return err
 }
 
 // RemoveToxics removes every toxic from the path to endpoint name.
@@ -72,10 +90,15 @@ func (r *Runtime) RemoveToxics(name string) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range ts {
-		if err := e.proxy.RemoveToxic(t.Name); err != nil {
-			return err
-		}
+	if len(ts) == 0 {
+		return nil
 	}
-	return nil
+	return withoutLinks(e.proxy, func() error {
+		for _, t := range ts {
+			if err := e.proxy.RemoveToxic(t.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
