@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
@@ -134,14 +135,27 @@ func (r *Runtime) startApp() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f := r.faults
-	a, err := app.New(r.cfg, app.WithLogger(r.log), app.WithNotifierOptions(notifications.WithFaults(notifications.Faults{
-		DropOneIn: f.DropOneIn, ForgetPendingDecrement: f.ForgetPendingDecrement, CountFailureAsSuccess: f.CountFailureAsSuccess,
-	})))
+	faults := notifications.Faults{DropOneIn: f.DropOneIn, ForgetPendingDecrement: f.ForgetPendingDecrement, CountFailureAsSuccess: f.CountFailureAsSuccess}
+	a, err := app.New(r.cfg, app.WithLogger(r.log), app.WithNotifierOptions(notifications.WithFaults(faults)))
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
-	if err := a.Start(); err != nil {
-		return fmt.Errorf("registry: %w", err)
+	// A killed App's listeners close asynchronously (its serve goroutines
+	// close them), so a restart on the same ports may briefly find them busy.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		err := a.Start()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			return fmt.Errorf("registry: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling for the port with a deadline
+		_ = a.Shutdown(expired())         // release the unstarted App's notifier
+		if a, err = app.New(r.cfg, app.WithLogger(r.log), app.WithNotifierOptions(notifications.WithFaults(faults))); err != nil {
+			return fmt.Errorf("registry: %w", err)
+		}
 	}
 	// A restart comes back on the same ports.
 	r.cfg.HTTP.Addr, r.cfg.HTTP.Debug.Addr = a.Addr(), a.DebugAddr()
@@ -244,9 +258,7 @@ func (r *Runtime) KillRegistry(context.Context) error {
 	if a == nil {
 		return errors.New("inprocess runtime: registry not running")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = a.Shutdown(ctx) // an expired context: nothing is drained
+	_ = a.Shutdown(expired()) // nothing is drained
 	return nil
 }
 
@@ -289,3 +301,10 @@ func (r *Runtime) Close(ctx context.Context) error {
 }
 
 var _ harness.Runtime = (*Runtime)(nil)
+
+// expired is a context already done: a shutdown with it drains nothing.
+func expired() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
