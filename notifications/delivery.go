@@ -18,6 +18,15 @@ type Delivery struct {
 	Signing     Signing
 	Retry       Retry
 	DeadLetter  DeadLetter
+	Queue       Queue
+}
+
+// Queue selects where accepted events wait: "memory" (default,
+// Distribution's) or "disk" (a bbolt file at Path that survives restarts
+// and kill -9, and keeps memory flat during a long outage).
+type Queue struct {
+	Kind string // "", "memory" or "disk"
+	Path string // disk only; one file per endpoint
 }
 
 // Retry limits retries. Zero values keep Distribution's: retry forever,
@@ -102,6 +111,18 @@ func checkDelivery(prefix string, d Delivery) error {
 	}
 	if d.DeadLetter.Path != "" && !d.givesUp() {
 		bad("deadletter.path", "set, but nothing is ever given up: set retry.maxattempts, retry.maxage or deadletter.on4xx")
+	}
+	switch d.Queue.Kind {
+	case "", "memory":
+		if d.Queue.Path != "" {
+			bad("queue.path", "only for queue disk")
+		}
+	case "disk":
+		if d.Queue.Path == "" {
+			bad("queue.path", "required for queue disk")
+		}
+	default:
+		bad("queue", "unknown queue %q (want memory or disk)", d.Queue.Kind)
 	}
 	if d.Concurrency < 0 {
 		bad("concurrency", "must not be negative, got %d", d.Concurrency)

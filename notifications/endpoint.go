@@ -2,10 +2,12 @@ package notifications
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/hookbench/hookbench/registry/config"
 )
@@ -16,8 +18,9 @@ type endpoint struct {
 	cfg     config.Endpoint // defaults applied
 	metrics *safeMetrics
 	queue   queue
-	head    Sink // where the broadcaster writes
-	givesUp bool // dead-lettering is on
+	head    Sink     // where the broadcaster writes
+	givesUp bool     // dead-lettering is on
+	db      *bolt.DB // disk queue file, nil for memory
 }
 
 type endpointDeps struct {
@@ -28,7 +31,9 @@ type endpointDeps struct {
 	delivery    Delivery
 }
 
-func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
+// newEndpoint builds and starts the endpoint's pipeline; it fails only
+// when a disk queue cannot be opened.
+func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 	ep := &endpoint{cfg: cfg, metrics: newSafeMetrics(d.faults)}
 
 	client := *d.client // per endpoint: its own timeout
@@ -58,15 +63,39 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
 	if ep.givesUp = d.delivery.givesUp(); ep.givesUp {
 		deadLetter = ep.deadLetterer(d.delivery.DeadLetter.Path, logger)
 	}
-	newShard := func() *memoryQueue {
+	shards := max(d.delivery.Concurrency, 1)
+	newShard := func(i int) (queue, error) {
 		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
 			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now}
-		return newMemoryQueue(retry, ep.metrics, d.delivery.Batch)
+		if ep.db == nil {
+			return newMemoryQueue(retry, ep.metrics, d.delivery.Batch), nil
+		}
+		return openDiskQueue(ep.db, shardBucket(i, shards), retry, ep.metrics, d.delivery.Batch, logger)
 	}
-	if d.delivery.Concurrency > 1 {
-		ep.queue = newShardedQueue(d.delivery.Concurrency, newShard)
+	if d.delivery.Queue.Kind == "disk" {
+		db, err := openQueueDB(d.delivery.Queue.Path)
+		if err == nil {
+			err = checkShardBuckets(db, shards)
+			if err != nil {
+				db.Close()
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		ep.db = db
+	}
+	var err error
+	if shards > 1 {
+		ep.queue, err = newShardedQueue(shards, newShard)
 	} else {
-		ep.queue = newShard()
+		ep.queue, err = newShard(0)
+	}
+	if err != nil {
+		if ep.db != nil {
+			ep.db.Close()
+		}
+		return nil, err
 	}
 
 	var entry Sink = ep.queue
@@ -74,7 +103,33 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) *endpoint {
 		entry = &dropper{every: d.faults.DropOneIn, next: entry}
 	}
 	ep.head = newIgnoreFilter([][]string{cfg.IgnoredMediaTypes, cfg.Ignore.MediaTypes}, cfg.Ignore.Actions, entry)
-	return ep
+	return ep, nil
+}
+
+// shardBucket names a disk queue shard's bucket.
+func shardBucket(i, shards int) string {
+	if shards == 1 {
+		return "events"
+	}
+	return fmt.Sprintf("events-%d-of-%d", i, shards)
+}
+
+// checkShardBuckets refuses a queue file written with another concurrency
+// while it still holds events: they would never be delivered.
+func checkShardBuckets(db *bolt.DB, shards int) error {
+	mine := map[string]bool{}
+	for i := range shards {
+		mine[shardBucket(i, shards)] = true
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if n := string(name); n != damagedBucket && !mine[n] && b.Stats().KeyN > 0 {
+				return fmt.Errorf("%s holds %d events in %q, written with another concurrency: set it back until they are delivered",
+					db.Path(), b.Stats().KeyN, n)
+			}
+			return nil
+		})
+	})
 }
 
 // deadLetterer returns what the retrying stage calls with events it gives
@@ -104,11 +159,14 @@ func (ep *endpoint) deadLetterer(path string, logger *slog.Logger) func([]Event,
 }
 
 // drain delivers what is pending until ctx is done, then stops the
-// pipeline and returns how many events were left undelivered.
-func (ep *endpoint) drain(ctx context.Context) int {
+// pipeline. It returns how many events were left undelivered and whether
+// they are kept (a disk queue) rather than dropped.
+func (ep *endpoint) drain(ctx context.Context) (left int, kept bool) {
 	_ = ep.queue.Flush(ctx)
-	if err := ep.head.Close(); err != nil && !errors.Is(err, errClosed) {
-		_ = err // the stages' Close only releases connections
+	_ = ep.head.Close() // the stages' Close only stops goroutines and releases connections
+	left, kept = ep.queue.Len(), isDurable(ep.queue)
+	if ep.db != nil {
+		_ = ep.db.Close()
 	}
-	return ep.queue.Len()
+	return left, kept
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -106,7 +107,16 @@ func New(cfg config.Notifications, opts ...Option) (*Notifier, error) {
 	}
 	b := &broadcaster{}
 	for _, c := range eps {
-		ep := newEndpoint(c, endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval, delivery: o.delivery[c.Name]})
+		ep, err := newEndpoint(c, endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval, delivery: o.delivery[c.Name]})
+		if err != nil {
+			stop, cancel := context.WithCancel(context.Background())
+			cancel() // stop at once: nothing was accepted yet, a disk queue keeps its events
+			for _, started := range n.endpoints {
+				started.drain(stop)
+			}
+			i := slices.IndexFunc(cfg.Endpoints, func(e config.Endpoint) bool { return e.Name == c.Name })
+			return nil, fmt.Errorf("notifications.endpoints[%d].queue.path: %w", i, err)
+		}
 		n.endpoints = append(n.endpoints, ep)
 		b.sinks = append(b.sinks, ep.head)
 	}
@@ -204,21 +214,28 @@ func (n *Notifier) Shutdown(ctx context.Context) map[string]int {
 	n.mu.Unlock()
 
 	dropped := make(map[string]int, len(n.endpoints))
+	kept := make(map[string]int, len(n.endpoints))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, ep := range n.endpoints {
 		wg.Add(1)
 		go func() { // endpoints drain in parallel: one dead endpoint must not eat the others' time
 			defer wg.Done()
-			d := ep.drain(ctx)
+			left, durable := ep.drain(ctx)
 			mu.Lock()
-			dropped[ep.cfg.Name] = d
-			mu.Unlock()
+			defer mu.Unlock()
+			if durable {
+				dropped[ep.cfg.Name], kept[ep.cfg.Name] = 0, left
+			} else {
+				dropped[ep.cfg.Name] = left
+			}
 		}()
 	}
 	wg.Wait()
 	for _, ep := range n.endpoints {
-		if d := dropped[ep.cfg.Name]; d > 0 {
+		if k := kept[ep.cfg.Name]; k > 0 {
+			n.logger.Info("notifications: undelivered events kept in the disk queue for the next start", "endpoint", ep.cfg.Name, "kept", k)
+		} else if d := dropped[ep.cfg.Name]; d > 0 {
 			n.logger.Warn("notifications: shutdown dropped undelivered events", "endpoint", ep.cfg.Name, "url", ep.cfg.URL, "dropped", d)
 		} else {
 			n.logger.Info("notifications: endpoint drained", "endpoint", ep.cfg.Name)

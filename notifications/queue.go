@@ -101,7 +101,7 @@ func (q *memoryQueue) Close() error {
 func (q *memoryQueue) run(ctx context.Context) {
 	defer close(q.done)
 	for {
-		if !q.waitForBatch(ctx) {
+		if !waitForBatch(ctx, q.batch, q.Len, q.wake) {
 			return
 		}
 		q.mu.Lock()
@@ -125,23 +125,21 @@ func (q *memoryQueue) run(ctx context.Context) {
 
 // waitForBatch waits until there is something to send: any event, or
 // with batch.MaxWait set, a full batch or an event that has waited
-// MaxWait. It returns false when ctx is done.
-func (q *memoryQueue) waitForBatch(ctx context.Context) bool {
+// MaxWait. It returns false when ctx is done. Shared by both queues.
+func waitForBatch(ctx context.Context, batch Batch, pending func() int, wake <-chan struct{}) bool {
 	var timer <-chan time.Time
 	for {
-		q.mu.Lock()
-		n := q.events.len()
-		q.mu.Unlock()
+		n := pending()
 		switch {
-		case n >= q.batch.MaxEvents, n > 0 && q.batch.MaxWait <= 0:
+		case n >= batch.MaxEvents, n > 0 && batch.MaxWait <= 0:
 			return true
 		case n > 0 && timer == nil:
-			t := time.NewTimer(q.batch.MaxWait)
+			t := time.NewTimer(batch.MaxWait)
 			defer t.Stop()
 			timer = t.C
 		}
 		select {
-		case <-q.wake:
+		case <-wake:
 		case <-timer:
 			return true
 		case <-ctx.Done():

@@ -3,7 +3,7 @@ package notifications
 import (
 	"context"
 	"errors"
-	"hash/maphash"
+	"hash/fnv"
 )
 
 // queue is the stage that holds accepted events until delivered: what
@@ -18,20 +18,37 @@ type queue interface {
 // always maps to the same shard, a FIFO with its own retrying stage, so
 // one repository's events stay in order while others go in parallel.
 type shardedQueue struct {
-	shards []*memoryQueue
-	seed   maphash.Seed
+	shards []queue
 }
 
-func newShardedQueue(n int, newShard func() *memoryQueue) *shardedQueue {
-	s := &shardedQueue{shards: make([]*memoryQueue, n), seed: maphash.MakeSeed()}
-	for i := range s.shards {
-		s.shards[i] = newShard()
+// newShardedQueue makes n shards; on error it closes those already made.
+func newShardedQueue(n int, newShard func(i int) (queue, error)) (*shardedQueue, error) {
+	s := &shardedQueue{}
+	for i := range n {
+		q, err := newShard(i)
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		s.shards = append(s.shards, q)
 	}
-	return s
+	return s, nil
 }
 
-func (s *shardedQueue) shard(repo string) *memoryQueue {
-	return s.shards[maphash.String(s.seed, repo)%uint64(len(s.shards))]
+// shard maps a repository to its shard with a hash that is the same in
+// every process, so a disk queue's shards mean the same after a restart.
+func (s *shardedQueue) shard(repo string) queue {
+	h := fnv.New64a()
+	h.Write([]byte(repo))
+	return s.shards[h.Sum64()%uint64(len(s.shards))]
+}
+
+func (s *shardedQueue) durable() bool { return isDurable(s.shards[0]) }
+
+// isDurable reports whether what q holds outlives the process.
+func isDurable(q queue) bool {
+	d, ok := q.(interface{ durable() bool })
+	return ok && d.durable()
 }
 
 func (s *shardedQueue) Write(ctx context.Context, events ...Event) error {

@@ -1,0 +1,142 @@
+package notifications
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hookbench/hookbench/registry/config"
+)
+
+func diskDelivery(path string) Delivery { return Delivery{Queue: Queue{Kind: "disk", Path: path}} }
+
+// TestDiskQueueSurvivesRestart: events pending when the registry stops
+// are kept (not reported dropped) and delivered after the next start with
+// their original ids, in order.
+func TestDiskQueueSurvivesRestart(t *testing.T) {
+	for _, conc := range []int{1, 3} {
+		t.Run("concurrency "+string(rune('0'+conc)), func(t *testing.T) {
+			g := gomega.NewWithT(t)
+			path := filepath.Join(t.TempDir(), "queue.db")
+			d := diskDelivery(path)
+			d.Concurrency = conc
+			dead := config.Endpoint{Name: "test", URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever}
+			first, err := New(oneEndpoint(dead), WithLogger(discardLogger()), WithDelivery("test", d))
+			g.Expect(err).NotTo(gomega.HaveOccurred())
+			for i := range 6 {
+				first.Notify(context.Background(), blobPush("repo"+string(rune('a'+i%2)), i))
+			}
+			g.Expect(first.Metrics()["test"].Pending).To(gomega.Equal(6))
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			g.Expect(first.Shutdown(ctx)).To(gomega.Equal(map[string]int{"test": 0}), "kept on disk, not dropped")
+
+			rc := newReceiver(t, always(http.StatusOK))
+			second := newNotifier(t, oneEndpoint(config.Endpoint{Name: "test", URL: rc.url()}), WithDelivery("test", d))
+			g.Eventually(metricsOf(second, "test")).Should(gomega.Equal(EndpointMetrics{
+				Events: 6, Successes: 6, Statuses: map[string]int{"200 OK": 6},
+			}))
+			ids := rc.ids()
+			g.Expect(ids).To(gomega.HaveLen(6))
+			byRepo := map[string][]string{}
+			for _, a := range rc.seen() {
+				var env Envelope
+				g.Expect(jsonUnmarshal(a.body, &env)).To(gomega.Succeed())
+				byRepo[env.Events[0].Target.Repository] = append(byRepo[env.Events[0].Target.Repository], env.Events[0].ID)
+			}
+			for repo, ids := range byRepo {
+				for i := 1; i < len(ids); i++ {
+					g.Expect(ids[i-1] < ids[i]).To(gomega.BeTrue(), "%s in order: %v", repo, ids)
+				}
+			}
+		})
+	}
+}
+
+// TestDiskQueueRemovesDelivered: delivered entries leave the file.
+func TestDiskQueueRemovesDelivered(t *testing.T) {
+	g := gomega.NewWithT(t)
+	path := filepath.Join(t.TempDir(), "queue.db")
+	rc := newReceiver(t, always(http.StatusOK))
+	n, err := New(oneEndpoint(config.Endpoint{URL: rc.url()}), WithLogger(discardLogger()),
+		WithDelivery("test", Delivery{Queue: Queue{Kind: "disk", Path: path}, Batch: Batch{MaxEvents: 10}}))
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	for i := range 50 {
+		n.Notify(context.Background(), blobPush("r", i))
+	}
+	g.Eventually(func() int { return n.Metrics()["test"].Successes }).Should(gomega.Equal(50))
+	g.Expect(n.Shutdown(context.Background())).To(gomega.Equal(map[string]int{"test": 0}))
+
+	db, err := bolt.Open(path, 0o600, nil)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	defer db.Close()
+	g.Expect(db.View(func(tx *bolt.Tx) error {
+		g.Expect(tx.Bucket([]byte("events")).Stats().KeyN).To(gomega.BeZero())
+		return nil
+	})).To(gomega.Succeed())
+}
+
+// TestDiskQueueDamagedEntries: an entry that cannot be read is moved
+// aside and reported; the intact ones around it are delivered.
+func TestDiskQueueDamagedEntries(t *testing.T) {
+	g := gomega.NewWithT(t)
+	path := filepath.Join(t.TempDir(), "queue.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Expect(db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("events"))
+		g.Expect(err).NotTo(gomega.HaveOccurred())
+		g.Expect(b.Put(seqKey(1), []byte(`{"id":"one","action":"push"}`))).To(gomega.Succeed())
+		g.Expect(b.Put(seqKey(2), []byte(`{"id":"tw`))).To(gomega.Succeed())
+		g.Expect(b.Put(seqKey(3), []byte(`{"id":"three","action":"push"}`))).To(gomega.Succeed())
+		return nil
+	})).To(gomega.Succeed())
+	g.Expect(db.Close()).To(gomega.Succeed())
+
+	logs := &logBuffer{}
+	rc := newReceiver(t, always(http.StatusOK))
+	newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithLogger(logs.logger()), WithDelivery("test", diskDelivery(path)))
+	g.Eventually(func() []string { return rc.ids() }).Should(gomega.Equal([]string{"one", "three"}))
+	g.Expect(logs.lines("could not be read")).To(gomega.ConsistOf(gomega.ContainSubstring("0000000000000002")))
+}
+
+func TestDiskQueueConfigErrors(t *testing.T) {
+	g := gomega.NewWithT(t)
+	cfg := oneEndpoint(config.Endpoint{URL: "http://x/"})
+	_, err := New(cfg, WithDelivery("test", Delivery{Queue: Queue{Kind: "disk"}}))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.path: required for queue disk")))
+	_, err = New(cfg, WithDelivery("test", Delivery{Queue: Queue{Kind: "tape"}}))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`notifications.endpoints[0].queue: unknown queue "tape"`)))
+	_, err = New(cfg, WithDelivery("test", diskDelivery(filepath.Join(t.TempDir(), "no", "such", "dir", "q.db"))))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.path: opening")))
+
+	// a file held by another Notifier is refused, not waited on forever
+	path := filepath.Join(t.TempDir(), "q.db")
+	newNotifier(t, cfg, WithDelivery("test", diskDelivery(path)))
+	_, err = New(cfg, WithDelivery("test", diskDelivery(path)))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("in use by another process")))
+}
+
+// TestDiskQueueConcurrencyChangeRefused: events written under one
+// concurrency are not stranded by starting with another.
+func TestDiskQueueConcurrencyChangeRefused(t *testing.T) {
+	g := gomega.NewWithT(t)
+	path := filepath.Join(t.TempDir(), "queue.db")
+	d := diskDelivery(path)
+	d.Concurrency = 2
+	cfg := oneEndpoint(config.Endpoint{URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever})
+	n, err := New(cfg, WithLogger(discardLogger()), WithDelivery("test", d))
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	n.Notify(context.Background(), blobPush("r", 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	n.Shutdown(ctx)
+
+	_, err = New(cfg, WithLogger(discardLogger()), WithDelivery("test", diskDelivery(path)))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("written with another concurrency")))
+}
