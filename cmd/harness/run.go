@@ -97,6 +97,10 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	count := fs.Int("count", 0, "override every load phase's count")
 	out := fs.String("out", "", "write report.json, report.txt and report.html here")
 	drain := fs.Duration("drain-timeout", 0, "override the scenario's drain timeout")
+	var faults harness.Faults
+	fs.IntVar(&faults.DropOneIn, "fault-drop-one-in", 0, "self-test (in-process only): the notifier drops one event in N")
+	fs.BoolVar(&faults.ForgetPendingDecrement, "fault-forget-pending", false, "self-test: the notifier never decrements Pending")
+	fs.BoolVar(&faults.CountFailureAsSuccess, "fault-failure-as-success", false, "self-test: the notifier counts failures as successes")
 	// Flags may follow the scenario name.
 	name := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -129,7 +133,7 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 		defer cancel()
 		_ = rt.Close(cctx)
 	}()
-	o.Rate, o.Duration, o.Count, o.DrainTimeout = *rate, *duration, *count, *drain
+	o.Rate, o.Duration, o.Count, o.DrainTimeout, o.Faults = *rate, *duration, *count, *drain, faults
 	update, done := report.Live(os.Stderr, isTTY(os.Stderr), time.Second)
 	o.Progress = update
 	o.Logf = func(format string, a ...any) {
