@@ -67,13 +67,14 @@ $auth
 YML
 
 echo "== starting registry"
+: > "$OUT/registry.log" # exists before the background redirect opens it
 "$OUT/bin/registry" serve "$OUT/config.yml" 2> "$OUT/registry.log" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 addr=""
 for _ in $(seq 1 100); do
   # The registry logs its real address (port 0 picks a free one).
-  addr=$(sed -n 's/.*msg="registry listening" addr=\([^ ]*\).*/\1/p' "$OUT/registry.log" | head -1)
+  addr=$(sed -n 's/.*msg="registry listening" addr=\([^ ]*\).*/\1/p' "$OUT/registry.log" | head -1 || true)
   [ -n "$addr" ] && break
   kill -0 $pid 2>/dev/null || { cat "$OUT/registry.log" >&2; exit 1; }
   sleep 0.1
