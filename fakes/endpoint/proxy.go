@@ -49,6 +49,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, post uint64, ev
 		return
 	}
 	status, h, b, err := s.send(r.Context(), r.Header, body)
+	if err != nil && r.Context().Err() != nil { // the sender gave up first: nobody to answer
+		s.ledger.attempt(post, events, arrived, 0, OutcomeTimeout, "client gave up while the real receiver was answering")
+		s.late.forwarded()
+		return
+	}
 	if err != nil {
 		s.log.Warn("proxy: real receiver unreachable", "target", s.proxy.String(), "err", err)
 		s.ledger.attempt(post, events, arrived, http.StatusBadGateway, OutcomeAnswered, "proxy: "+err.Error())

@@ -139,3 +139,23 @@ func TestProxyTargetMustBeHTTP(t *testing.T) {
 		t.Fatal("ftp proxy target accepted")
 	}
 }
+
+func TestProxySlowReceiverIsAClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(release) })
+	s := start(t, WithProxy(ts.URL))
+	if _, err := post(fresh(150*time.Millisecond), s.URL(), newEv("r", "push")); err == nil {
+		t.Fatal("answered")
+	}
+	eventually(t, "Timeouts == 1", func() bool { return s.Stats().Timeouts == 1 })
+	if got := s.Stats(); len(got.Statuses) != 0 || got.ProxyErrors != 1 {
+		t.Fatalf("stats %+v", got)
+	}
+}
