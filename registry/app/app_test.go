@@ -52,6 +52,15 @@ func (r *receiver) count() int {
 	return len(r.events)
 }
 
+func parse(t *testing.T, yml string) *config.Config {
+	t.Helper()
+	cfg, _, err := config.Parse([]byte(yml), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func startApp(t *testing.T, yml string) *App {
 	t.Helper()
 	cfg, warnings, err := config.Parse([]byte(yml), nil)

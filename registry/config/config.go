@@ -98,6 +98,49 @@ type Endpoint struct {
 	Backoff           time.Duration `yaml:"backoff"`   // default 1s
 	IgnoredMediaTypes []string      `yaml:"ignoredmediatypes"`
 	Ignore            Ignore        `yaml:"ignore"`
+
+	// This project's opt-in delivery extensions (see notifications.Delivery).
+	Batch       Batch      `yaml:"batch"`
+	Concurrency int        `yaml:"concurrency"` // POSTs in flight at once, per-repository order kept (0 or 1: one)
+	Signing     Signing    `yaml:"signing"`
+	Retry       Retry      `yaml:"retry"`
+	DeadLetter  DeadLetter `yaml:"deadletter"`
+	Queue       Queue      `yaml:"queue"`
+}
+
+// Batch puts up to MaxEvents events in one envelope, waiting at most
+// MaxWait for a batch to fill (0/0: one event per POST, as Distribution).
+type Batch struct {
+	MaxEvents int           `yaml:"maxevents"`
+	MaxWait   time.Duration `yaml:"maxwait"`
+}
+
+// Signing signs every POST as Standard Webhooks do, once per secret
+// ("whsec_<base64 key>"; several for rotation).
+type Signing struct {
+	Secrets []string `yaml:"secrets"`
+}
+
+// Retry limits retries; zero values retry forever as Distribution does.
+type Retry struct {
+	MaxAttempts int           `yaml:"maxattempts"`
+	MaxAge      time.Duration `yaml:"maxage"`
+	Backoff     time.Duration `yaml:"backoff"`    // exponential with jitter from this, instead of threshold/backoff
+	MaxBackoff  time.Duration `yaml:"maxbackoff"` // cap of the exponential backoff
+}
+
+// DeadLetter says where given-up events go (JSON lines at Path) and
+// whether a 4xx answer gives up at once.
+type DeadLetter struct {
+	Path  string `yaml:"path"`
+	On4xx bool   `yaml:"on4xx"`
+}
+
+// Queue selects where accepted events wait: memory (default) or disk (a
+// file at Path that survives restarts).
+type Queue struct {
+	Kind string `yaml:"kind"`
+	Path string `yaml:"path"`
 }
 
 // Ignore drops events before they are queued.

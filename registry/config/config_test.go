@@ -115,6 +115,26 @@ func TestValues(t *testing.T) {
 		{"env header", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http://h/\n",
 			[]string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_X_TOKEN=s"},
 			func(c *Config) bool { return c.Notifications.Endpoints[0].Headers.Get("X-Token") == "s" }},
+		{"delivery extensions", minimal + `notifications:
+  endpoints:
+    - name: a
+      url: http://h/
+      batch: {maxevents: 50, maxwait: 20ms}
+      concurrency: 4
+      signing: {secrets: [whsec_a2V5]}
+      retry: {maxattempts: 5, maxage: 1m, backoff: 10ms, maxbackoff: 1s}
+      deadletter: {path: /tmp/dl.jsonl, on4xx: true}
+      queue: {kind: disk, path: /tmp/q.db}
+`, nil, func(c *Config) bool {
+			e := c.Notifications.Endpoints[0]
+			return e.Batch == Batch{MaxEvents: 50, MaxWait: 20 * time.Millisecond} && e.Concurrency == 4 &&
+				reflect.DeepEqual(e.Signing.Secrets, []string{"whsec_a2V5"}) &&
+				e.Retry == Retry{MaxAttempts: 5, MaxAge: time.Minute, Backoff: 10 * time.Millisecond, MaxBackoff: time.Second} &&
+				e.DeadLetter == DeadLetter{Path: "/tmp/dl.jsonl", On4xx: true} && e.Queue == Queue{Kind: "disk", Path: "/tmp/q.db"}
+		}},
+		{"env delivery extension", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: http://h/\n",
+			[]string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_RETRY_MAXATTEMPTS=3", "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_QUEUE_KIND=memory"},
+			func(c *Config) bool { return c.Notifications.Endpoints[0].Retry.MaxAttempts == 3 }},
 		{"env includereferences", minimal, []string{"REGISTRY_NOTIFICATIONS_EVENTS_INCLUDEREFERENCES=true"},
 			func(c *Config) bool { return c.Notifications.Events.IncludeReferences }},
 		{"env version string stays a string", "storage:\n  inmemory:\n", []string{"REGISTRY_VERSION=0.1"},
@@ -187,6 +207,15 @@ func TestErrors(t *testing.T) {
 		{"endpoint missing name", minimal + "notifications:\n  endpoints:\n    - url: http://h/\n", nil, "notifications.endpoints[0].name: missing"},
 		{"duplicate endpoint name", ep("    - name: a\n      url: http://h/\n"), nil, `notifications.endpoints[1].name: "a" is already the name of notifications.endpoints[0]`},
 		{"bad ignore action", ep("      ignore:\n        actions: [pull, fetch]\n"), nil, `notifications.endpoints[0].ignore.actions[1]: unknown action "fetch"`},
+		{"negative maxevents", ep("      batch: {maxevents: -1}\n"), nil, "notifications.endpoints[0].batch.maxevents: must not be negative"},
+		{"bad maxwait", ep("      batch: {maxwait: soon}\n"), nil, "notifications.endpoints[0].batch.maxwait: want a duration"},
+		{"negative concurrency", ep("      concurrency: -2\n"), nil, "notifications.endpoints[0].concurrency: must not be negative"},
+		{"negative maxattempts", ep("      retry: {maxattempts: -1}\n"), nil, "notifications.endpoints[0].retry.maxattempts: must not be negative"},
+		{"negative maxage", ep("      retry: {maxage: -1m}\n"), nil, "notifications.endpoints[0].retry.maxage: must not be negative"},
+		{"unknown retry key", ep("      retry: {forever: true}\n"), nil, "notifications.endpoints[0].retry.forever: unknown key"},
+		{"unknown queue", ep("      queue: {kind: redis}\n"), nil, `notifications.endpoints[0].queue.kind: unknown queue "redis"`},
+		{"disk queue without path", ep("      queue: {kind: disk}\n"), nil, "notifications.endpoints[0].queue.path: required for queue.kind disk"},
+		{"memory queue with path", ep("      queue: {path: /x}\n"), nil, "notifications.endpoints[0].queue.path: only for queue.kind disk"},
 		{"headers not a mapping", ep("      headers: [a]\n"), nil, "notifications.endpoints[0].headers: want a mapping"},
 		{"header name with space", ep("      headers:\n        \"X Y\": [v]\n"), nil, "notifications.endpoints[0].headers: invalid header name"},
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // validate checks values the YAML types cannot: one error per problem,
@@ -116,6 +117,34 @@ func (c *Config) validate() []error {
 					bad(key("headers."+name), "value must not contain a line break")
 				}
 			}
+		}
+		for _, c := range []struct {
+			k string
+			v int
+		}{{"batch.maxevents", ep.Batch.MaxEvents}, {"concurrency", ep.Concurrency}, {"retry.maxattempts", ep.Retry.MaxAttempts}} {
+			if c.v < 0 {
+				bad(key(c.k), "must not be negative, got %d", c.v)
+			}
+		}
+		for _, c := range []struct {
+			k string
+			v time.Duration
+		}{{"batch.maxwait", ep.Batch.MaxWait}, {"retry.maxage", ep.Retry.MaxAge}, {"retry.backoff", ep.Retry.Backoff}, {"retry.maxbackoff", ep.Retry.MaxBackoff}} {
+			if c.v < 0 {
+				bad(key(c.k), "must not be negative, got %v", c.v)
+			}
+		}
+		switch ep.Queue.Kind {
+		case "", "memory":
+			if ep.Queue.Path != "" {
+				bad(key("queue.path"), "only for queue.kind disk")
+			}
+		case "disk":
+			if strings.TrimSpace(ep.Queue.Path) == "" {
+				bad(key("queue.path"), "required for queue.kind disk")
+			}
+		default:
+			bad(key("queue.kind"), "unknown queue %q (want memory or disk)", ep.Queue.Kind)
 		}
 		for j, a := range ep.Ignore.Actions {
 			switch a {

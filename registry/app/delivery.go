@@ -1,0 +1,36 @@
+package app
+
+import (
+	"github.com/hookbench/hookbench/notifications"
+	"github.com/hookbench/hookbench/registry/config"
+)
+
+// deliveryOptions turns each endpoint's opt-in delivery keys (batch,
+// concurrency, signing, retry, deadletter, queue) into the notifier's
+// WithDelivery; endpoints without any keep Distribution's behaviour and
+// get no option at all.
+func deliveryOptions(n config.Notifications) []notifications.Option {
+	var opts []notifications.Option
+	for _, ep := range n.Endpoints {
+		d := notifications.Delivery{
+			Batch:       notifications.Batch{MaxEvents: ep.Batch.MaxEvents, MaxWait: ep.Batch.MaxWait},
+			Concurrency: ep.Concurrency,
+			Signing:     notifications.Signing{Secrets: ep.Signing.Secrets},
+			Retry: notifications.Retry{MaxAttempts: ep.Retry.MaxAttempts, MaxAge: ep.Retry.MaxAge,
+				Backoff: ep.Retry.Backoff, MaxBackoff: ep.Retry.MaxBackoff},
+			DeadLetter: notifications.DeadLetter{Path: ep.DeadLetter.Path, On4xx: ep.DeadLetter.On4xx},
+			Queue:      notifications.Queue{Kind: ep.Queue.Kind, Path: ep.Queue.Path},
+		}
+		if ep.Disabled || isDistributionDefault(d) {
+			continue
+		}
+		opts = append(opts, notifications.WithDelivery(ep.Name, d))
+	}
+	return opts
+}
+
+func isDistributionDefault(d notifications.Delivery) bool {
+	return d.Batch == (notifications.Batch{}) && d.Concurrency == 0 && len(d.Signing.Secrets) == 0 &&
+		d.Retry == (notifications.Retry{}) && d.DeadLetter == (notifications.DeadLetter{}) &&
+		(d.Queue == (notifications.Queue{}) || d.Queue == notifications.Queue{Kind: "memory"})
+}
