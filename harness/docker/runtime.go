@@ -221,6 +221,9 @@ func (r *Runtime) startProxy(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("docker runtime: proxy for %s: %w", n, err)
 		}
+		if err := installToxics(p); err != nil {
+			return fmt.Errorf("docker runtime: %w", err)
+		}
 		ep.proxy = p
 	}
 	r.mu.Lock()

@@ -7,34 +7,47 @@ import (
 )
 
 // Toxic is a TCP fault on the path from the registry to one receiver,
-// applied by the scenario's toxiproxy (see toxiproxy's README for types and
-// attributes).
+// applied by the scenario's toxiproxy on the receiver -> registry stream.
 type Toxic struct {
-	Name       string
-	Type       string  // latency, bandwidth, slow_close, reset_peer, timeout, ...
-	Stream     string  // "downstream" (receiver -> registry, the default) or "upstream"
+	// Type is one of the installed toxics: latency, bandwidth, slow_close, reset_peer.
+	Type       string
 	Toxicity   float32 // share of connections affected; 0 means 1
 	Attributes map[string]any
 }
 
 // Latency delays every chunk by ms ± jitter milliseconds.
 func Latency(ms, jitter int) Toxic {
-	return Toxic{Name: "latency", Type: "latency", Attributes: map[string]any{"latency": ms, "jitter": jitter}}
+	return Toxic{Type: "latency", Attributes: map[string]any{"latency": ms, "jitter": jitter}}
 }
 
 // Bandwidth limits the receiver's answers to kbps KB/s.
 func Bandwidth(kbps int) Toxic {
-	return Toxic{Name: "bandwidth", Type: "bandwidth", Attributes: map[string]any{"rate": kbps}}
+	return Toxic{Type: "bandwidth", Attributes: map[string]any{"rate": kbps}}
 }
 
 // SlowClose delays closing the connection by ms milliseconds.
 func SlowClose(ms int) Toxic {
-	return Toxic{Name: "slow_close", Type: "slow_close", Attributes: map[string]any{"delay": ms}}
+	return Toxic{Type: "slow_close", Attributes: map[string]any{"delay": ms}}
 }
 
 // ResetPeer resets connections (TCP RST) after ms milliseconds.
 func ResetPeer(ms int) Toxic {
-	return Toxic{Name: "reset_peer", Type: "reset_peer", Attributes: map[string]any{"timeout": ms}}
+	return Toxic{Type: "reset_peer", Attributes: map[string]any{"timeout": ms}}
+}
+
+// installedToxics are added to every proxy, inert (toxicity 0), before any
+// connection exists; faults only update them. toxiproxy v2.5.0 panics (index
+// out of range in ToxicLink.AddToxic) when toxics are added to live
+// connections after others were removed, so the chain never changes length.
+var installedToxics = []Toxic{Latency(0, 0), Bandwidth(1 << 20), SlowClose(0), ResetPeer(0)}
+
+func installToxics(p *toxiclient.Proxy) error {
+	for _, t := range installedToxics {
+		if _, err := p.AddToxic(t.Type, t.Type, "downstream", 0, toxiclient.Attributes(t.Attributes)); err != nil {
+			return fmt.Errorf("toxic %s on proxy %s: %w", t.Type, p.Name, err)
+		}
+	}
+	return nil
 }
 
 // AddToxic applies t to the registry's path to endpoint name.
@@ -46,38 +59,24 @@ func (r *Runtime) AddToxic(name string, t Toxic) error {
 	if e.proxy == nil {
 		return fmt.Errorf("docker runtime: toxic on %s: registry not started", name)
 	}
-	stream, tox := t.Stream, t.Toxicity
-	if stream == "" {
-		stream = "downstream"
+	known := false
+	for _, it := range installedToxics {
+		known = known || it.Type == t.Type
 	}
+	if !known {
+		return fmt.Errorf("docker runtime: toxic %q on %s: not one of latency, bandwidth, slow_close, reset_peer", t.Type, name)
+	}
+	tox := t.Toxicity
 	if tox == 0 {
 		tox = 1
 	}
-	return withoutLinks(e.proxy, func() error {
-		if _, err := e.proxy.AddToxic(t.Name, t.Type, stream, tox, toxiclient.Attributes(t.Attributes)); err != nil {
-			return fmt.Errorf("docker runtime: toxic %s on %s: %w", t.Name, name, err)
-		}
-		return nil
-	})
+	if _, err := e.proxy.UpdateToxic(t.Type, tox, toxiclient.Attributes(t.Attributes)); err != nil {
+		return fmt.Errorf("docker runtime: toxic %s on %s: %w", t.Type, name, err)
+	}
+	return nil
 }
 
-// withoutLinks changes toxics while the proxy has no open connection:
-// toxiproxy v2.5.0 panics (index out of range in ToxicLink.AddToxic) when a
-// toxic is added to live links after others were removed. The proxy is
-// disabled for the change, so open connections are cut and new ones refused
-// for a moment: part of the fault being injected.
-func withoutLinks(p *toxiclient.Proxy, change func() error) error {
-	if err := p.Disable(); err != nil {
-		return err
-	}
-	err := change()
-	if eerr := p.Enable(); eerr != nil && err == nil {
-		err = eerr
-	}
-	return err
-}
-
-// RemoveToxics removes every toxic from the path to endpoint name.
+// RemoveToxics makes every toxic on the path to endpoint name inert again.
 func (r *Runtime) RemoveToxics(name string) error {
 	e, err := r.ep(name)
 	if err != nil {
@@ -86,19 +85,10 @@ func (r *Runtime) RemoveToxics(name string) error {
 	if e.proxy == nil {
 		return nil
 	}
-	ts, err := e.proxy.Toxics()
-	if err != nil {
-		return err
-	}
-	if len(ts) == 0 {
-		return nil
-	}
-	return withoutLinks(e.proxy, func() error {
-		for _, t := range ts {
-			if err := e.proxy.RemoveToxic(t.Name); err != nil {
-				return err
-			}
+	for _, t := range installedToxics {
+		if _, err := e.proxy.UpdateToxic(t.Type, 0, toxiclient.Attributes(t.Attributes)); err != nil {
+			return fmt.Errorf("docker runtime: clear toxic %s on %s: %w", t.Type, name, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
