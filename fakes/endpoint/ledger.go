@@ -1,6 +1,8 @@
 package endpoint
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -103,10 +105,11 @@ type ledger struct {
 	st      Stats
 	lat     histogram
 	post    uint64
+	log     *slog.Logger
 }
 
 func newLedger(capacity int) *ledger {
-	l := &ledger{cap: max(capacity, 0)}
+	l := &ledger{cap: max(capacity, 0), log: slog.New(slog.DiscardHandler)}
 	l.reset()
 	return l
 }
@@ -141,6 +144,7 @@ func (l *ledger) nextPost() uint64 {
 // badRequest records a POST that carried no usable envelope; status 0
 // means nobody was left to answer.
 func (l *ledger) badRequest(post uint64, arrived time.Time, status int, why string) {
+	l.log.Debug("bad request", "post", post, "status", status, "why", why)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.st.Deliveries++
@@ -151,9 +155,11 @@ func (l *ledger) badRequest(post uint64, arrived time.Time, status int, why stri
 	l.append(Delivery{Arrived: arrived, Status: status, Outcome: OutcomeBadRequest, Post: post, Error: why})
 }
 
-// attempt records one POST of events with its outcome; counted says
-// whether it is a sender's attempt (false for proxy extras).
+// attempt records one POST of events with its outcome.
 func (l *ledger) attempt(post uint64, events []event, arrived time.Time, status int, outcome, why string) {
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		l.log.Debug("delivery", "post", post, "events", len(events), "outcome", outcome, "status", status, "why", why)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.st.Deliveries++

@@ -3,7 +3,6 @@ package endpoint
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -87,7 +86,7 @@ func WithMaxBody(n int64) Option { return func(s *Server) { s.maxBody = n } }
 // New returns a Server; Start makes it listen.
 func New(opts ...Option) *Server {
 	s := &Server{
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		log:     slog.New(slog.DiscardHandler),
 		ledger:  newLedger(0),
 		maxBody: 16 << 20,
 		closing: make(chan struct{}),
@@ -98,6 +97,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.ledger.log = s.log
 	if s.prof.c == nil {
 		s.prof.c, _ = compile(Profile{})
 	}
