@@ -261,6 +261,12 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	res.Ledger = ledger.Entries()
 	res.Samples = sampler.Samples()
 	res.Reconciliation = Reconcile(res.Ledger, obs)
+	if final.Error == "" && zeroBaseline(base) {
+		for i := range res.Reconciliation.Endpoints {
+			e := &res.Reconciliation.Endpoints[i]
+			e.Checks = append(e.Checks, PrometheusChecks(e.Name, final.Endpoints[e.Name], final.Prom)...)
+		}
+	}
 	res.Violations = checkExpectations(sc, res)
 	res.Duration = time.Since(res.Started)
 	return res, nil
@@ -499,4 +505,15 @@ func sortedEndpointNames(m map[string]Counters) []string {
 	}
 	sortStrings(out)
 	return out
+}
+
+// zeroBaseline: Prometheus series are not rebased, so they are compared only
+// when the registry's counters started at zero.
+func zeroBaseline(base map[string]EndpointMetrics) bool {
+	for _, m := range base {
+		if m.Events != 0 || m.Successes != 0 || m.Failures != 0 || m.Errors != 0 {
+			return false
+		}
+	}
+	return true
 }
