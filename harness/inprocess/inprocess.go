@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"sync"
 	"syscall"
@@ -294,7 +295,10 @@ func (r *Runtime) Close(ctx context.Context) error {
 		cancel()
 	}
 	for _, f := range eps {
-		errs = append(errs, f.srv.Close())
+		// A listener already closed (refuse, flap) is not a failure to close.
+		if err := f.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
 	}
 	errs = append(errs, os.RemoveAll(r.dir))
 	return errors.Join(errs...)
