@@ -14,8 +14,8 @@ import (
 )
 
 // diskQueue is a durable FIFO in a bbolt bucket: an event is on disk
-// before Write returns (concurrent writers share one commit, bbolt's
-// DB.Batch, so durability costs about one fsync per group, not per
+// before Write returns (concurrent writers share one commit, the
+// groupCommitter, so durability costs about one fsync per group, not per
 // event), delivered events are deleted (bbolt reuses their pages, so the
 // file does not grow without bound), and nothing but counters is held in
 // memory, however long the outage. Keys are big-endian sequence numbers:
@@ -23,6 +23,7 @@ import (
 // has the same contract (queue).
 type diskQueue struct {
 	db       *bolt.DB
+	commit   *groupCommitter // shared by the shards of one file
 	bucket   []byte
 	next     Sink
 	listener metricsListener
@@ -47,11 +48,11 @@ const damagedBucket = "damaged"
 // since this process's counters start at zero. Entries that cannot be
 // decoded are moved to the "damaged" bucket and reported, not delivered,
 // and the intact ones are kept.
-func openDiskQueue(db *bolt.DB, bucket string, next Sink, l metricsListener, batch Batch, logger *slog.Logger) (*diskQueue, error) {
+func openDiskQueue(db *bolt.DB, commit *groupCommitter, bucket string, next Sink, l metricsListener, batch Batch, logger *slog.Logger) (*diskQueue, error) {
 	if batch.MaxEvents < 1 {
 		batch.MaxEvents = 1
 	}
-	q := &diskQueue{db: db, bucket: []byte(bucket), next: next, listener: l, batch: batch, logger: logger,
+	q := &diskQueue{db: db, commit: commit, bucket: []byte(bucket), next: next, listener: l, batch: batch, logger: logger,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	var damaged []string
 	err := db.Update(func(tx *bolt.Tx) error {
@@ -131,7 +132,7 @@ func (q *diskQueue) Write(_ context.Context, events ...Event) error {
 	q.seq += uint64(len(events))
 	q.mu.Unlock()
 
-	err := q.db.Batch(func(tx *bolt.Tx) error {
+	err := q.commit.do(func(tx *bolt.Tx) error {
 		b := tx.Bucket(q.bucket)
 		for i, v := range vals {
 			if err := b.Put(seqKey(first+uint64(i)), v); err != nil {
@@ -256,7 +257,7 @@ func (q *diskQueue) run(ctx context.Context) {
 }
 
 func (q *diskQueue) remove(keys [][]byte) error {
-	return q.db.Batch(func(tx *bolt.Tx) error {
+	return q.commit.do(func(tx *bolt.Tx) error {
 		b := tx.Bucket(q.bucket)
 		for _, k := range keys {
 			if err := b.Delete(k); err != nil {

@@ -64,13 +64,14 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 		deadLetter = ep.deadLetterer(d.delivery.DeadLetter.Path, logger)
 	}
 	shards := max(d.delivery.Concurrency, 1)
+	var commit *groupCommitter
 	newShard := func(i int) (queue, error) {
 		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
 			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now}
 		if ep.db == nil {
 			return newMemoryQueue(retry, ep.metrics, d.delivery.Batch), nil
 		}
-		return openDiskQueue(ep.db, shardBucket(i, shards), retry, ep.metrics, d.delivery.Batch, logger)
+		return openDiskQueue(ep.db, commit, shardBucket(i, shards), retry, ep.metrics, d.delivery.Batch, logger)
 	}
 	if d.delivery.Queue.Kind == "disk" {
 		db, err := openQueueDB(d.delivery.Queue.Path)
@@ -84,6 +85,7 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 			return nil, err
 		}
 		ep.db = db
+		commit = &groupCommitter{db: db}
 	}
 	var err error
 	if shards > 1 {
