@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 	"time"
 
@@ -182,5 +183,31 @@ func BenchmarkDrain(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
+	}
+}
+
+// BenchmarkBacklogHeap reports the heap held per pending event while an
+// endpoint is down (memory queue; a disk queue holds none).
+func BenchmarkBacklogHeap(b *testing.B) {
+	const backlog = 100_000
+	for range b.N {
+		n, err := New(config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: "http://127.0.0.1:1/cb", Threshold: 1, Backoff: time.Hour}}},
+			WithLogger(discardLogger()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		ctx := context.Background()
+		for i := range backlog {
+			n.Notify(ctx, blobPush(fmt.Sprintf("bench/repo%d", i%16), i))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/backlog, "heapB/event")
+		sctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+		n.Shutdown(sctx)
+		cancel()
 	}
 }
