@@ -45,6 +45,8 @@ func run(ctx context.Context, args []string) int {
 		err = cmdReport(args[1:])
 	case "images":
 		err = cmdImages(ctx, args[1:])
+	case "bench":
+		err = cmdBench(ctx, args[1:])
 	case "help", "-h", "--help":
 		usage()
 		return 0
@@ -67,5 +69,6 @@ func usage() {
   harness attack [flags]             load only, against any registry (-h for flags)
   harness report --in report.json    HTML report from a JSON report
   harness images                     build the container images offline
+  harness bench --peer DIST [flags]  our registry vs CNCF Distribution (-h for flags)
 `)
 }

@@ -1,0 +1,340 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/harness/process"
+)
+
+// Options configure one benchmark run.
+type Options struct {
+	Binaries    process.Binaries // ours and the fake endpoint
+	Peer        string           // CNCF Distribution's registry binary
+	PeerVersion string
+	Sizes       Sizes
+	WorkDir     string    // disk queues live here (removed per measurement)
+	Log         io.Writer // progress lines; nil: discarded
+	Command     string    // how the run was started, for the report
+}
+
+// DefaultSizes fit `make bench` in about 15 minutes on two cores.
+func DefaultSizes() Sizes {
+	return Sizes{
+		RateEventsPeer:  800,
+		RateEventsExt:   30_000,
+		DrainEvents:     100_000,
+		DrainEventsPeer: 20_000,
+		MemoryEvents:    1_000_000,
+		MemoryPushLimit: 150 * time.Second,
+		PushDuration:    10 * time.Second,
+		PushWorkers:     32,
+		Repositories:    64,
+		DrainLimit:      90 * time.Second,
+	}
+}
+
+type bencher struct {
+	o   Options
+	log io.Writer
+}
+
+// Run makes every measurement in turn; one that fails is recorded in
+// Report.Errors and the others still run.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.WorkDir == "" {
+		o.WorkDir = os.TempDir()
+	}
+	b := &bencher{o: o, log: o.Log}
+	s := o.Sizes
+	rep := &Report{Started: time.Now(), Machine: machineFacts(), Command: o.Command, Sizes: s, Settings: ExtensionsYAML}
+	rep.Machine.Peer = o.Peer + " " + o.PeerVersion
+	fail := func(what string, err error) {
+		msg := fmt.Sprintf("%s: %v", what, err)
+		rep.Errors = append(rep.Errors, msg)
+		fmt.Fprintln(b.log, "bench: FAILED", msg)
+	}
+
+	for _, c := range []struct {
+		subject string
+		n       int
+	}{{Distribution, s.RateEventsPeer}, {OursDefault, s.RateEventsPeer}, {OursExt, s.RateEventsExt}} {
+		d, err := b.backlog(ctx, c.subject, c.n, "10ms")
+		if err != nil {
+			fail("delivery rate "+c.subject, err)
+			continue
+		}
+		rep.Rate = append(rep.Rate, d)
+	}
+	for _, c := range []struct {
+		subject string
+		n       int
+	}{{Distribution, s.DrainEventsPeer}, {OursDefault, s.DrainEventsPeer}, {OursExt, s.DrainEvents}} {
+		d, err := b.backlog(ctx, c.subject, c.n, "0ms")
+		if err != nil {
+			fail("drain "+c.subject, err)
+			continue
+		}
+		rep.Drain = append(rep.Drain, d)
+	}
+
+	ours, err := b.memory(ctx, OursExt, s.MemoryEvents, s.MemoryPushLimit)
+	if err != nil {
+		fail("memory "+OursExt, err)
+	} else {
+		rep.Memory = append(rep.Memory, ours)
+	}
+	if !s.SkipPeerMemory {
+		n := s.MemoryEventsPeer
+		if n == 0 {
+			n = max(ours.Pending, s.MemoryEvents/10)
+		}
+		m, err := b.memory(ctx, Distribution, n, s.MemoryPushLimit)
+		if err != nil {
+			fail("memory "+Distribution, err)
+		} else {
+			rep.Memory = append(rep.Memory, m)
+		}
+	}
+
+	for _, subject := range []string{Distribution, OursDefault, OursExt} {
+		for _, state := range []string{"none", "dead"} {
+			p, err := b.push(ctx, subject, state)
+			if err != nil {
+				fail("push "+subject+"/"+state, err)
+				continue
+			}
+			rep.Push = append(rep.Push, p)
+		}
+	}
+	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
+	return rep, ctx.Err()
+}
+
+// setup is one registry and (optionally) one fake endpoint, fresh per
+// measurement so no backlog carries over.
+type setup struct {
+	rt    *process.Runtime
+	reg   harness.Registry
+	fake  *harness.FakeClient
+	queue string
+}
+
+func (s *setup) close() {
+	_ = s.rt.Close(context.Background())
+	if s.queue != "" {
+		_ = os.RemoveAll(filepath.Dir(s.queue))
+	}
+}
+
+// start runs subject with an endpoint whose initial profile is profile
+// (nil: no endpoint configured at all).
+func (b *bencher) start(ctx context.Context, subject string, profile json.RawMessage) (*setup, error) {
+	rt, err := process.New(b.o.Binaries)
+	if err != nil {
+		return nil, err
+	}
+	s := &setup{rt: rt}
+	epURL := ""
+	if profile != nil {
+		ep, err := rt.NewEndpoint(ctx, harness.EndpointSpec{Name: "bench", Profile: profile})
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		epURL, s.fake = ep.RegistryURL, harness.NewFakeClient(ep.AdminURL)
+	}
+	if subject == OursExt {
+		dir, err := os.MkdirTemp(b.o.WorkDir, "bench-queue-")
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.queue = filepath.Join(dir, "queue.db")
+	}
+	spec := harness.RegistrySpec{ConfigTemplate: configTemplate(subject, epURL, s.queue)}
+	if subject == Distribution {
+		spec.Binary = &harness.BinaryRegistry{Path: b.o.Peer}
+	}
+	s.reg, err = rt.StartRegistry(ctx, spec)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *setup) pid() (int, error) {
+	u, err := url.Parse(s.reg.URL)
+	if err != nil {
+		return 0, err
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return 0, fmt.Errorf("registry URL %s: %w", s.reg.URL, err)
+	}
+	return PIDListening(port)
+}
+
+func (s *setup) rss() (int64, error) {
+	pid, err := s.pid()
+	if err != nil {
+		return 0, err
+	}
+	return RSS(pid)
+}
+
+// pushManifests PUTs up to n manifests by tag (bounded by limit), each one
+// event; it returns the events the registry owes (seeding included).
+func (b *bencher) pushManifests(ctx context.Context, s *setup, n int, limit time.Duration) (int, *load.Result, error) {
+	ledger := &load.Ledger{}
+	w := uint64(b.o.Sizes.PushWorkers)
+	res, err := load.Run(ctx, load.Target{URL: s.reg.URL, SingleRequestUpload: s.reg.SingleRequestUpload},
+		load.Profile{Op: load.OpManifestPush, Repositories: b.o.Sizes.Repositories, Count: n, Duration: limit, Workers: w, MaxWorkers: w},
+		ledger, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ledger.Len(), res, nil
+}
+
+// backlog pushes n events while the endpoint refuses connections, then
+// brings it up with the given per-request latency and times the drain.
+func (b *bencher) backlog(ctx context.Context, subject string, n int, latency string) (Drain, error) {
+	fmt.Fprintf(b.log, "bench: %s: backlog of %d events, then a %s receiver\n", subject, n, latency)
+	d := Drain{Subject: subject, Latency: latency}
+	s, err := b.start(ctx, subject, json.RawMessage(`{"refuse":true}`))
+	if err != nil {
+		return d, err
+	}
+	defer s.close()
+	t0 := time.Now()
+	owed, _, err := b.pushManifests(ctx, s, n, b.o.Sizes.MemoryPushLimit)
+	if err != nil {
+		return d, err
+	}
+	d.Events, d.PushSeconds = owed, time.Since(t0).Seconds()
+	if d.RSSPending, err = s.rss(); err != nil {
+		return d, err
+	}
+	fmt.Fprintf(b.log, "bench: %s: %d events pending after %.1fs of pushing, VmRSS %s\n", subject, owed, d.PushSeconds, MiB(d.RSSPending))
+	if err := s.fake.SetProfile(ctx, json.RawMessage(fmt.Sprintf(`{"latency":%q}`, latency))); err != nil {
+		return d, err
+	}
+	up := time.Now()
+	var first, last time.Time
+	firstCount := 0
+	deadline := up.Add(b.o.Sizes.DrainLimit)
+	for {
+		st, err := s.fake.Stats(ctx)
+		if err != nil {
+			return d, err
+		}
+		now := time.Now()
+		if st.Delivered > 0 && first.IsZero() {
+			first, firstCount = now, st.Delivered
+		}
+		if st.Delivered > d.Delivered {
+			last = now
+		}
+		d.Delivered = st.Delivered
+		if d.Delivered >= owed {
+			d.Complete = true
+			break
+		}
+		if now.After(deadline) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, bounded by the deadline above
+	}
+	if !first.IsZero() {
+		d.FirstSeconds = first.Sub(up).Seconds()
+		// The first poll already saw firstCount: the rate counts what came after.
+		if span := last.Sub(first).Seconds(); span > 0 {
+			d.Rate = float64(d.Delivered-firstCount) / span
+		}
+	}
+	d.DrainSeconds = last.Sub(up).Seconds()
+	if last.IsZero() {
+		d.DrainSeconds = time.Since(up).Seconds()
+	}
+	fmt.Fprintf(b.log, "bench: %s: %d/%d delivered in %.2fs, %.0f events/s\n", subject, d.Delivered, owed, d.DrainSeconds, d.Rate)
+	return d, nil
+}
+
+// memory pushes up to n events (bounded by limit) while the endpoint
+// refuses connections and reads the registry's VmRSS.
+func (b *bencher) memory(ctx context.Context, subject string, n int, limit time.Duration) (Memory, error) {
+	fmt.Fprintf(b.log, "bench: %s: memory with up to %d pending events (push bounded by %s)\n", subject, n, limit)
+	m := Memory{Subject: subject}
+	s, err := b.start(ctx, subject, json.RawMessage(`{"refuse":true}`))
+	if err != nil {
+		return m, err
+	}
+	defer s.close()
+	t0 := time.Now()
+	owed, _, err := b.pushManifests(ctx, s, n, limit)
+	if err != nil {
+		return m, err
+	}
+	m.Pending, m.PushSeconds = owed, time.Since(t0).Seconds()
+	if m.RSS, err = s.rss(); err != nil {
+		return m, err
+	}
+	if owed < n {
+		m.Note = fmt.Sprintf("reduced: %d of %d pushed in the %s push limit", owed, n, limit)
+	}
+	if s.queue != "" {
+		if fi, err := os.Stat(s.queue); err == nil {
+			m.Note = joinNote(m.Note, fmt.Sprintf("queue file %s", MiB(fi.Size())))
+		}
+	}
+	fmt.Fprintf(b.log, "bench: %s: %d pending, VmRSS %s\n", subject, owed, MiB(m.RSS))
+	return m, nil
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// push measures manifest PUT throughput with no endpoint or one that
+// refuses every connection.
+func (b *bencher) push(ctx context.Context, subject, state string) (Push, error) {
+	fmt.Fprintf(b.log, "bench: %s: push throughput, endpoint %s\n", subject, state)
+	p := Push{Subject: subject, Endpoint: state}
+	var profile json.RawMessage
+	if state == "dead" {
+		profile = json.RawMessage(`{"refuse":true}`)
+	}
+	s, err := b.start(ctx, subject, profile)
+	if err != nil {
+		return p, err
+	}
+	defer s.close()
+	_, res, err := b.pushManifests(ctx, s, 10_000_000, b.o.Sizes.PushDuration)
+	if err != nil {
+		return p, err
+	}
+	mt := res.Metrics
+	ok := int(float64(mt.Requests)*mt.Success + 0.5)
+	p.Requests, p.Errors = ok, int(mt.Requests)-ok
+	p.Seconds = mt.Duration.Seconds()
+	p.Rate = mt.Throughput
+	fmt.Fprintf(b.log, "bench: %s/%s: %d PUTs, %.0f/s\n", subject, state, ok, p.Rate)
+	return p, nil
+}

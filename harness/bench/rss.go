@@ -1,0 +1,99 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ParseVmRSS reads the VmRSS line of a /proc/<pid>/status document and
+// returns it in bytes.
+func ParseVmRSS(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, "VmRSS:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, fmt.Errorf("VmRSS: unexpected line %q", line)
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || kb < 0 {
+			return 0, fmt.Errorf("VmRSS: bad number in %q", line)
+		}
+		return kb * 1024, nil
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no VmRSS line")
+}
+
+// RSS is the resident memory of process pid in bytes.
+func RSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return ParseVmRSS(f)
+}
+
+// listeningInode finds the socket inode listening on port in a
+// /proc/net/tcp{,6} document ("" when none).
+func listeningInode(r io.Reader, port int) (string, error) {
+	sc := bufio.NewScanner(r)
+	want := fmt.Sprintf(":%04X", port)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		// sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode
+		if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+			continue
+		}
+		if strings.HasSuffix(f[1], want) {
+			return f[9], nil
+		}
+	}
+	return "", sc.Err()
+}
+
+// PIDListening finds the process that listens on TCP port (loopback
+// children of this run: the process runtime does not hand out pids).
+func PIDListening(port int) (int, error) {
+	var inode string
+	for _, p := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		inode, err = listeningInode(f, port)
+		f.Close()
+		if err != nil {
+			return 0, err
+		}
+		if inode != "" {
+			break
+		}
+	}
+	if inode == "" {
+		return 0, fmt.Errorf("no process listens on port %d", port)
+	}
+	target := "socket:[" + inode + "]"
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, dir := range procs {
+		fds, _ := filepath.Glob(dir + "/fd/*")
+		for _, fd := range fds {
+			if l, err := os.Readlink(fd); err == nil && l == target {
+				return strconv.Atoi(filepath.Base(dir))
+			}
+		}
+	}
+	return 0, fmt.Errorf("no process owns the socket listening on port %d", port)
+}
