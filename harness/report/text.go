@@ -57,6 +57,9 @@ func Text(w io.Writer, r *harness.Result) {
 	for _, c := range r.Chaos {
 		fmt.Fprintf(w, "chaos at %s: %s %s %s\n", c.At.Round(time.Millisecond), c.Action, c.Endpoint, c.Error)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	for _, v := range r.Violations {
 		fmt.Fprintf(w, "FAIL %s\n", v)
 	}
