@@ -42,7 +42,9 @@ var _ = Describe("scenarios in containers", Ordered, ContinueOnFailure, Label("e
 		start := time.Now()
 		images, err = docker.BuildImages(ctx, ".")
 		Expect(err).NotTo(HaveOccurred(), "building the offline images")
-		GinkgoWriter.Printf("images ready in %s: %v\n", time.Since(start).Round(time.Millisecond), images)
+		msg := fmt.Sprintf("images ready in %s: %v", time.Since(start).Round(time.Millisecond), images)
+		GinkgoWriter.Println(msg)
+		AddReportEntry("images", msg)
 	}, NodeTimeout(10*time.Minute))
 
 	for _, sc := range scenarios.MustCatalog().All() {
@@ -96,7 +98,9 @@ var _ = Describe("scenarios in containers", Ordered, ContinueOnFailure, Label("e
 			len(rec.Lost), rec.Owed, pendingAtKill)
 		AddReportEntry("lost events", msg)
 		GinkgoWriter.Println(msg)
-		fmt.Fprintln(os.Stderr, msg)
+		// go test shows a passing package's output only with -v: keep the figure in a file too.
+		Expect(os.MkdirAll(e2eOut(""), 0o755)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(e2eOut(""), "registry-sigkill-restart-lost.txt"), []byte(msg+"\n"), 0o644)).To(Succeed())
 		// Only what was queued when the process died may be lost: nothing
 		// accepted after the restart, and nothing unexplained.
 		for _, e := range rec.Lost {
