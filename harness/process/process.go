@@ -204,14 +204,26 @@ func (r *Runtime) ep(name string) (*endpoint, error) {
 	return e, nil
 }
 
-// StopEndpoint makes the fake stop listening (its refuse fault), keeping
-// its ledger: killing the process would lose what it witnessed.
+// StopEndpoint makes the fake stop listening (its refuse fault on top of
+// its starting profile), keeping its ledger: killing the process would lose
+// what it witnessed.
 func (r *Runtime) StopEndpoint(ctx context.Context, name string) error {
 	e, err := r.ep(name)
 	if err != nil {
 		return err
 	}
-	return harness.NewFakeClient(e.admin).SetProfile(ctx, json.RawMessage(`{"refuse":true}`))
+	p := map[string]any{}
+	if len(e.profile) > 0 {
+		if err := json.Unmarshal(e.profile, &p); err != nil {
+			return fmt.Errorf("endpoint %s: profile: %w", name, err)
+		}
+	}
+	p["refuse"] = true
+	down, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return harness.NewFakeClient(e.admin).SetProfile(ctx, down)
 }
 
 // StartEndpoint restores the endpoint's profile, listening again on the same port.
