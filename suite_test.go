@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/harness/inprocess"
+	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/process"
 	"github.com/hookbench/hookbench/harness/report"
 	"github.com/hookbench/hookbench/scenarios"
@@ -106,6 +107,44 @@ var _ = Describe("scenarios in-process", Label("fast"), func() {
 			ExpectScenarioPassed(res)
 		}, SpecTimeout(2*time.Minute))
 	}
+})
+
+// The matchers used live: a receiver outage seen through /debug/vars while
+// it happens, not only in the final reconciliation.
+var _ = Describe("live /debug/vars during an outage", Label("fast"), func() {
+	It("holds every event in Pending while the receiver is down and drains it after", func(ctx SpecContext) {
+		rt := newInProcess()
+		DeferCleanup(func() { Expect(rt.Close(context.Background())).To(Succeed()) })
+		ep, err := rt.NewEndpoint(ctx, harness.EndpointSpec{Name: "sink"})
+		Expect(err).NotTo(HaveOccurred())
+		sc := harness.Scenario{Name: "live", Endpoints: []harness.EndpointDef{{Name: "sink"}}}
+		tmpl, err := sc.ConfigTemplate(map[string]string{"sink": ep.RegistryURL})
+		Expect(err).NotTo(HaveOccurred())
+		reg, err := rt.StartRegistry(ctx, harness.RegistrySpec{ConfigTemplate: tmpl})
+		Expect(err).NotTo(HaveOccurred())
+		vars := func(g Gomega) *harness.Vars {
+			v, err := harness.FetchVars(ctx, nil, reg.DebugURL)
+			g.Expect(err).NotTo(HaveOccurred())
+			return v
+		}
+
+		Expect(rt.StopEndpoint(ctx, "sink")).To(Succeed())
+		ledger := &load.Ledger{}
+		_, err = load.Run(ctx, load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload},
+			load.Profile{Op: load.OpBlobPush, Count: 5, Pacing: load.Pacing{Rate: 100}}, ledger, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ledger.Len()).To(Equal(5))
+		Eventually(vars).Should(harness.HaveEndpointMetrics("sink", harness.Counters{"Events": 5, "Pending": 5, "Successes": 0}))
+		Eventually(vars).Should(Not(harness.HaveEndpointMetrics("sink", harness.Counters{"Errors": 0})))
+		Consistently(vars, "300ms").Should(harness.HavePending("sink", 5))
+
+		Expect(rt.StartEndpoint(ctx, "sink")).To(Succeed())
+		Eventually(vars).WithTimeout(5 * time.Second).Should(And(
+			harness.HavePending("sink", 0),
+			harness.HaveEndpointMetrics("sink", harness.Counters{"Successes": 5, "Failures": 0}),
+			harness.HaveStatusCount("sink", 200, 5),
+		))
+	}, SpecTimeout(time.Minute))
 })
 
 // Against another registry: HOOKBENCH_DISTRIBUTION names a CNCF Distribution
