@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookbench/hookbench/harness/load"
@@ -195,10 +196,17 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	defer func() { stopSampling(); sampling.Wait() }()
 
 	// Chaos timeline beside the load.
+	var apiURL atomic.Value // the registry's API URL, updated on restart
+	apiURL.Store(reg.URL)
+	onRestart := func(r Registry) {
+		sampler.SetDebugURL(r.DebugURL)
+		apiURL.Store(r.URL)
+	}
 	chaosDone := make(chan []ChaosRecord, 1)
-	go func() { chaosDone <- runChaos(ctx, rt, sc.Chaos, fakes, sampler, start, logf) }()
+	go func() { chaosDone <- runChaos(ctx, rt, sc.Chaos, fakes, onRestart, start, logf) }()
 
-	target := load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload}
+	target := load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload,
+		Resolve: func() string { return apiURL.Load().(string) }}
 	for _, p := range sc.Load {
 		if o.Rate > 0 {
 			p.Pacing.Rate = o.Rate
@@ -382,7 +390,7 @@ func settle(ctx context.Context, s *Sampler, sc Scenario, fakes map[string]*Fake
 	}
 }
 
-func runChaos(ctx context.Context, rt Runtime, steps []ChaosStep, fakes map[string]*FakeClient, s *Sampler, start time.Time, logf func(string, ...any)) []ChaosRecord {
+func runChaos(ctx context.Context, rt Runtime, steps []ChaosStep, fakes map[string]*FakeClient, onRestart func(Registry), start time.Time, logf func(string, ...any)) []ChaosRecord {
 	var out []ChaosRecord
 	for _, st := range steps {
 		if wait := time.Until(start.Add(st.At)); wait > 0 {
@@ -411,7 +419,7 @@ func runChaos(ctx context.Context, rt Runtime, steps []ChaosStep, fakes map[stri
 		case ChaosRestartRegistry:
 			if err = rt.RestartRegistry(ctx); err == nil {
 				if r, rerr := rt.Registry(); rerr == nil {
-					s.SetDebugURL(r.DebugURL)
+					onRestart(r)
 				}
 			}
 		case ChaosSetProfile:

@@ -25,6 +25,9 @@ type Target struct {
 	SingleRequestUpload bool
 	Client              *http.Client // optional; its Transport is reused
 	Header              http.Header  // optional, added to every request (e.g. Authorization)
+	// Resolve, when set, gives the current API base for every hit instead
+	// of URL (a restarted registry may come back on another host port).
+	Resolve func() string
 }
 
 // Hit is one paced operation's outcome, for live progress and plots.
@@ -112,7 +115,12 @@ func (r *runner) repo(i uint64) string {
 	return fmt.Sprintf("%s-%d", r.p.RepoPrefix, i%uint64(r.p.Repositories))
 }
 
-func (r *runner) base() string { return strings.TrimRight(r.target.URL, "/") }
+func (r *runner) base() string {
+	if r.target.Resolve != nil {
+		return strings.TrimRight(r.target.Resolve(), "/")
+	}
+	return strings.TrimRight(r.target.URL, "/")
+}
 
 func (r *runner) single() bool {
 	switch r.p.Upload {
