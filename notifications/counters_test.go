@@ -193,6 +193,8 @@ func TestRecoveryFIFO(t *testing.T) {
 		Events: 3, Successes: 3, Failures: failing,
 		Statuses: map[string]int{"500 Internal Server Error": failing, "200 OK": 3},
 	}))
+	m := n.Metrics()["test"]
+	g.Expect([]int{m.Retries, m.Batches}).To(gomega.Equal([]int{failing, 3}), "Retries, Batches")
 	ids := rc.ids()
 	g.Expect(ids).To(gomega.HaveLen(failing + 3))
 	head := ids[0]
@@ -235,7 +237,8 @@ func TestRefusedThenUp(t *testing.T) {
 	g.Eventually(func() int { return n.Metrics()["test"].Pending }).Should(gomega.Equal(0))
 	m := n.Metrics()["test"]
 	g.Expect(m.Errors).To(gomega.BeEquivalentTo(dialer.failed.Load()))
-	g.Expect(m).To(gomega.Equal(EndpointMetrics{Events: 3, Successes: 3, Errors: m.Errors, Statuses: map[string]int{"200 OK": 3}}))
+	g.Expect(m).To(gomega.Equal(EndpointMetrics{Events: 3, Successes: 3, Errors: m.Errors, Statuses: map[string]int{"200 OK": 3},
+		Retries: m.Errors, Batches: 3}), "every refused attempt was retried")
 	ids := rc.ids()
 	g.Expect(ids).To(gomega.HaveLen(3))
 	g.Expect(ids[0] < ids[1] && ids[1] < ids[2]).To(gomega.BeTrue(), "FIFO order: %v", ids)

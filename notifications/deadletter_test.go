@@ -114,7 +114,7 @@ func TestDeadLetterMaxAgeAndVars(t *testing.T) {
 		Events: 1, DeadLettered: 1, Failures: 1, Statuses: map[string]int{"503 Service Unavailable": 1},
 	}))
 	ep := n.Vars().(NotificationsVars).Endpoints[0]
-	g.Expect(ep.Metrics.DeadLettered).To(gomega.Equal(1))
+	g.Expect(*ep.Metrics.DeadLettered).To(gomega.Equal(1))
 }
 
 func TestExponentialBackoffWithJitter(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookbench/hookbench/registry/config"
 )
@@ -47,6 +48,7 @@ func TestBatchSendsWhatIsQueued(t *testing.T) {
 		sent = append(sent, a.ids...)
 	}
 	g.Expect(sizes).To(gomega.Equal([]int{1, 5, 5, 2}))
+	g.Expect(n.Metrics()["test"].Batches).To(gomega.Equal(4))
 	g.Expect(sent).To(gomega.HaveLen(13))
 	for i := 1; i < len(sent); i++ {
 		g.Expect(sent[i-1] < sent[i]).To(gomega.BeTrue(), "FIFO across batches: %v", sent)
@@ -108,6 +110,44 @@ func TestSigning(t *testing.T) {
 		g.Expect(verify(a.header, a.body, "new key")).To(gomega.BeTrue())
 		g.Expect(verify(a.header, a.body, "wrong key")).To(gomega.BeFalse())
 	}
+}
+
+// TestExtendedVars: an endpoint with delivery settings shows our counters
+// (even at zero) in /debug/vars and Prometheus; the Distribution-mode one
+// beside it shows exactly Distribution's keys.
+func TestExtendedVars(t *testing.T) {
+	g := gomega.NewWithT(t)
+	rc := newReceiver(t, always(http.StatusOK))
+	n := newNotifier(t, config.Notifications{Endpoints: []config.Endpoint{{Name: "plain", URL: rc.url()}, {Name: "ext", URL: rc.url()}}},
+		WithDelivery("ext", Delivery{Batch: Batch{MaxEvents: 10}}))
+	pushTwo(n)
+	g.Eventually(func() int { return n.Metrics()["ext"].Successes }).Should(gomega.Equal(2))
+	eps := n.Vars().(NotificationsVars).Endpoints
+	g.Expect(eps[0].Metrics.Batches).To(gomega.BeNil())
+	g.Expect(eps[1].Metrics.Batches).NotTo(gomega.BeNil())
+	g.Expect(*eps[1].Metrics.DeadLettered).To(gomega.BeZero())
+	g.Expect(*eps[1].Metrics.QueueBytes).To(gomega.BeZero())
+	g.Expect(*eps[1].Metrics.OldestPendingAge).To(gomega.BeZero())
+
+	reg := prometheus.NewRegistry()
+	g.Expect(n.Register(reg)).To(gomega.Succeed())
+	got := gathered(t, reg)
+	g.Expect(got).To(gomega.HaveKey("registry_notifications_events_total{endpoint=ext,type=Batches}"))
+	g.Expect(got).To(gomega.HaveKey("registry_notifications_oldest_pending_seconds{endpoint=ext}"))
+	g.Expect(got).NotTo(gomega.HaveKey("registry_notifications_events_total{endpoint=plain,type=Batches}"))
+	g.Expect(got).NotTo(gomega.HaveKey("registry_notifications_oldest_pending_seconds{endpoint=plain}"))
+}
+
+// TestOldestPendingAgeAndQueueBytes: a stuck disk queue reports its age
+// and file size.
+func TestOldestPendingAgeAndQueueBytes(t *testing.T) {
+	g := gomega.NewWithT(t)
+	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever}),
+		WithDelivery("test", Delivery{Queue: Queue{Kind: "disk", Path: t.TempDir() + "/q.db"}}))
+	n.Notify(context.Background(), blobPush("r", 1))
+	g.Eventually(func() time.Duration { return *n.Vars().(NotificationsVars).Endpoints[0].Metrics.OldestPendingAge }).
+		Should(gomega.BeNumerically(">=", 20*time.Millisecond))
+	g.Expect(*n.Vars().(NotificationsVars).Endpoints[0].Metrics.QueueBytes).To(gomega.BeNumerically(">", 0))
 }
 
 func TestBatchIDStable(t *testing.T) {

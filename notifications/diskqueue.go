@@ -198,6 +198,20 @@ func (q *diskQueue) Close() error {
 	return q.next.Close()
 }
 
+func (q *diskQueue) oldest() (time.Time, bool) {
+	var e struct {
+		Timestamp time.Time `json:"timestamp"`
+	}
+	found := false
+	_ = q.db.View(func(tx *bolt.Tx) error { // an error (closed file) reads as empty
+		if _, v := tx.Bucket(q.bucket).Cursor().First(); v != nil {
+			found = json.Unmarshal(v, &e) == nil
+		}
+		return nil
+	})
+	return e.Timestamp, found
+}
+
 // head reads up to max events from the front of the queue.
 func (q *diskQueue) head(max int) (keys [][]byte, events []Event, err error) {
 	err = q.db.View(func(tx *bolt.Tx) error {

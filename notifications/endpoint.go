@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"reflect"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,12 +17,13 @@ import (
 // endpoint is one webhook receiver's pipeline and counters:
 // ignore filter -> queue -> retrying sink -> HTTP sink.
 type endpoint struct {
-	cfg     config.Endpoint // defaults applied
-	metrics *safeMetrics
-	queue   queue
-	head    Sink     // where the broadcaster writes
-	givesUp bool     // dead-lettering is on
-	db      *bolt.DB // disk queue file, nil for memory
+	cfg      config.Endpoint // defaults applied
+	metrics  *safeMetrics
+	queue    queue
+	head     Sink     // where the broadcaster writes
+	givesUp  bool     // dead-lettering is on
+	extended bool     // any WithDelivery setting: show our counters too
+	db       *bolt.DB // disk queue file, nil for memory
 }
 
 type endpointDeps struct {
@@ -34,7 +37,7 @@ type endpointDeps struct {
 // newEndpoint builds and starts the endpoint's pipeline; it fails only
 // when a disk queue cannot be opened.
 func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
-	ep := &endpoint{cfg: cfg, metrics: newSafeMetrics(d.faults)}
+	ep := &endpoint{cfg: cfg, metrics: newSafeMetrics(d.faults), extended: !reflect.ValueOf(d.delivery).IsZero()}
 
 	client := *d.client // per endpoint: its own timeout
 	client.Timeout = cfg.Timeout
@@ -67,7 +70,8 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 	var commit *groupCommitter
 	newShard := func(i int) (queue, error) {
 		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
-			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now}
+			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now,
+			listener: ep.metrics}
 		if ep.db == nil {
 			return newMemoryQueue(retry, ep.metrics, d.delivery.Batch), nil
 		}
@@ -158,6 +162,26 @@ func (ep *endpoint) deadLetterer(path string, logger *slog.Logger) func([]Event,
 			logger.Error("notifications: writing dead-letter log failed", "file", path, "error", werr, "ids", ids)
 		}
 	}
+}
+
+// oldestPendingAge is how long the oldest undelivered event has waited.
+func (ep *endpoint) oldestPendingAge() time.Duration {
+	if t, ok := ep.queue.oldest(); ok && !t.IsZero() {
+		return max(time.Since(t), 0)
+	}
+	return 0
+}
+
+// queueBytes is the disk queue file's size (0 for a memory queue).
+func (ep *endpoint) queueBytes() int64 {
+	if ep.db == nil {
+		return 0
+	}
+	fi, err := os.Stat(ep.db.Path())
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // drain delivers what is pending until ctx is done, then stops the

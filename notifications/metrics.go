@@ -19,8 +19,10 @@ type EndpointMetrics struct {
 	Errors    int            // attempts with no HTTP answer (refused, reset, timeout)
 	Statuses  map[string]int // answered attempts by "<code> <StatusText>"
 
-	// Beyond Distribution (zero unless the endpoint can give up on events).
+	// Beyond Distribution, shown only for endpoints using WithDelivery.
 	DeadLettered int // events given up on and set aside (Pending -1 each)
+	Retries      int // attempts that repeated an earlier failed one
+	Batches      int // POSTs delivered (envelopes; Successes counts their events)
 }
 
 // metricsListener is told by the queue and the HTTP stage what happened to
@@ -32,6 +34,7 @@ type metricsListener interface {
 	failure(status int, events ...Event) // an attempt answered otherwise
 	err(err error, events ...Event)      // an attempt got no answer
 	deadLettered(events ...Event)        // given up on (they leave the queue as egress)
+	retry()                              // an attempt repeats a failed one
 }
 
 // safeMetrics is EndpointMetrics behind a lock, with the fault hooks the
@@ -71,6 +74,7 @@ func (s *safeMetrics) egress(events ...Event) {
 func (s *safeMetrics) success(status int, events ...Event) {
 	s.mu.Lock()
 	s.m.Successes += len(events)
+	s.m.Batches++
 	s.m.Statuses[statusKey(status)]++
 	s.mu.Unlock()
 }
@@ -95,6 +99,12 @@ func (s *safeMetrics) err(error, ...Event) {
 func (s *safeMetrics) deadLettered(events ...Event) {
 	s.mu.Lock()
 	s.m.DeadLettered += len(events)
+	s.mu.Unlock()
+}
+
+func (s *safeMetrics) retry() {
+	s.mu.Lock()
+	s.m.Retries++
 	s.mu.Unlock()
 }
 

@@ -87,7 +87,7 @@ func TestDeadEndpointIsolated(t *testing.T) {
 	g.Eventually(metricsOf(n, "live")).Should(gomega.Equal(EndpointMetrics{
 		Events: events, Successes: events, Statuses: map[string]int{"200 OK": events},
 	}))
-	g.Expect(n.Metrics()["dead"]).To(gomega.Equal(EndpointMetrics{Events: events, Pending: events, Statuses: map[string]int{}}))
+	g.Expect(metricsOf(n, "dead")()).To(gomega.Equal(EndpointMetrics{Events: events, Pending: events, Statuses: map[string]int{}}))
 	g.Expect(dead.seen()).To(gomega.HaveLen(1), "the dead endpoint holds its head event")
 }
 

@@ -10,6 +10,8 @@ type collector struct {
 	events  *prometheus.Desc
 	pending *prometheus.Desc
 	status  *prometheus.Desc
+	oldest  *prometheus.Desc
+	bytes   *prometheus.Desc
 }
 
 func newCollector(n *Notifier) *collector {
@@ -21,6 +23,10 @@ func newCollector(n *Notifier) *collector {
 			"The gauge of pending events in queue", []string{"endpoint"}, nil),
 		status: prometheus.NewDesc("registry_notifications_status_total",
 			"The number of webhook response status", []string{"endpoint", "code"}, nil),
+		oldest: prometheus.NewDesc("registry_notifications_oldest_pending_seconds",
+			"Age of the oldest undelivered event (endpoints with delivery settings)", []string{"endpoint"}, nil),
+		bytes: prometheus.NewDesc("registry_notifications_queue_bytes",
+			"Size of the disk queue file (endpoints with delivery settings)", []string{"endpoint"}, nil),
 	}
 }
 
@@ -28,6 +34,8 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.events
 	ch <- c.pending
 	ch <- c.status
+	ch <- c.oldest
+	ch <- c.bytes
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
@@ -40,8 +48,15 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}{{"Events", m.Events}, {"Successes", m.Successes}, {"Failures", m.Failures}, {"Errors", m.Errors}} {
 			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(v.n), name, v.typ)
 		}
-		if ep.givesUp { // a series of ours only where it can be non-zero
-			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(m.DeadLettered), name, "DeadLettered")
+		if ep.extended { // series of ours only for endpoints using WithDelivery
+			for _, v := range []struct {
+				typ string
+				n   int
+			}{{"DeadLettered", m.DeadLettered}, {"Retries", m.Retries}, {"Batches", m.Batches}} {
+				ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(v.n), name, v.typ)
+			}
+			ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, ep.oldestPendingAge().Seconds(), name)
+			ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(ep.queueBytes()), name)
 		}
 		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(m.Pending), name)
 		for code, n := range m.Statuses {

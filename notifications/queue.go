@@ -62,6 +62,15 @@ func (q *memoryQueue) Len() int {
 	return q.events.len()
 }
 
+func (q *memoryQueue) oldest() (time.Time, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.events.len() == 0 {
+		return time.Time{}, false
+	}
+	return q.events.peek().Timestamp, true
+}
+
 // Flush waits until every accepted event is delivered or ctx is done
 // (at once when closed: nothing will be delivered any more).
 func (q *memoryQueue) Flush(ctx context.Context) error {

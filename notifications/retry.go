@@ -26,6 +26,7 @@ type retryingSink struct {
 	// deadLetter takes events given up on; nil means never give up.
 	deadLetter func(events []Event, attempts int, err error)
 	now        func() time.Time
+	listener   metricsListener // counts retries; nil in unit tests
 
 	mu       sync.Mutex // one Write at a time: retries keep the order of events
 	failures int
@@ -52,6 +53,9 @@ func (r *retryingSink) Write(ctx context.Context, events ...Event) error {
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+		}
+		if attempts > 0 && r.listener != nil {
+			r.listener.retry()
 		}
 		err := r.next.Write(ctx, events...)
 		attempts++

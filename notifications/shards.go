@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
+	"time"
 )
 
 // queue is the stage that holds accepted events until delivered: what
@@ -12,6 +13,7 @@ type queue interface {
 	Sink
 	Len() int                        // accepted and not yet delivered, in flight included
 	Flush(ctx context.Context) error // wait until empty or ctx done
+	oldest() (time.Time, bool)       // timestamp of the oldest undelivered event, if any
 }
 
 // shardedQueue delivers up to len(shards) POSTs at once: each repository
@@ -41,6 +43,17 @@ func (s *shardedQueue) shard(repo string) queue {
 	h := fnv.New64a()
 	h.Write([]byte(repo))
 	return s.shards[h.Sum64()%uint64(len(s.shards))]
+}
+
+func (s *shardedQueue) oldest() (time.Time, bool) {
+	var first time.Time
+	found := false
+	for _, q := range s.shards {
+		if t, ok := q.oldest(); ok && (!found || t.Before(first)) {
+			first, found = t, true
+		}
+	}
+	return first, found
 }
 
 func (s *shardedQueue) durable() bool { return isDurable(s.shards[0]) }

@@ -38,7 +38,7 @@ func TestShutdownDeliversPending(t *testing.T) {
 	close(release)
 	g.Eventually(done).Should(gomega.Receive(gomega.Equal(map[string]int{"test": 0})))
 	g.Expect(rc.ids()).To(gomega.HaveLen(10))
-	g.Expect(n.Metrics()["test"]).To(gomega.Equal(EndpointMetrics{Events: 10, Successes: 10, Statuses: map[string]int{"200 OK": 10}}))
+	g.Expect(metricsOf(n, "test")()).To(gomega.Equal(EndpointMetrics{Events: 10, Successes: 10, Statuses: map[string]int{"200 OK": 10}}))
 	g.Expect(logs.lines("drained")).To(gomega.HaveLen(1))
 }
 
@@ -88,5 +88,5 @@ func TestShutdownCancelsInFlight(t *testing.T) {
 	done := make(chan map[string]int)
 	go func() { done <- n.Shutdown(ctx) }()
 	g.Eventually(done, 5*time.Second).Should(gomega.Receive(gomega.Equal(map[string]int{"test": 1})))
-	g.Expect(n.Metrics()["test"]).To(gomega.Equal(EndpointMetrics{Events: 1, Pending: 1, Statuses: map[string]int{}}))
+	g.Expect(metricsOf(n, "test")()).To(gomega.Equal(EndpointMetrics{Events: 1, Pending: 1, Statuses: map[string]int{}}))
 }

@@ -40,7 +40,13 @@ type MetricsVars struct {
 	Errors    int            `json:"Errors"`
 	Statuses  map[string]int `json:"Statuses"`
 
-	DeadLettered int `json:"DeadLettered,omitempty"` // ours; absent where Distribution has none
+	// Ours, present only for endpoints using WithDelivery, so a
+	// Distribution-mode endpoint shows exactly Distribution's keys.
+	DeadLettered     *int           `json:"DeadLettered,omitempty"`
+	Retries          *int           `json:"Retries,omitempty"`
+	Batches          *int           `json:"Batches,omitempty"`
+	OldestPendingAge *time.Duration `json:"OldestPendingAge,omitempty"` // nanoseconds; 0 when empty
+	QueueBytes       *int64         `json:"QueueBytes,omitempty"`       // disk queue file size; 0 in memory
 }
 
 // redacted keeps header names and how many values each has, not the values.
@@ -61,7 +67,7 @@ func redacted(h http.Header) http.Header {
 
 func (ep *endpoint) vars() EndpointVars {
 	m := ep.metrics.snapshot()
-	return EndpointVars{
+	v := EndpointVars{
 		Name:              ep.cfg.Name,
 		URL:               ep.cfg.URL,
 		Headers:           redacted(ep.cfg.Headers),
@@ -73,7 +79,12 @@ func (ep *endpoint) vars() EndpointVars {
 		Metrics: MetricsVars{
 			Pending: m.Pending, Events: m.Events, Successes: m.Successes,
 			Failures: m.Failures, Errors: m.Errors, Statuses: m.Statuses,
-			DeadLettered: m.DeadLettered,
 		},
 	}
+	if ep.extended {
+		age, size := ep.oldestPendingAge(), ep.queueBytes()
+		v.Metrics.DeadLettered, v.Metrics.Retries, v.Metrics.Batches = &m.DeadLettered, &m.Retries, &m.Batches
+		v.Metrics.OldestPendingAge, v.Metrics.QueueBytes = &age, &size
+	}
+	return v
 }
