@@ -60,14 +60,14 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 			"threshold", cfg.Threshold, "backoff", cfg.Backoff,
 			"suppressed", suppressed)
 	}
-	// A shard is a FIFO with its own retrying stage (its own count of
-	// consecutive failures); the HTTP stage is safe to share.
 	var deadLetter func([]Event, int, error)
 	if ep.givesUp = d.delivery.givesUp(); ep.givesUp {
 		deadLetter = ep.deadLetterer(d.delivery.DeadLetter.Path, logger)
 	}
 	shards := max(d.delivery.Concurrency, 1)
 	var commit *groupCommitter
+	// A shard is a queue with its own retrying stage (its own count of
+	// consecutive failures); the HTTP stage is safe to share.
 	newShard := func(i int) (queue, error) {
 		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
 			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now,
