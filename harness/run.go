@@ -169,8 +169,12 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	start := time.Now()
 	var phase sync.Map
 	phase.Store("p", "load")
-	var lastPushed int
-	lastAt := start
+	// Push rate over the last second of samples, for the live display.
+	type point struct {
+		at     time.Time
+		pushed int
+	}
+	var window []point
 	sampler.OnSample(func(s Sample) {
 		if o.Progress == nil {
 			return
@@ -179,10 +183,13 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 		if v, ok := phase.Load("p"); ok {
 			p.Phase = v.(string)
 		}
-		if dt := s.At.Sub(lastAt).Seconds(); dt > 0 {
-			p.PushRate = float64(p.Pushed-lastPushed) / dt
+		window = append(window, point{s.At, p.Pushed})
+		for len(window) > 2 && s.At.Sub(window[1].at) >= time.Second {
+			window = window[1:]
 		}
-		lastPushed, lastAt = p.Pushed, s.At
+		if dt := s.At.Sub(window[0].at).Seconds(); dt > 0.05 {
+			p.PushRate = float64(p.Pushed-window[0].pushed) / dt
+		}
 		for name, m := range s.Endpoints {
 			p.Delivered[name] = m.Successes
 			p.Pending[name] = m.Pending
