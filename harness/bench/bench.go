@@ -35,7 +35,7 @@ func DefaultSizes() Sizes {
 		DrainEvents:     100_000,
 		DrainEventsPeer: 20_000,
 		MemoryEvents:    1_000_000,
-		MemoryPushLimit: 150 * time.Second,
+		MemoryPushLimit: 180 * time.Second,
 		PushDuration:    10 * time.Second,
 		PushWorkers:     32,
 		Repositories:    64,
@@ -60,7 +60,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	b := &bencher{o: o, log: o.Log}
 	s := o.Sizes
 	rep := &Report{Started: time.Now(), Machine: machineFacts(), Command: o.Command, Sizes: s, Settings: ExtensionsYAML}
-	rep.Machine.Peer = o.Peer + " " + o.PeerVersion
+	rep.Machine.Peer = o.PeerVersion
+	if rep.Machine.Peer == "" {
+		rep.Machine.Peer = o.Peer
+	}
 	fail := func(what string, err error) {
 		msg := fmt.Sprintf("%s: %v", what, err)
 		rep.Errors = append(rep.Errors, msg)
@@ -90,6 +93,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Drain = append(rep.Drain, d)
 	}
 
+	for _, d := range rep.Drain { // free figures: VmRSS before each drain
+		rep.Memory = append(rep.Memory, Memory{Subject: d.Subject, Pending: d.Events, RSS: d.RSSPending, PushSeconds: d.PushSeconds, Note: "before the 0 ms drain above"})
+	}
 	ours, err := b.memory(ctx, OursExt, s.MemoryEvents, s.MemoryPushLimit)
 	if err != nil {
 		fail("memory "+OursExt, err)
@@ -110,7 +116,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	for _, subject := range []string{Distribution, OursDefault, OursExt} {
-		for _, state := range []string{"none", "dead"} {
+		for _, state := range []string{"none", "healthy", "dead"} {
 			p, err := b.push(ctx, subject, state)
 			if err != nil {
 				fail("push "+subject+"/"+state, err)
@@ -312,13 +318,16 @@ func joinNote(a, b string) string {
 	return a + "; " + b
 }
 
-// push measures manifest PUT throughput with no endpoint or one that
-// refuses every connection.
+// push measures manifest PUT throughput with no endpoint, a healthy one,
+// or one that refuses every connection.
 func (b *bencher) push(ctx context.Context, subject, state string) (Push, error) {
 	fmt.Fprintf(b.log, "bench: %s: push throughput, endpoint %s\n", subject, state)
 	p := Push{Subject: subject, Endpoint: state}
-	var profile json.RawMessage
-	if state == "dead" {
+	var profile json.RawMessage // none: no endpoint configured
+	switch state {
+	case "healthy":
+		profile = json.RawMessage(`{}`) // 200 at once
+	case "dead":
 		profile = json.RawMessage(`{"refuse":true}`)
 	}
 	s, err := b.start(ctx, subject, profile)
