@@ -35,7 +35,7 @@ func DefaultSizes() Sizes {
 		DrainEvents:     100_000,
 		DrainEventsPeer: 20_000,
 		MemoryEvents:    1_000_000,
-		MemoryPushLimit: 180 * time.Second,
+		MemoryPushLimit: 170 * time.Second,
 		PushDuration:    10 * time.Second,
 		PushWorkers:     32,
 		Repositories:    64,
@@ -94,13 +94,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	for _, d := range rep.Drain { // free figures: VmRSS before each drain
-		rep.Memory = append(rep.Memory, Memory{Subject: d.Subject, Pending: d.Events, RSS: d.RSSPending, PushSeconds: d.PushSeconds, Note: "before the 0 ms drain above"})
+		rep.Memory = append(rep.Memory, Memory{Subject: d.Subject, Pending: d.Events, RSS: d.RSSPending, Mem: d.MemPending, PushSeconds: d.PushSeconds, Note: "before the 0 ms drain above"})
 	}
 	ours, err := b.memory(ctx, OursExt, s.MemoryEvents, s.MemoryPushLimit)
 	if err != nil {
 		fail("memory "+OursExt, err)
 	} else {
 		rep.Memory = append(rep.Memory, ours)
+	}
+	if ours.Pending > 0 {
+		// Control: the same pushes with no endpoint at all, so the registry's
+		// own memory (storage metadata) is told apart from the queue's.
+		m, err := b.memoryAt(ctx, OursDefault, nil, ours.Pending, s.MemoryPushLimit)
+		if err != nil {
+			fail("memory control "+OursDefault, err)
+		} else {
+			m.Subject, m.Note = OursNoEndpoint, joinNote("control: no notifications endpoint", m.Note)
+			rep.Memory = append(rep.Memory, m)
+		}
 	}
 	if !s.SkipPeerMemory {
 		n := s.MemoryEventsPeer
@@ -194,12 +205,12 @@ func (s *setup) pid() (int, error) {
 	return PIDListening(port)
 }
 
-func (s *setup) rss() (int64, error) {
+func (s *setup) mem() (Mem, error) {
 	pid, err := s.pid()
 	if err != nil {
-		return 0, err
+		return Mem{}, err
 	}
-	return RSS(pid)
+	return ReadMem(pid)
 }
 
 // pushManifests PUTs up to n manifests by tag (bounded by limit), each one
@@ -232,9 +243,11 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 		return d, err
 	}
 	d.Events, d.PushSeconds = owed, time.Since(t0).Seconds()
-	if d.RSSPending, err = s.rss(); err != nil {
+	mem, err := s.mem()
+	if err != nil {
 		return d, err
 	}
+	d.RSSPending, d.MemPending = mem.VmRSS, mem
 	fmt.Fprintf(b.log, "bench: %s: %d events pending after %.1fs of pushing, VmRSS %s\n", subject, owed, d.PushSeconds, MiB(d.RSSPending))
 	if err := s.fake.SetProfile(ctx, json.RawMessage(fmt.Sprintf(`{"latency":%q}`, latency))); err != nil {
 		return d, err
@@ -283,9 +296,14 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 // memory pushes up to n events (bounded by limit) while the endpoint
 // refuses connections and reads the registry's VmRSS.
 func (b *bencher) memory(ctx context.Context, subject string, n int, limit time.Duration) (Memory, error) {
-	fmt.Fprintf(b.log, "bench: %s: memory with up to %d pending events (push bounded by %s)\n", subject, n, limit)
+	return b.memoryAt(ctx, subject, json.RawMessage(`{"refuse":true}`), n, limit)
+}
+
+// memoryAt is memory with the endpoint's profile given (nil: no endpoint).
+func (b *bencher) memoryAt(ctx context.Context, subject string, profile json.RawMessage, n int, limit time.Duration) (Memory, error) {
+	fmt.Fprintf(b.log, "bench: %s: memory after up to %d pushes (bounded by %s), endpoint %s\n", subject, n, limit, orNone(profile))
 	m := Memory{Subject: subject}
-	s, err := b.start(ctx, subject, json.RawMessage(`{"refuse":true}`))
+	s, err := b.start(ctx, subject, profile)
 	if err != nil {
 		return m, err
 	}
@@ -296,9 +314,11 @@ func (b *bencher) memory(ctx context.Context, subject string, n int, limit time.
 		return m, err
 	}
 	m.Pending, m.PushSeconds = owed, time.Since(t0).Seconds()
-	if m.RSS, err = s.rss(); err != nil {
+	mem, err := s.mem()
+	if err != nil {
 		return m, err
 	}
+	m.RSS, m.Mem = mem.VmRSS, mem
 	if owed < n {
 		m.Note = fmt.Sprintf("reduced: %d of %d pushed in the %s push limit", owed, n, limit)
 	}
@@ -346,4 +366,11 @@ func (b *bencher) push(ctx context.Context, subject, state string) (Push, error)
 	p.Rate = mt.Throughput
 	fmt.Fprintf(b.log, "bench: %s/%s: %d PUTs, %.0f/s\n", subject, state, ok, p.Rate)
 	return p, nil
+}
+
+func orNone(profile json.RawMessage) string {
+	if profile == nil {
+		return "none"
+	}
+	return string(profile)
 }

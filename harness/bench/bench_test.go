@@ -17,6 +17,17 @@ func TestParseVmRSS(t *testing.T) {
 	}
 }
 
+func TestParseStatusParts(t *testing.T) {
+	status := "VmRSS:\t  300 kB\nRssAnon:\t 100 kB\nRssFile:\t 200 kB\nRssShmem:\t 0 kB\n"
+	m, err := ParseStatus(strings.NewReader(status))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Mem{VmRSS: 300 << 10, RssAnon: 100 << 10, RssFile: 200 << 10}); m != want {
+		t.Fatalf("ParseStatus = %+v, want %+v", m, want)
+	}
+}
+
 func TestParseVmRSSErrors(t *testing.T) {
 	for name, doc := range map[string]string{
 		"missing":  "Name:\tx\nVmPeak:\t1 kB\n",
@@ -71,7 +82,7 @@ func TestMarkdownTable(t *testing.T) {
 		},
 		Memory: []Memory{
 			{Subject: OursExt, Pending: 1000, RSS: 40 << 20},
-			{Subject: OursExt, Pending: 1_000_000, RSS: 100 << 20},
+			{Subject: OursExt, Pending: 1_000_000, RSS: 100 << 20, Mem: Mem{VmRSS: 100 << 20, RssAnon: 30 << 20, RssFile: 70 << 20}},
 		},
 		Push: []Push{
 			{Subject: OursDefault, Endpoint: "healthy", Rate: 1000},
@@ -85,7 +96,8 @@ func TestMarkdownTable(t *testing.T) {
 		"Target >= 20x Distribution: met (40.00x)",
 		"| distribution-v3 | 20000 | 10.00 s | 2000 | 1.00x | 50.0 s (extrapolated) |",
 		"Target 100,000 in < 10 s: met (5.00 s)",
-		"met at 1000000 pending (100.0 MiB).",
+		"met at 1000000 pending (VmRSS 100.0 MiB, heap RssAnon 30.0 MiB).",
+		"| ours-extensions | 1000000 | 100.0 MiB | 30.0 MiB | 70.0 MiB | 105 |  |",
 		"| ours-default | dead | 0 | 0 | 900 | -10.0% |  |",
 		"Target (ours-default): a dead endpoint costs no more than 5% against a healthy one: NOT met (-10.0%)",
 		"- memory distribution-v3: boom",

@@ -12,6 +12,9 @@ const (
 	Distribution = "distribution-v3"
 	OursDefault  = "ours-default"
 	OursExt      = "ours-extensions"
+	// OursNoEndpoint is the memory control: ours after the same pushes
+	// with no endpoint configured.
+	OursNoEndpoint = "ours (no endpoint)"
 )
 
 // Report is everything one run measured (OUT/bench.json).
@@ -47,6 +50,7 @@ type Drain struct {
 	Events      int     `json:"events"`  // owed to the endpoint (ledger)
 	PushSeconds float64 `json:"pushSeconds"`
 	RSSPending  int64   `json:"rssPendingBytes"` // registry VmRSS with all N pending
+	MemPending  Mem     `json:"memPending"`
 	// FirstSeconds: endpoint up -> first event delivered (retry backoff).
 	FirstSeconds float64 `json:"firstSeconds"`
 	// DrainSeconds: endpoint up -> every event delivered (or gave up).
@@ -60,7 +64,8 @@ type Drain struct {
 type Memory struct {
 	Subject     string  `json:"subject"`
 	Pending     int     `json:"pending"`
-	RSS         int64   `json:"rssBytes"`
+	RSS         int64   `json:"rssBytes"` // VmRSS
+	Mem         Mem     `json:"mem"`
 	PushSeconds float64 `json:"pushSeconds"`
 	Note        string  `json:"note,omitempty"`
 }
@@ -180,17 +185,17 @@ func (r *Report) Markdown() string {
 	}
 
 	b.WriteString("\n### 3. Resident memory (VmRSS) with events pending, endpoint refusing\n\n")
-	b.WriteString("| registry | pending events | VmRSS | bytes per pending event | note |\n|---|---:|---:|---:|---|\n")
+	b.WriteString("| registry | pending events | VmRSS | of which RssAnon (heap) | of which RssFile (mapped queue file) | VmRSS bytes per pending event | note |\n|---|---:|---:|---:|---:|---:|---|\n")
 	for _, mm := range r.Memory {
 		per := "n/a"
 		if mm.Pending > 0 && mm.RSS > 0 {
 			per = fmt.Sprintf("%.0f", float64(mm.RSS)/float64(mm.Pending))
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", mm.Subject, mm.Pending, MiB(mm.RSS), per, mm.Note)
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", mm.Subject, mm.Pending, MiB(mm.RSS), part(mm, mm.Mem.RssAnon), part(mm, mm.Mem.RssFile), per, mm.Note)
 	}
 	if mm, ok := largest(r.Memory, OursExt); ok {
-		fmt.Fprintf(&b, "\nTarget < 256 MiB at 1,000,000 pending (`queue: disk`): %s at %d pending (%s)%s.\n",
-			verdict(mm.RSS > 0 && mm.RSS < 256<<20), mm.Pending, MiB(mm.RSS), reducedNote(mm.Pending))
+		fmt.Fprintf(&b, "\nTarget < 256 MiB at 1,000,000 pending (`queue: disk`): %s at %d pending (VmRSS %s, heap RssAnon %s)%s.\n",
+			verdict(mm.RSS > 0 && mm.RSS < 256<<20), mm.Pending, MiB(mm.RSS), part(mm, mm.Mem.RssAnon), reducedNote(mm.Pending))
 	}
 
 	b.WriteString("\n### 4. Push throughput (manifest PUT by tag, concurrent), endpoint none, healthy or dead\n\n")
@@ -251,4 +256,12 @@ func largest(ms []Memory, subject string) (Memory, bool) {
 		}
 	}
 	return best, ok
+}
+
+// part formats one component of a measured VmRSS (0 is a real figure then).
+func part(m Memory, v int64) string {
+	if m.RSS <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(v)/(1<<20))
 }

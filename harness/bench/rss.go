@@ -10,40 +10,69 @@ import (
 	"strings"
 )
 
-// ParseVmRSS reads the VmRSS line of a /proc/<pid>/status document and
-// returns it in bytes.
-func ParseVmRSS(r io.Reader) (int64, error) {
+// Mem is a process's resident memory in bytes, from /proc/<pid>/status.
+// VmRSS = RssAnon (heap, stacks) + RssFile (mapped files: a bbolt queue
+// file's pages count here, and the kernel can drop them) + RssShmem.
+type Mem struct {
+	VmRSS   int64 `json:"vmRSS"`
+	RssAnon int64 `json:"rssAnon"`
+	RssFile int64 `json:"rssFile"`
+}
+
+// ParseStatus reads the VmRSS, RssAnon and RssFile lines of a
+// /proc/<pid>/status document; VmRSS is required.
+func ParseStatus(r io.Reader) (Mem, error) {
+	var m Mem
+	seen := false
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, "VmRSS:")
-		if !ok {
+		key, rest, ok := strings.Cut(line, ":")
+		var dst *int64
+		switch key {
+		case "VmRSS":
+			dst, seen = &m.VmRSS, true
+		case "RssAnon":
+			dst = &m.RssAnon
+		case "RssFile":
+			dst = &m.RssFile
+		}
+		if !ok || dst == nil {
 			continue
 		}
 		f := strings.Fields(rest)
 		if len(f) != 2 || f[1] != "kB" {
-			return 0, fmt.Errorf("VmRSS: unexpected line %q", line)
+			return Mem{}, fmt.Errorf("%s: unexpected line %q", key, line)
 		}
 		kb, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil || kb < 0 {
-			return 0, fmt.Errorf("VmRSS: bad number in %q", line)
+			return Mem{}, fmt.Errorf("%s: bad number in %q", key, line)
 		}
-		return kb * 1024, nil
+		*dst = kb * 1024
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return Mem{}, err
 	}
-	return 0, fmt.Errorf("no VmRSS line")
+	if !seen {
+		return Mem{}, fmt.Errorf("no VmRSS line")
+	}
+	return m, nil
 }
 
-// RSS is the resident memory of process pid in bytes.
-func RSS(pid int) (int64, error) {
+// ParseVmRSS returns just VmRSS of a /proc/<pid>/status document.
+func ParseVmRSS(r io.Reader) (int64, error) {
+	m, err := ParseStatus(r)
+	return m.VmRSS, err
+}
+
+// ReadMem is the resident memory of process pid.
+func ReadMem(pid int) (Mem, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return Mem{}, err
 	}
 	defer f.Close()
-	return ParseVmRSS(f)
+	return ParseStatus(f)
 }
 
 // listeningInode finds the socket inode listening on port in a
