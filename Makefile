@@ -22,16 +22,14 @@ unit:
 
 fast:
 	@mkdir -p $(OUT)
-	@if [ -f suite_test.go ]; then \
-	  $(GO) test $(GOFLAGS_TEST) -timeout 15m . -ginkgo.label-filter='fast' \
-	    -ginkgo.junit-report=$(CURDIR)/$(OUT)/junit-fast.xml -ginkgo.v; \
-	fi
+	$(GO) test -v $(GOFLAGS_TEST) -timeout 15m . -ginkgo.label-filter='fast' \
+	  -ginkgo.junit-report=$(abspath $(OUT))/junit-fast.xml
 
 ## e2e: the Docker scenario specs (label "e2e"); images are built offline.
 e2e:
 	@mkdir -p $(OUT)
-	TESTCONTAINERS_RYUK_DISABLED=true $(GO) test $(GOFLAGS_TEST) -timeout 30m . \
-	  -ginkgo.label-filter='e2e' -ginkgo.junit-report=$(CURDIR)/$(OUT)/junit-e2e.xml -ginkgo.v
+	TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -v $(GOFLAGS_TEST) -timeout 30m . \
+	  -ginkgo.label-filter='e2e' -ginkgo.junit-report=$(abspath $(OUT))/junit-e2e.xml
 
 ## run: the main job, one scenario in-process with live progress and reports.
 run:
