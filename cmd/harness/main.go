@@ -2,7 +2,7 @@
 // load, and renders reports.
 //
 //	harness list
-//	harness run SCENARIO [--runtime inprocess|process] [--registry-url U --debug-url D | --registry-binary B [--config-template F]]
+//	harness run SCENARIO [--runtime inprocess|process|docker] [--registry-url U --debug-url D | --registry-binary B [--config-template F]]
 //	                     [--rate R --duration D --count N] [--out DIR]
 //	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR]
 //	harness report --in DIR/report.json [--out report.html]

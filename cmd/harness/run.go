@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/docker"
 	"github.com/hookbench/hookbench/harness/inprocess"
 	"github.com/hookbench/hookbench/harness/process"
 	"github.com/hookbench/hookbench/harness/report"
@@ -28,7 +29,7 @@ type targetFlags struct {
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.runtime, "runtime", "inprocess", "inprocess or process")
+	fs.StringVar(&t.runtime, "runtime", "inprocess", "inprocess, process or docker (images built offline, needs a Docker engine)")
 	fs.StringVar(&t.registryURL, "registry-url", "", "an external registry's API URL (endpoints run in-process on 127.0.0.1)")
 	fs.StringVar(&t.debugURL, "debug-url", "", "the external registry's debug server URL (/debug/vars)")
 	fs.StringVar(&t.metricsPath, "metrics-path", "", "Prometheus path on the debug server, if any")
@@ -84,8 +85,24 @@ func (t *targetFlags) build(ctx context.Context) (harness.Runtime, harness.RunOp
 		}
 		rt, err := process.New(bins)
 		return rt, o, cleanup, err
+	case "docker":
+		if o.Binary != nil {
+			return nil, o, cleanup, errors.New("--registry-binary needs --runtime process")
+		}
+		// Leftovers of a killed run would collide with this one's names.
+		if _, err := docker.Cleanup(ctx); err != nil {
+			return nil, o, cleanup, err
+		}
+		images, err := docker.BuildImages(ctx, ".")
+		if err != nil {
+			return nil, o, cleanup, err
+		}
+		rt, err := docker.New(ctx, images, docker.WithLogf(func(format string, args ...any) {
+			fmt.Fprintf(os.Stderr, format+"\n", args...)
+		}))
+		return rt, o, cleanup, err
 	}
-	return nil, o, cleanup, fmt.Errorf("unknown runtime %q (inprocess, process; docker runs under make e2e)", t.runtime)
+	return nil, o, cleanup, fmt.Errorf("unknown runtime %q (inprocess, process, docker)", t.runtime)
 }
 
 func cmdRun(ctx context.Context, args []string) (int, error) {
