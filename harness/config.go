@@ -72,6 +72,7 @@ func (s Scenario) ConfigTemplate(urls map[string]string) (string, error) {
 				fmt.Fprintf(&b, "        actions: %s\n", list(e.Ignore.Actions))
 			}
 		}
+		b.WriteString(e.Delivery.yaml(e.Name))
 	}
 	return b.String(), nil
 }

@@ -76,11 +76,17 @@ func (m EndpointMetrics) Counter(name string) (int, error) {
 		return m.Failures, nil
 	case "Errors":
 		return m.Errors, nil
+	case "DeadLettered":
+		return m.DeadLettered, nil
+	case "Retries":
+		return m.Retries, nil
+	case "Batches":
+		return m.Batches, nil
 	}
 	if k, ok := strings.CutPrefix(name, "Statuses["); ok && strings.HasSuffix(k, "]") {
 		return m.Statuses[strings.TrimSuffix(k, "]")], nil
 	}
-	return 0, fmt.Errorf("unknown counter %q (Pending, Events, Successes, Failures, Errors, Statuses[<code> <text>])", name)
+	return 0, fmt.Errorf("unknown counter %q (Pending, Events, Successes, Failures, Errors, DeadLettered, Retries, Batches, Statuses[<code> <text>])", name)
 }
 
 func (m EndpointMetrics) String() string {

@@ -202,8 +202,13 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 	}
 
 	// Lost vs Pending: an undelivered event must still be pending.
-	add("Lost", fmt.Sprintf("Pending=%d", m.Pending), fmt.Sprintf("%d owed events never accepted by the receiver%s", len(out.Lost), sampleEntries(out.Lost)),
-		len(out.Lost) == m.Pending || tol.AllowLost, lostNote(tol))
+	// Dead-lettered events were set aside on purpose: owed, never accepted, not pending.
+	lostReg := fmt.Sprintf("Pending=%d", m.Pending)
+	if m.DeadLettered > 0 {
+		lostReg += fmt.Sprintf("+DeadLettered=%d", m.DeadLettered)
+	}
+	add("Lost", lostReg, fmt.Sprintf("%d owed events never accepted by the receiver%s", len(out.Lost), sampleEntries(out.Lost)),
+		len(out.Lost) == m.Pending+m.DeadLettered || tol.AllowLost, lostNote(tol))
 	add("Unexpected", "-", fmt.Sprintf("%d accepted events nobody pushed%s", len(out.Unexpected), sampleDeliveries(out.Unexpected)),
 		len(out.Unexpected) == 0, "")
 	if tol.Timeouts {

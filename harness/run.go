@@ -230,6 +230,7 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	}
 	res.LoadDuration = time.Since(start)
 	res.Chaos = <-chaosDone
+	res.Chaos = append(res.Chaos, runChaos(ctx, rt, sc.AfterLoad, fakes, onRestart, time.Now(), logf)...)
 	if r, err := rt.Registry(); err == nil {
 		res.Registry = r
 	}
@@ -255,7 +256,7 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 
 	// Final observation.
 	restarted := false
-	for _, c := range sc.Chaos {
+	for _, c := range sc.timeline() {
 		restarted = restarted || c.Action == ChaosKillRegistry || c.Action == ChaosRestartRegistry
 	}
 	var obs []Observation
@@ -487,9 +488,10 @@ func checkExpectations(sc Scenario, r *Result) []string {
 			v = append(v, fmt.Sprintf("at some point %s: never held in %d samples", c, len(r.Samples)))
 		}
 	}
+	v = append(v, checkHeap(sc, r)...)
 	// Counters never go down while the registry runs.
 	restarted := false
-	for _, c := range sc.Chaos {
+	for _, c := range sc.timeline() {
 		if c.Action == ChaosKillRegistry || c.Action == ChaosRestartRegistry {
 			restarted = true
 		}

@@ -23,6 +23,9 @@ type Scenario struct {
 	Load []load.Profile
 	// Chaos timeline, relative to the start of the first load phase.
 	Chaos []ChaosStep
+	// AfterLoad is a second timeline, relative to the end of the last load
+	// phase (and of Chaos), e.g. to end an outage whatever the load's length.
+	AfterLoad []ChaosStep
 	// Expect: final values and conditions that hold throughout.
 	Expect Expect
 	// Needs lists what the runtime and registry must be able to do.
@@ -48,6 +51,8 @@ type EndpointDef struct {
 	// IgnoredMediaTypes is Distribution's older top-level ignore list.
 	IgnoredMediaTypes []string
 	Tolerance         Tolerance
+	// Delivery holds our registry's opt-in delivery settings (harness/delivery.go).
+	Delivery DeliverySettings
 }
 
 // ChaosStep is one action at a point of the timeline.
@@ -83,6 +88,9 @@ type Expect struct {
 	Eventually []Condition
 	// DrainTimeout bounds the wait for Pending to reach its final value (default 15s).
 	DrainTimeout time.Duration
+	// MaxHeapAlloc, when set, bounds the registry's HeapAlloc on every sample
+	// (memstats from /debug/vars; in-process it includes the harness's own heap).
+	MaxHeapAlloc uint64
 }
 
 // Condition compares one endpoint counter with a value.
@@ -173,7 +181,7 @@ func (s Scenario) needs() []Capability {
 	for _, n := range s.Needs {
 		set[n] = true
 	}
-	for _, c := range s.Chaos {
+	for _, c := range s.timeline() {
 		switch c.Action {
 		case ChaosStopEndpoint, ChaosStartEndpoint:
 			set[NeedStopEndpoint] = true
@@ -221,7 +229,7 @@ func (s Scenario) Validate() error {
 			return fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
 	}
-	for _, c := range s.Chaos {
+	for _, c := range s.timeline() {
 		switch c.Action {
 		case ChaosKillRegistry, ChaosRestartRegistry:
 		case ChaosStopEndpoint, ChaosStartEndpoint, ChaosPauseEndpoint, ChaosUnpauseEndpoint, ChaosPartition, ChaosHeal, ChaosSetProfile:
@@ -281,4 +289,9 @@ func (c *Catalog) All() []Scenario {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// timeline is every chaos step, during and after the load.
+func (s Scenario) timeline() []ChaosStep {
+	return append(append([]ChaosStep(nil), s.Chaos...), s.AfterLoad...)
 }

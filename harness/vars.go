@@ -19,6 +19,10 @@ type EndpointMetrics struct {
 	Failures  int            `json:"Failures"`
 	Errors    int            `json:"Errors"`
 	Statuses  map[string]int `json:"Statuses"`
+	// Ours, only for endpoints with opt-in delivery settings.
+	DeadLettered int `json:"DeadLettered,omitempty"`
+	Retries      int `json:"Retries,omitempty"`
+	Batches      int `json:"Batches,omitempty"`
 }
 
 // EndpointVars is one entry of registry.notifications.endpoints.
