@@ -1,9 +1,16 @@
 package notifications
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -139,4 +146,82 @@ func TestDiskQueueConcurrencyChangeRefused(t *testing.T) {
 
 	_, err = New(cfg, WithLogger(discardLogger()), WithDelivery("test", diskDelivery(path)))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("written with another concurrency")))
+}
+
+// TestDiskQueueSurvivesKill9 runs a child process that accepts events
+// into a disk queue (endpoint down) and is then killed with SIGKILL; a
+// new Notifier on the same file delivers every accepted event.
+func TestDiskQueueSurvivesKill9(t *testing.T) {
+	if path := os.Getenv("NOTIFICATIONS_KILL9_CHILD"); path != "" {
+		kill9Child(path)
+		return
+	}
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	g := gomega.NewWithT(t)
+	path := filepath.Join(t.TempDir(), "queue.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDiskQueueSurvivesKill9$")
+	cmd.Env = append(os.Environ(), "NOTIFICATIONS_KILL9_CHILD="+path)
+	out, err := cmd.StdoutPipe()
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Expect(cmd.Start()).To(gomega.Succeed())
+	defer cmd.Process.Kill()
+	watchdog := time.AfterFunc(time.Minute, func() { _ = cmd.Process.Kill() }) // a stuck child fails the test, not the run
+	defer watchdog.Stop()
+
+	// The child prints each event's request id once Notify has returned.
+	var accepted []string
+	sc := bufio.NewScanner(out)
+	for len(accepted) < kill9Events && sc.Scan() {
+		if id, ok := strings.CutPrefix(sc.Text(), "accepted "); ok {
+			accepted = append(accepted, id)
+		}
+	}
+	g.Expect(accepted).To(gomega.HaveLen(kill9Events))
+	g.Expect(cmd.Process.Signal(syscall.SIGKILL)).To(gomega.Succeed())
+	_ = cmd.Wait()
+
+	rc := newReceiver(t, always(http.StatusOK))
+	n := newNotifier(t, oneEndpoint(config.Endpoint{Name: "test", URL: rc.url()}), WithDelivery("test", diskDelivery(path)))
+	g.Eventually(func() int { return n.Metrics()["test"].Successes }, 10*time.Second).Should(gomega.BeNumerically(">=", kill9Events))
+	var delivered []string
+	for _, a := range rc.seen() {
+		var env Envelope
+		g.Expect(jsonUnmarshal(a.body, &env)).To(gomega.Succeed())
+		for _, e := range env.Events {
+			delivered = append(delivered, e.Request.ID)
+		}
+	}
+	g.Expect(delivered).To(gomega.ContainElements(accepted), "every accepted event delivered after kill -9")
+	g.Expect(n.Metrics()["test"].Pending).To(gomega.BeZero())
+}
+
+const kill9Events = 200
+
+func kill9Child(path string) {
+	n, err := New(oneEndpoint(config.Endpoint{Name: "test", URL: "http://127.0.0.1:1/", Threshold: 1, Backoff: time.Hour}),
+		WithLogger(discardLogger()), WithDelivery("test", diskDelivery(path)))
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for w := range 4 { // concurrent requests share group commits
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < kill9Events; i += 4 {
+				a := blobPush("r", i)
+				a.Request.ID = fmt.Sprint(i)
+				n.Notify(context.Background(), a)
+				mu.Lock()
+				fmt.Println("accepted", a.Request.ID)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	select {} // wait for SIGKILL
 }
