@@ -12,6 +12,11 @@
 //	  -> retryingSink.Write      (threshold immediate retries, then one per backoff, forever)
 //	  -> httpSink.Write          (one POST per attempt, whole-request timeout)
 //
+// Opt-in per endpoint (WithDelivery): a diskQueue (bbolt) in place of the
+// memoryQueue, a shardedQueue of several queues keyed by repository for
+// concurrency, batches taken from the queue, retry limits with a dead-letter
+// log, and Standard Webhooks signatures in the HTTP stage.
+//
 // Every stage is a Sink wrapping the next, so a stage (a durable queue,
 // batching, concurrency) can be replaced or inserted without touching the
 // others. The queue and HTTP stages report to a metricsListener that keeps
