@@ -85,75 +85,7 @@ func (c *Config) validate() []error {
 		bad("auth.htpasswd.path", "missing")
 	}
 
-	seen := map[string]int{}
-	for i, ep := range c.Notifications.Endpoints {
-		key := func(k string) string { return fmt.Sprintf("notifications.endpoints[%d].%s", i, k) }
-		switch j, dup := seen[ep.Name]; {
-		case strings.TrimSpace(ep.Name) == "":
-			bad(key("name"), "missing")
-		case dup:
-			bad(key("name"), "%q is already the name of notifications.endpoints[%d]", ep.Name, j)
-		default:
-			seen[ep.Name] = i
-		}
-		if err := checkURL(ep.URL); err != nil {
-			bad(key("url"), "%v", err)
-		}
-		if ep.Timeout < 0 {
-			bad(key("timeout"), "must not be negative, got %v", ep.Timeout)
-		}
-		if ep.Threshold < 0 {
-			bad(key("threshold"), "must not be negative, got %d", ep.Threshold)
-		}
-		if ep.Backoff < 0 {
-			bad(key("backoff"), "must not be negative, got %v", ep.Backoff)
-		}
-		for name, vals := range ep.Headers {
-			if strings.ContainsAny(name, " \t\r\n:") {
-				bad(key("headers"), "invalid header name %q", name)
-			}
-			for _, v := range vals {
-				if strings.ContainsAny(v, "\r\n") {
-					bad(key("headers."+name), "value must not contain a line break")
-				}
-			}
-		}
-		for _, c := range []struct {
-			k string
-			v int
-		}{{"batch.maxevents", ep.Batch.MaxEvents}, {"concurrency", ep.Concurrency}, {"retry.maxattempts", ep.Retry.MaxAttempts}} {
-			if c.v < 0 {
-				bad(key(c.k), "must not be negative, got %d", c.v)
-			}
-		}
-		for _, c := range []struct {
-			k string
-			v time.Duration
-		}{{"batch.maxwait", ep.Batch.MaxWait}, {"retry.maxage", ep.Retry.MaxAge}, {"retry.backoff", ep.Retry.Backoff}, {"retry.maxbackoff", ep.Retry.MaxBackoff}} {
-			if c.v < 0 {
-				bad(key(c.k), "must not be negative, got %v", c.v)
-			}
-		}
-		switch ep.Queue.Kind {
-		case "", "memory":
-			if ep.Queue.Path != "" {
-				bad(key("queue.path"), "only for queue.kind disk")
-			}
-		case "disk":
-			if strings.TrimSpace(ep.Queue.Path) == "" {
-				bad(key("queue.path"), "required for queue.kind disk")
-			}
-		default:
-			bad(key("queue.kind"), "unknown queue %q (want memory or disk)", ep.Queue.Kind)
-		}
-		for j, a := range ep.Ignore.Actions {
-			switch a {
-			case "push", "pull", "mount", "delete":
-			default:
-				bad(key(fmt.Sprintf("ignore.actions[%d]", j)), "unknown action %q (want push, pull, mount or delete)", a)
-			}
-		}
-	}
+	errs = append(errs, c.Notifications.problems()...)
 	return errs
 }
 
@@ -227,4 +159,87 @@ func (c *Config) applyDefaults() {
 			ep.Backoff = DefaultBackoff
 		}
 	}
+}
+
+// Validate checks the notifications section on its own, for callers that
+// build it in code rather than with Parse (the notifications package does).
+func (n Notifications) Validate() error { return errors.Join(n.problems()...) }
+
+// problems is one error per problem in the notifications section, each
+// naming its key.
+func (n Notifications) problems() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	seen := map[string]int{}
+	for i, ep := range n.Endpoints {
+		key := func(k string) string { return fmt.Sprintf("notifications.endpoints[%d].%s", i, k) }
+		switch j, dup := seen[ep.Name]; {
+		case strings.TrimSpace(ep.Name) == "":
+			bad(key("name"), "missing")
+		case dup:
+			bad(key("name"), "%q is already the name of notifications.endpoints[%d]", ep.Name, j)
+		default:
+			seen[ep.Name] = i
+		}
+		if err := checkURL(ep.URL); err != nil {
+			bad(key("url"), "%v", err)
+		}
+		if ep.Timeout < 0 {
+			bad(key("timeout"), "must not be negative, got %v", ep.Timeout)
+		}
+		if ep.Threshold < 0 {
+			bad(key("threshold"), "must not be negative, got %d", ep.Threshold)
+		}
+		if ep.Backoff < 0 {
+			bad(key("backoff"), "must not be negative, got %v", ep.Backoff)
+		}
+		for name, vals := range ep.Headers {
+			if name == "" || strings.ContainsAny(name, " \t\r\n:") {
+				bad(key("headers"), "invalid header name %q", name)
+			}
+			for _, v := range vals {
+				if strings.ContainsAny(v, "\r\n") {
+					bad(key("headers."+name), "value must not contain a line break")
+				}
+			}
+		}
+		for _, c := range []struct {
+			k string
+			v int
+		}{{"batch.maxevents", ep.Batch.MaxEvents}, {"concurrency", ep.Concurrency}, {"retry.maxattempts", ep.Retry.MaxAttempts}} {
+			if c.v < 0 {
+				bad(key(c.k), "must not be negative, got %d", c.v)
+			}
+		}
+		for _, c := range []struct {
+			k string
+			v time.Duration
+		}{{"batch.maxwait", ep.Batch.MaxWait}, {"retry.maxage", ep.Retry.MaxAge}, {"retry.backoff", ep.Retry.Backoff}, {"retry.maxbackoff", ep.Retry.MaxBackoff}} {
+			if c.v < 0 {
+				bad(key(c.k), "must not be negative, got %v", c.v)
+			}
+		}
+		switch ep.Queue.Kind {
+		case "", "memory":
+			if ep.Queue.Path != "" {
+				bad(key("queue.path"), "only for queue.kind disk")
+			}
+		case "disk":
+			if strings.TrimSpace(ep.Queue.Path) == "" {
+				bad(key("queue.path"), "required for queue.kind disk")
+			}
+		default:
+			bad(key("queue.kind"), "unknown queue %q (want memory or disk)", ep.Queue.Kind)
+		}
+		for j, a := range ep.Ignore.Actions {
+			switch a {
+			case "push", "pull", "mount", "delete":
+			default:
+				bad(key(fmt.Sprintf("ignore.actions[%d]", j)), "unknown action %q (want push, pull, mount or delete)", a)
+			}
+		}
+	}
+	return errs
 }
