@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -30,15 +29,10 @@ type diskQueue struct {
 	batch    Batch
 	logger   *slog.Logger
 
-	mu     sync.Mutex
-	n      int    // events on disk not yet delivered
-	seq    uint64 // last key used
-	closed bool
-	wake   chan struct{}
-	idle   chan struct{}
-
-	cancel context.CancelFunc
-	done   chan struct{}
+	queueLife
+	n    int    // events on disk not yet delivered; guarded by mu
+	seq  uint64 // last key used
+	wake chan struct{}
 }
 
 const damagedBucket = "damaged"
@@ -53,7 +47,7 @@ func openDiskQueue(db *bolt.DB, commit *groupCommitter, bucket string, next Sink
 		batch.MaxEvents = 1
 	}
 	q := &diskQueue{db: db, commit: commit, bucket: []byte(bucket), next: next, listener: l, batch: batch, logger: logger,
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+		wake: make(chan struct{}, 1)}
 	var damaged []string
 	err := db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(q.bucket)
@@ -101,9 +95,7 @@ func openDiskQueue(db *bolt.DB, commit *groupCommitter, bucket string, next Sink
 		l.ingress(restored...)
 		logger.Info("notifications: disk queue restored pending events", "bucket", bucket, "pending", q.n)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	q.cancel = cancel
-	go q.run(ctx)
+	go q.run(q.start())
 	return q, nil
 }
 
@@ -165,38 +157,12 @@ func (q *diskQueue) Len() int {
 func (q *diskQueue) durable() bool { return true }
 
 func (q *diskQueue) Flush(ctx context.Context) error {
-	q.mu.Lock()
-	if q.n == 0 || q.closed {
-		q.mu.Unlock()
-		return nil
-	}
-	if q.idle == nil {
-		q.idle = make(chan struct{})
-	}
-	idle := q.idle
-	q.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return q.flush(ctx, func() int { return q.n })
 }
 
 // Close stops delivery (cancelling an attempt in flight); the bolt DB is
 // closed by its owner.
-func (q *diskQueue) Close() error {
-	q.mu.Lock()
-	already := q.closed
-	q.closed = true
-	q.mu.Unlock()
-	if already {
-		return nil
-	}
-	q.cancel()
-	<-q.done
-	return q.next.Close()
-}
+func (q *diskQueue) Close() error { return q.stop(q.next) }
 
 func (q *diskQueue) oldest() (time.Time, bool) {
 	var e struct {
@@ -262,9 +228,8 @@ func (q *diskQueue) run(ctx context.Context) {
 		q.mu.Lock()
 		q.n -= len(events)
 		q.listener.egress(events...)
-		if q.n == 0 && q.idle != nil {
-			close(q.idle)
-			q.idle = nil
+		if q.n == 0 {
+			q.emptied()
 		}
 		q.mu.Unlock()
 	}

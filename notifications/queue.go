@@ -2,7 +2,6 @@ package notifications
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -16,23 +15,17 @@ type memoryQueue struct {
 	listener metricsListener
 	batch    Batch // MaxEvents <= 1: one event per Write, as Distribution
 
-	mu     sync.Mutex
-	events fifo // pending, head first
-	closed bool
+	queueLife
+	events fifo          // pending, head first; guarded by mu
 	wake   chan struct{} // capacity 1: "there may be work"
-	idle   chan struct{} // closed when the queue next becomes empty
-
-	cancel context.CancelFunc
-	done   chan struct{}
 }
 
 func newMemoryQueue(next Sink, l metricsListener, batch Batch) *memoryQueue {
 	if batch.MaxEvents < 1 {
 		batch.MaxEvents = 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	q := &memoryQueue{next: next, listener: l, batch: batch, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
-	go q.run(ctx)
+	q := &memoryQueue{next: next, listener: l, batch: batch, wake: make(chan struct{}, 1)}
+	go q.run(q.start())
 	return q
 }
 
@@ -74,38 +67,12 @@ func (q *memoryQueue) oldest() (time.Time, bool) {
 // Flush waits until every accepted event is delivered or ctx is done
 // (at once when closed: nothing will be delivered any more).
 func (q *memoryQueue) Flush(ctx context.Context) error {
-	q.mu.Lock()
-	if q.events.len() == 0 || q.closed {
-		q.mu.Unlock()
-		return nil
-	}
-	if q.idle == nil {
-		q.idle = make(chan struct{})
-	}
-	idle := q.idle
-	q.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return q.flush(ctx, q.events.len)
 }
 
 // Close stops delivery at once (an attempt in flight is cancelled) and
 // closes the next stage. Events still queued stay counted in Len.
-func (q *memoryQueue) Close() error {
-	q.mu.Lock()
-	already := q.closed
-	q.closed = true
-	q.mu.Unlock()
-	if already {
-		return nil
-	}
-	q.cancel()
-	<-q.done
-	return q.next.Close()
-}
+func (q *memoryQueue) Close() error { return q.stop(q.next) }
 
 func (q *memoryQueue) run(ctx context.Context) {
 	defer close(q.done)
@@ -124,9 +91,8 @@ func (q *memoryQueue) run(ctx context.Context) {
 		q.mu.Lock()
 		q.events.popN(len(events))
 		q.listener.egress(events...) // before Flush can see the queue empty
-		if q.events.len() == 0 && q.idle != nil {
-			close(q.idle)
-			q.idle = nil
+		if q.events.len() == 0 {
+			q.emptied()
 		}
 		q.mu.Unlock()
 	}
