@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hookbench/hookbench/harness/bench"
 	"github.com/hookbench/hookbench/harness/process"
@@ -51,7 +52,7 @@ func cmdBench(ctx context.Context, args []string) error {
 		sizes.RateEventsPeer, sizes.RateEventsExt = 100, 2000
 		sizes.DrainEvents, sizes.DrainEventsPeer = 5000, 1000
 		sizes.MemoryEvents, sizes.MemoryEventsPeer = 5000, 5000
-		sizes.PushDuration = 2e9
+		sizes.PushDuration = 2 * time.Second
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
