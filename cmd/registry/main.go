@@ -2,6 +2,7 @@
 // config.yml:
 //
 //	registry serve /etc/registry/config.yml
+//	registry notifications replay <endpoint> --config /etc/registry/config.yml
 //	registry --version
 //
 // REGISTRY_* environment variables override config keys as in Distribution
@@ -35,6 +36,8 @@ func main() {
 
 const usage = `usage:
   registry serve <config.yml>   serve the registry (or REGISTRY_CONFIGURATION_PATH)
+  registry notifications replay <endpoint> [--config config.yml]
+                                re-deliver an endpoint's dead letters (same ids)
   registry --version            print the version
 `
 
@@ -50,6 +53,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "notifications":
+		return notificationsCmd(ctx, args[1:], env, stdout, stderr)
 	case "serve":
 		path := ""
 		switch len(args) {
