@@ -24,7 +24,7 @@ var _ = Describe("scenarios as processes (SIGKILL)", Label("process"), func() {
 			bins = b
 		}
 	})
-	for _, name := range []string{"registry-sigkill-restart"} {
+	for _, name := range []string{"registry-sigkill-restart", "registry-sigkill-mid-delivery"} {
 		It(name, func(ctx SpecContext) {
 			sc, ok := catalog.Get(name)
 			Expect(ok).To(BeTrue(), "scenario %s in the catalog", name)

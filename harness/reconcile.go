@@ -30,6 +30,10 @@ type Tolerance struct {
 	// AllowLost: events may be lost (e.g. a registry killed with an in-memory
 	// queue); the count is reported, not failed.
 	AllowLost bool `json:"allowLost,omitempty"`
+	// InFlight: up to this many duplicates are expected, e.g. events in
+	// flight when the registry was killed (delivered, but not yet removed
+	// from a durable queue).
+	InFlight int `json:"inFlight,omitempty"`
 }
 
 // Ignore mirrors an endpoint's ignore rules, to know what it is owed.
@@ -213,6 +217,9 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 		len(out.Unexpected) == 0, "")
 	if tol.Timeouts {
 		add("Duplicates", "-", out.Duplicates, true, "duplicates expected: the receiver answered after the registry's timeout")
+	} else if tol.InFlight > 0 {
+		add("Duplicates", "-", out.Duplicates, out.Duplicates <= tol.InFlight,
+			fmt.Sprintf("at most %d: only events in flight at a kill may be sent again", tol.InFlight))
 	} else {
 		add("Duplicates", "-", out.Duplicates, out.Duplicates == 0, "an accepted event re-sent")
 	}
