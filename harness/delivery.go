@@ -1,7 +1,11 @@
 package harness
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -72,4 +76,71 @@ func checkHeap(sc Scenario, r *Result) []string {
 		}
 	}
 	return nil
+}
+
+// LocalStorage is implemented by runtimes whose registry storage directory
+// is a path on this host, so files a scenario's registry writes there (a
+// dead-letter log) can be read back.
+type LocalStorage interface {
+	StorageDir() string
+}
+
+// checkDeadLetterFiles counts the events in each endpoint's dead-letter log
+// against Expect.DeadLetterEvents; a runtime without local storage gets a
+// note instead (the DeadLettered counter is still checked).
+func checkDeadLetterFiles(sc Scenario, rt Runtime, r *Result) []string {
+	if len(sc.Expect.DeadLetterEvents) == 0 {
+		return nil
+	}
+	ls, ok := rt.(LocalStorage)
+	if !ok {
+		r.Notes = append(r.Notes, "dead-letter files not checked: the runtime's storage is not on this host")
+		return nil
+	}
+	var v []string
+	for _, name := range sortedKeysInt(sc.Expect.DeadLetterEvents) {
+		want := sc.Expect.DeadLetterEvents[name]
+		path := filepath.Join(ls.StorageDir(), DeadLetterFile(name))
+		got, err := countDeadLetterEvents(path)
+		if err != nil {
+			v = append(v, fmt.Sprintf("dead-letter file of %s: %v", name, err))
+			continue
+		}
+		if got != want {
+			v = append(v, fmt.Sprintf("dead-letter file of %s: %d events in %s, expected %d", name, got, path, want))
+		}
+	}
+	return v
+}
+
+// countDeadLetterEvents counts events in a JSON-lines dead-letter log
+// (notifications.DeadLetterRecord: {"events": [...]}, one per line).
+func countDeadLetterEvents(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for line := 1; sc.Scan(); line++ {
+		var rec struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return n, fmt.Errorf("%s line %d: %w", path, line, err)
+		}
+		n += len(rec.Events)
+	}
+	return n, sc.Err()
+}
+
+func sortedKeysInt(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
 }

@@ -290,6 +290,7 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 		sc.Expect.Final = nil
 	}
 	res.Violations = checkExpectations(sc, res)
+	res.Violations = append(res.Violations, checkDeadLetterFiles(sc, rt, res)...)
 	res.Duration = time.Since(res.Started)
 	return res, nil
 }

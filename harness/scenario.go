@@ -91,6 +91,9 @@ type Expect struct {
 	// MaxHeapAlloc, when set, bounds the registry's HeapAlloc on every sample
 	// (memstats from /debug/vars; in-process it includes the harness's own heap).
 	MaxHeapAlloc uint64
+	// DeadLetterEvents: events expected in each endpoint's dead-letter log
+	// (DeliverySettings.DeadLetter), read where the runtime's storage is local.
+	DeadLetterEvents map[string]int
 }
 
 // Condition compares one endpoint counter with a value.

@@ -24,6 +24,7 @@ func init() {
 					"Pending": 0, "DeadLettered": poisonEvents, "Failures": poisonEvents,
 					"Statuses[400 Bad Request]": poisonEvents, "Successes": poisonOK, "Errors": 0,
 				}},
+				DeadLetterEvents: map[string]int{"sink": poisonEvents},
 			},
 		}
 	})
