@@ -144,3 +144,6 @@ func sortedKeysInt(m map[string]int) []string {
 	sortStrings(out)
 	return out
 }
+
+// isZero reports Distribution's behaviour: no setting of ours.
+func (d DeliverySettings) isZero() bool { return d.yaml("") == "" }

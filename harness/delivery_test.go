@@ -43,3 +43,15 @@ func TestCountDeadLetterEvents(t *testing.T) {
 		t.Errorf("damaged line: %v", err)
 	}
 }
+
+func TestDeliverySettingsNeedOwnRegistry(t *testing.T) {
+	sc := Scenario{Name: "x", Endpoints: []EndpointDef{{Name: "sink", Delivery: DeliverySettings{Concurrency: 2}}}}
+	missing := sc.Missing(Capabilities{}, Registry{DebugURL: "http://d"})
+	if len(missing) != 1 || missing[0] != NeedOwnRegistry {
+		t.Errorf("missing %v, want [own-registry]", missing)
+	}
+	sc.Endpoints[0].Delivery = DeliverySettings{}
+	if missing := sc.Missing(Capabilities{}, Registry{DebugURL: "http://d"}); len(missing) != 0 {
+		t.Errorf("Distribution-compatible scenario needs %v", missing)
+	}
+}

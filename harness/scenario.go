@@ -184,6 +184,11 @@ func (s Scenario) needs() []Capability {
 	for _, n := range s.Needs {
 		set[n] = true
 	}
+	for _, e := range s.Endpoints {
+		if !e.Delivery.isZero() {
+			set[NeedOwnRegistry] = true // delivery settings are our extensions
+		}
+	}
 	for _, c := range s.timeline() {
 		switch c.Action {
 		case ChaosStopEndpoint, ChaosStartEndpoint:
