@@ -35,7 +35,7 @@ func DefaultSizes() Sizes {
 		DrainEvents:     100_000,
 		DrainEventsPeer: 20_000,
 		MemoryEvents:    1_000_000,
-		MemoryPushLimit: 170 * time.Second,
+		MemoryPushLimit: 150 * time.Second,
 		PushDuration:    10 * time.Second,
 		PushWorkers:     32,
 		Repositories:    64,
@@ -332,8 +332,8 @@ func (b *bencher) memoryAt(ctx context.Context, subject string, profile json.Raw
 }
 
 func joinNote(a, b string) string {
-	if a == "" {
-		return b
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }
