@@ -445,7 +445,7 @@ func (d *Driver) Referrers(_ context.Context, name string, subject digest.Digest
 	if err != nil {
 		return nil, err
 	}
-	return j.referrersOf(subject), nil
+	return j.referrersOf(subject)
 }
 
 // Repositories implements storage.Driver. A directory is a repository when

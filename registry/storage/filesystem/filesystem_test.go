@@ -211,3 +211,74 @@ func TestUnknownRepositoryCostsNothing(t *testing.T) {
 		t.Fatalf("%d journals kept", len(d.repos))
 	}
 }
+
+// TestDescriptorKeptWhole: the parts of a descriptor the in-memory index
+// leaves on disk (annotations, URLs, a size other than the content's) come
+// back from ManifestGet and Referrers, also after a restart and a
+// compaction.
+func TestDescriptorKeptWhole(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := open(t, root)
+	subject := manifest(0, "")
+	plain := manifest(1, subject.Descriptor.Digest)
+	plain.Descriptor.ArtifactType = v1.MediaTypeImageConfig
+	rich := manifest(2, subject.Descriptor.Digest)
+	rich.Descriptor.ArtifactType = "application/vnd.example.sbom"
+	rich.Descriptor.Annotations = map[string]string{"org.opencontainers.image.created": "2026-11-24T00:00:00Z"}
+	rich.Descriptor.URLs = []string{"https://example.invalid/x"}
+	rich.Descriptor.Size++ // what a caller says is kept, even when it is not the content's length
+	for _, m := range []storage.Manifest{subject, plain, rich} {
+		if err := d.ManifestPut(ctx, "r", m, "t"+m.Descriptor.Digest.Encoded()[:8]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(stage string) {
+		t.Helper()
+		for _, want := range []storage.Manifest{plain, rich} {
+			got, err := d.ManifestGet(ctx, "r", want.Descriptor.Digest)
+			if err != nil || string(got.Content) != string(want.Content) || got.Subject != want.Subject ||
+				fmt.Sprint(got.Descriptor) != fmt.Sprint(want.Descriptor) {
+				t.Fatalf("%s: get %+v, want %+v (%v)", stage, got, want, err)
+			}
+		}
+		refs, err := d.Referrers(ctx, "r", subject.Descriptor.Digest)
+		if err != nil || len(refs) != 2 {
+			t.Fatalf("%s: referrers %+v %v", stage, refs, err)
+		}
+		for _, r := range refs {
+			want := plain.Descriptor
+			if r.Digest == rich.Descriptor.Digest {
+				want = rich.Descriptor
+			}
+			if fmt.Sprint(r) != fmt.Sprint(want) {
+				t.Fatalf("%s: referrer %+v, want %+v", stage, r, want)
+			}
+		}
+	}
+	check("written")
+	d.Close()
+	d = open(t, root)
+	check("restarted")
+
+	// Enough dead records to make the next load compact the journal.
+	big := make([]byte, 64<<10)
+	for i := range 40 {
+		content := append([]byte(fmt.Sprintf(`{"n":%d}`, i)), big...)
+		m := storage.Manifest{Descriptor: v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.FromBytes(content), Size: int64(len(content))}, Content: content}
+		if err := d.ManifestPut(ctx, "r", m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ManifestDelete(ctx, "r", m.Descriptor.Digest); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Close()
+	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
+	before, _ := os.Stat(path)
+	d = open(t, root)
+	check("compacted")
+	if after, _ := os.Stat(path); after.Size()*4 > before.Size() {
+		t.Fatalf("journal not compacted: %d -> %d bytes", before.Size(), after.Size())
+	}
+}

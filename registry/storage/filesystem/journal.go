@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,17 +40,84 @@ type journal struct {
 	f         *os.File // nil until the first append or when the file is absent
 	size      int64
 	dead      int64 // bytes of records no longer needed
-	manifests map[digest.Digest]*entry
+	manifests map[digest.Digest]entry
 	tags      map[string]digest.Digest
 	referrers map[digest.Digest]map[digest.Digest]struct{}
 }
 
-// entry is a manifest in the journal.
+// entry is a manifest in the journal: only what lookups need, since a
+// repository holds one per manifest for as long as the process runs. The
+// rest of the descriptor (annotations, and anything the common case does
+// not have) stays in the record's metadata on disk and is read on demand.
 type entry struct {
-	desc    v1.Descriptor
-	subject digest.Digest
-	off, n  int64 // content in the journal file
-	rec     int64 // size of the record holding the content
+	mediaType    string // shared constants for well-known types, see canonical
+	artifactType string
+	subject      digest.Digest
+	off          int64  // content in the journal file; the metadata ends here
+	meta, n      uint32 // lengths of the record's metadata and content
+	onDisk       bool   // the descriptor is more than this entry rebuilds: read the metadata
+}
+
+// rec is the size of the record holding the entry's content.
+func (e entry) rec() int64 { return headerSize + int64(e.meta) + int64(e.n) }
+
+func newEntry(desc *v1.Descriptor, subject digest.Digest, off int64, meta, n uint32) entry {
+	return entry{
+		mediaType:    canonical(desc.MediaType),
+		artifactType: canonical(desc.ArtifactType),
+		subject:      subject,
+		off:          off,
+		meta:         meta,
+		n:            n,
+		onDisk: len(desc.Annotations) > 0 || len(desc.URLs) > 0 || desc.Platform != nil ||
+			desc.Data != nil || desc.Size != int64(n),
+	}
+}
+
+// canonical returns the package constant equal to a well-known media type,
+// so the many entries naming it share one string instead of a copy each.
+func canonical(mt string) string {
+	switch mt {
+	case v1.MediaTypeImageManifest:
+		return v1.MediaTypeImageManifest
+	case v1.MediaTypeImageIndex:
+		return v1.MediaTypeImageIndex
+	case v1.MediaTypeImageConfig:
+		return v1.MediaTypeImageConfig
+	case v1.MediaTypeEmptyJSON:
+		return v1.MediaTypeEmptyJSON
+	case mediaTypeDockerManifest:
+		return mediaTypeDockerManifest
+	case mediaTypeDockerManifestList:
+		return mediaTypeDockerManifestList
+	case mediaTypeDockerConfig:
+		return mediaTypeDockerConfig
+	}
+	return mt
+}
+
+// Docker media types (image-spec has only the OCI ones).
+const (
+	mediaTypeDockerManifest     = "application/vnd.docker.distribution.manifest.v2+json"
+	mediaTypeDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+	mediaTypeDockerConfig       = "application/vnd.docker.container.image.v1+json"
+)
+
+// descriptor rebuilds the manifest's descriptor, reading the record's
+// metadata when the entry alone cannot; the caller holds j.mu or owns j.
+func (j *journal) descriptor(dg digest.Digest, e entry) (v1.Descriptor, error) {
+	if !e.onDisk {
+		return v1.Descriptor{MediaType: e.mediaType, Digest: dg, Size: int64(e.n), ArtifactType: e.artifactType}, nil
+	}
+	meta := make([]byte, e.meta)
+	if _, err := j.f.ReadAt(meta, e.off-int64(e.meta)); err != nil {
+		return v1.Descriptor{}, fmt.Errorf("filesystem: reading manifest %s: %w", dg, err)
+	}
+	var rec record
+	if err := json.Unmarshal(meta, &rec); err != nil || rec.Descriptor == nil {
+		return v1.Descriptor{}, fmt.Errorf("filesystem: manifest %s: unreadable record metadata", dg)
+	}
+	return *rec.Descriptor, nil
 }
 
 type record struct {
@@ -69,7 +137,7 @@ const compactAt = 1 << 20
 func openJournal(path string) (*journal, error) {
 	j := &journal{
 		path:      path,
-		manifests: map[digest.Digest]*entry{},
+		manifests: map[digest.Digest]entry{},
 		tags:      map[string]digest.Digest{},
 		referrers: map[digest.Digest]map[digest.Digest]struct{}{},
 	}
@@ -127,9 +195,8 @@ func (j *journal) replay() error {
 		if err := json.Unmarshal(body[:ml], &rec); err != nil {
 			break
 		}
-		size := headerSize + ml + cl
-		j.apply(rec, off+headerSize+ml, cl, size)
-		off += size
+		j.apply(rec, off+headerSize+ml, uint32(ml), uint32(cl))
+		off += headerSize + ml + cl
 	}
 	j.size = off
 	if fi, err := j.f.Stat(); err != nil {
@@ -140,19 +207,22 @@ func (j *journal) replay() error {
 	return nil
 }
 
-// apply updates memory for a record whose content (if any) is n bytes at off.
-func (j *journal) apply(rec record, off, n, size int64) {
+// apply updates memory for a record whose content (if any) is n bytes at
+// off, right after meta bytes of metadata.
+func (j *journal) apply(rec record, off int64, meta, n uint32) {
+	size := headerSize + int64(meta) + int64(n)
 	switch rec.Op {
 	case "put":
 		if rec.Descriptor == nil {
 			return
 		}
 		dg := rec.Descriptor.Digest
-		if n > 0 || j.manifests[dg] == nil {
-			if old := j.manifests[dg]; old != nil {
-				j.dead += old.rec
+		old, stored := j.manifests[dg]
+		if n > 0 || !stored {
+			if stored {
+				j.dead += old.rec()
 			}
-			j.manifests[dg] = &entry{desc: *rec.Descriptor, subject: rec.Subject, off: off, n: n, rec: size}
+			j.manifests[dg] = newEntry(rec.Descriptor, rec.Subject, off, meta, n)
 		} else {
 			j.dead += size // a re-tag of a stored manifest
 		}
@@ -171,8 +241,8 @@ func (j *journal) apply(rec record, off, n, size int64) {
 		delete(j.tags, rec.Tag)
 		j.dead += size
 	case "delete":
-		if e := j.manifests[rec.Digest]; e != nil {
-			j.dead += e.rec
+		if e, ok := j.manifests[rec.Digest]; ok {
+			j.dead += e.rec()
 			if e.subject != "" {
 				delete(j.referrers[e.subject], rec.Digest)
 				if len(j.referrers[e.subject]) == 0 {
@@ -195,6 +265,9 @@ func encode(rec record, content []byte) ([]byte, error) {
 	meta, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
+	}
+	if uint64(len(meta)) > math.MaxUint32 || uint64(len(content)) > math.MaxUint32 {
+		return nil, errors.New("filesystem: manifest too large for a journal record")
 	}
 	buf := make([]byte, headerSize, headerSize+len(meta)+len(content))
 	buf = append(append(buf, meta...), content...)
@@ -226,8 +299,8 @@ func (j *journal) append(rec record, content []byte) error {
 		j.f.Truncate(j.size)
 		return err
 	}
-	metaLen := int64(len(buf)) - headerSize - int64(len(content))
-	j.apply(rec, j.size+headerSize+metaLen, int64(len(content)), int64(len(buf)))
+	metaLen := len(buf) - headerSize - len(content)
+	j.apply(rec, j.size+headerSize+int64(metaLen), uint32(metaLen), uint32(len(content)))
 	j.size += int64(len(buf))
 	return nil
 }
@@ -247,19 +320,37 @@ func (j *journal) get(dg digest.Digest) (storage.Manifest, error) {
 	j.mu.Lock()
 	e, ok := j.manifests[dg]
 	f := j.f
-	var m storage.Manifest
-	if ok {
-		m = storage.Manifest{Descriptor: e.desc, Subject: e.subject, Content: make([]byte, e.n)}
-	}
 	j.mu.Unlock()
 	if !ok || f == nil {
 		return storage.Manifest{}, storage.ErrManifestUnknown
 	}
-	// Appends never move written bytes, so the read needs no lock.
+	// Appends never move written bytes, and the file is only replaced
+	// (compaction) before the journal is shared, so reads need no lock.
+	if e.onDisk {
+		return j.readRecord(f, dg, e)
+	}
+	m := storage.Manifest{
+		Descriptor: v1.Descriptor{MediaType: e.mediaType, Digest: dg, Size: int64(e.n), ArtifactType: e.artifactType},
+		Subject:    e.subject,
+		Content:    make([]byte, e.n),
+	}
 	if _, err := f.ReadAt(m.Content, e.off); err != nil {
 		return storage.Manifest{}, fmt.Errorf("filesystem: reading manifest %s: %w", dg, err)
 	}
 	return m, nil
+}
+
+// readRecord reads a manifest's metadata and content with one read.
+func (j *journal) readRecord(f *os.File, dg digest.Digest, e entry) (storage.Manifest, error) {
+	buf := make([]byte, int(e.meta)+int(e.n))
+	if _, err := f.ReadAt(buf, e.off-int64(e.meta)); err != nil {
+		return storage.Manifest{}, fmt.Errorf("filesystem: reading manifest %s: %w", dg, err)
+	}
+	var rec record
+	if err := json.Unmarshal(buf[:e.meta], &rec); err != nil || rec.Descriptor == nil {
+		return storage.Manifest{}, fmt.Errorf("filesystem: manifest %s: unreadable record metadata", dg)
+	}
+	return storage.Manifest{Descriptor: *rec.Descriptor, Subject: e.subject, Content: buf[e.meta:]}, nil
 }
 
 func (j *journal) deleteManifest(dg digest.Digest) ([]string, error) {
@@ -312,15 +403,19 @@ func (j *journal) tagList() []string {
 	return tags
 }
 
-func (j *journal) referrersOf(subject digest.Digest) []v1.Descriptor {
+func (j *journal) referrersOf(subject digest.Digest) ([]v1.Descriptor, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := make([]v1.Descriptor, 0, len(j.referrers[subject]))
 	for dg := range j.referrers[subject] {
-		out = append(out, j.manifests[dg].desc)
+		desc, err := j.descriptor(dg, j.manifests[dg])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, desc)
 	}
 	slices.SortFunc(out, func(a, b v1.Descriptor) int { return strings.Compare(string(a.Digest), string(b.Digest)) })
-	return out
+	return out, nil
 }
 
 // compact rewrites the journal with only what is live: each manifest once
@@ -336,7 +431,7 @@ func (j *journal) compact() error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriter(tmp)
-	fresh := map[digest.Digest]*entry{}
+	fresh := make(map[digest.Digest]entry, len(j.manifests))
 	var off int64
 	for dg, e := range j.manifests {
 		content := make([]byte, e.n)
@@ -346,7 +441,11 @@ func (j *journal) compact() error {
 		}
 		tags := byDigest[dg]
 		sort.Strings(tags)
-		desc := e.desc
+		desc, err := j.descriptor(dg, e)
+		if err != nil {
+			tmp.Close()
+			return err
+		}
 		buf, err := encode(record{Op: "put", Descriptor: &desc, Subject: e.subject, Tags: tags}, content)
 		if err != nil {
 			tmp.Close()
@@ -356,7 +455,8 @@ func (j *journal) compact() error {
 			tmp.Close()
 			return err
 		}
-		fresh[dg] = &entry{desc: e.desc, subject: e.subject, off: off + int64(len(buf)) - e.n, n: e.n, rec: int64(len(buf))}
+		meta := uint32(len(buf) - headerSize - int(e.n))
+		fresh[dg] = newEntry(&desc, e.subject, off+headerSize+int64(meta), meta, e.n)
 		off += int64(len(buf))
 	}
 	if err := w.Flush(); err != nil {
