@@ -43,6 +43,8 @@ type journal struct {
 	manifests map[digest.Digest]entry
 	tags      map[string]digest.Digest
 	referrers map[digest.Digest]map[digest.Digest]struct{}
+	subjects  map[digest.Digest]digest.Digest // of the manifests that have one
+	kinds     map[kind]*kind                  // shared by entries, at most maxKinds
 }
 
 // entry is a manifest in the journal: only what lookups need, since a
@@ -50,28 +52,46 @@ type journal struct {
 // rest of the descriptor (annotations, and anything the common case does
 // not have) stays in the record's metadata on disk and is read on demand.
 type entry struct {
-	mediaType    string // shared constants for well-known types, see canonical
-	artifactType string
-	subject      digest.Digest
-	off          int64  // content in the journal file; the metadata ends here
-	meta, n      uint32 // lengths of the record's metadata and content
-	onDisk       bool   // the descriptor is more than this entry rebuilds: read the metadata
+	kind    *kind
+	off     int64  // content in the journal file; the metadata ends here
+	meta, n uint32 // lengths of the record's metadata and content
+	onDisk  bool   // the descriptor is more than this entry rebuilds: read the metadata
 }
+
+// kind is a manifest's media and artifact type; a repository has few
+// distinct ones, so entries share them.
+type kind struct{ mediaType, artifactType string }
+
+// maxKinds bounds a journal's shared kinds; beyond it (a client making up
+// types) each entry gets its own.
+const maxKinds = 1024
 
 // rec is the size of the record holding the entry's content.
 func (e entry) rec() int64 { return headerSize + int64(e.meta) + int64(e.n) }
 
-func newEntry(desc *v1.Descriptor, subject digest.Digest, off int64, meta, n uint32) entry {
+func (j *journal) newEntry(desc *v1.Descriptor, off int64, meta, n uint32) entry {
+	k := kind{canonical(desc.MediaType), canonical(desc.ArtifactType)}
+	shared := j.kinds[k]
+	if shared == nil {
+		k.mediaType, k.artifactType = strings.Clone(k.mediaType), strings.Clone(k.artifactType)
+		shared = &k
+		if len(j.kinds) < maxKinds {
+			j.kinds[k] = shared
+		}
+	}
 	return entry{
-		mediaType:    canonical(desc.MediaType),
-		artifactType: canonical(desc.ArtifactType),
-		subject:      subject,
-		off:          off,
-		meta:         meta,
-		n:            n,
+		kind: shared,
+		off:  off,
+		meta: meta,
+		n:    n,
 		onDisk: len(desc.Annotations) > 0 || len(desc.URLs) > 0 || desc.Platform != nil ||
 			desc.Data != nil || desc.Size != int64(n),
 	}
+}
+
+// plain is the descriptor of an entry that is not onDisk.
+func (e entry) plain(dg digest.Digest) v1.Descriptor {
+	return v1.Descriptor{MediaType: e.kind.mediaType, Digest: dg, Size: int64(e.n), ArtifactType: e.kind.artifactType}
 }
 
 // canonical returns the package constant equal to a well-known media type,
@@ -107,7 +127,7 @@ const (
 // metadata when the entry alone cannot; the caller holds j.mu or owns j.
 func (j *journal) descriptor(dg digest.Digest, e entry) (v1.Descriptor, error) {
 	if !e.onDisk {
-		return v1.Descriptor{MediaType: e.mediaType, Digest: dg, Size: int64(e.n), ArtifactType: e.artifactType}, nil
+		return e.plain(dg), nil
 	}
 	meta := make([]byte, e.meta)
 	if _, err := j.f.ReadAt(meta, e.off-int64(e.meta)); err != nil {
@@ -140,6 +160,8 @@ func openJournal(path string) (*journal, error) {
 		manifests: map[digest.Digest]entry{},
 		tags:      map[string]digest.Digest{},
 		referrers: map[digest.Digest]map[digest.Digest]struct{}{},
+		subjects:  map[digest.Digest]digest.Digest{},
+		kinds:     map[kind]*kind{},
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -222,7 +244,12 @@ func (j *journal) apply(rec record, off int64, meta, n uint32) {
 			if stored {
 				j.dead += old.rec()
 			}
-			j.manifests[dg] = newEntry(rec.Descriptor, rec.Subject, off, meta, n)
+			j.manifests[dg] = j.newEntry(rec.Descriptor, off, meta, n)
+			if rec.Subject != "" {
+				j.subjects[dg] = rec.Subject
+			} else {
+				delete(j.subjects, dg)
+			}
 		} else {
 			j.dead += size // a re-tag of a stored manifest
 		}
@@ -235,7 +262,9 @@ func (j *journal) apply(rec record, off int64, meta, n uint32) {
 			set[dg] = struct{}{}
 		}
 		for _, t := range rec.Tags {
-			j.tags[t] = dg
+			// A copy: t may be a slice of a whole request line, and
+			// assigning to a string key stores the new key.
+			j.tags[strings.Clone(t)] = dg
 		}
 	case "untag":
 		delete(j.tags, rec.Tag)
@@ -243,11 +272,12 @@ func (j *journal) apply(rec record, off int64, meta, n uint32) {
 	case "delete":
 		if e, ok := j.manifests[rec.Digest]; ok {
 			j.dead += e.rec()
-			if e.subject != "" {
-				delete(j.referrers[e.subject], rec.Digest)
-				if len(j.referrers[e.subject]) == 0 {
-					delete(j.referrers, e.subject)
+			if subject, ok := j.subjects[rec.Digest]; ok {
+				delete(j.referrers[subject], rec.Digest)
+				if len(j.referrers[subject]) == 0 {
+					delete(j.referrers, subject)
 				}
+				delete(j.subjects, rec.Digest)
 			}
 			delete(j.manifests, rec.Digest)
 		}
@@ -319,6 +349,7 @@ func (j *journal) put(m storage.Manifest, tags []string) error {
 func (j *journal) get(dg digest.Digest) (storage.Manifest, error) {
 	j.mu.Lock()
 	e, ok := j.manifests[dg]
+	subject := j.subjects[dg]
 	f := j.f
 	j.mu.Unlock()
 	if !ok || f == nil {
@@ -327,13 +358,9 @@ func (j *journal) get(dg digest.Digest) (storage.Manifest, error) {
 	// Appends never move written bytes, and the file is only replaced
 	// (compaction) before the journal is shared, so reads need no lock.
 	if e.onDisk {
-		return j.readRecord(f, dg, e)
+		return readRecord(f, dg, e, subject)
 	}
-	m := storage.Manifest{
-		Descriptor: v1.Descriptor{MediaType: e.mediaType, Digest: dg, Size: int64(e.n), ArtifactType: e.artifactType},
-		Subject:    e.subject,
-		Content:    make([]byte, e.n),
-	}
+	m := storage.Manifest{Descriptor: e.plain(dg), Subject: subject, Content: make([]byte, e.n)}
 	if _, err := f.ReadAt(m.Content, e.off); err != nil {
 		return storage.Manifest{}, fmt.Errorf("filesystem: reading manifest %s: %w", dg, err)
 	}
@@ -341,7 +368,7 @@ func (j *journal) get(dg digest.Digest) (storage.Manifest, error) {
 }
 
 // readRecord reads a manifest's metadata and content with one read.
-func (j *journal) readRecord(f *os.File, dg digest.Digest, e entry) (storage.Manifest, error) {
+func readRecord(f *os.File, dg digest.Digest, e entry, subject digest.Digest) (storage.Manifest, error) {
 	buf := make([]byte, int(e.meta)+int(e.n))
 	if _, err := f.ReadAt(buf, e.off-int64(e.meta)); err != nil {
 		return storage.Manifest{}, fmt.Errorf("filesystem: reading manifest %s: %w", dg, err)
@@ -350,7 +377,7 @@ func (j *journal) readRecord(f *os.File, dg digest.Digest, e entry) (storage.Man
 	if err := json.Unmarshal(buf[:e.meta], &rec); err != nil || rec.Descriptor == nil {
 		return storage.Manifest{}, fmt.Errorf("filesystem: manifest %s: unreadable record metadata", dg)
 	}
-	return storage.Manifest{Descriptor: *rec.Descriptor, Subject: e.subject, Content: buf[e.meta:]}, nil
+	return storage.Manifest{Descriptor: *rec.Descriptor, Subject: subject, Content: buf[e.meta:]}, nil
 }
 
 func (j *journal) deleteManifest(dg digest.Digest) ([]string, error) {
@@ -446,7 +473,7 @@ func (j *journal) compact() error {
 			tmp.Close()
 			return err
 		}
-		buf, err := encode(record{Op: "put", Descriptor: &desc, Subject: e.subject, Tags: tags}, content)
+		buf, err := encode(record{Op: "put", Descriptor: &desc, Subject: j.subjects[dg], Tags: tags}, content)
 		if err != nil {
 			tmp.Close()
 			return err
@@ -456,7 +483,7 @@ func (j *journal) compact() error {
 			return err
 		}
 		meta := uint32(len(buf) - headerSize - int(e.n))
-		fresh[dg] = newEntry(&desc, e.subject, off+headerSize+int64(meta), meta, e.n)
+		fresh[dg] = j.newEntry(&desc, off+headerSize+int64(meta), meta, e.n)
 		off += int64(len(buf))
 	}
 	if err := w.Flush(); err != nil {
