@@ -22,7 +22,7 @@ unit:
 
 fast:
 	@mkdir -p $(OUT)
-	$(GO) test -v $(GOFLAGS_TEST) -timeout 15m . -ginkgo.label-filter='fast' \
+	$(GO) test -v $(GOFLAGS_TEST) -timeout 15m . -ginkgo.label-filter='fast || process' \
 	  -ginkgo.junit-report=$(abspath $(OUT))/junit-fast.xml
 
 ## e2e: the Docker scenario specs (label "e2e"); images are built offline.

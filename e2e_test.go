@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"net/http"
 	"os"
 	"os/exec"
@@ -145,9 +146,9 @@ var _ = Describe("scenarios in containers", Ordered, ContinueOnFailure, Label("e
 		e2eDocker(ctx, "rmi", ref)
 		e2eDocker(ctx, "pull", ref)
 
-		fake := harness.NewFakeClient(ep.AdminURL)
+		fake := endpoint.NewClient(ep.AdminURL)
 		ledger := func(g Gomega) []harness.Delivery {
-			ds, err := fake.Ledger(ctx)
+			ds, err := fake.Ledger(ctx, endpoint.Filter{})
 			g.Expect(err).NotTo(HaveOccurred())
 			return ds
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"net/http"
 	"strings"
 	"sync"
@@ -267,7 +268,7 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: endpoint %s stats: %w", sc.Name, e.Name, err)
 		}
-		ds, err := fc.Ledger(ctx)
+		ds, err := fc.Ledger(ctx, endpoint.Filter{})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: endpoint %s ledger: %w", sc.Name, e.Name, err)
 		}
@@ -432,7 +433,7 @@ func runChaos(ctx context.Context, rt Runtime, steps []ChaosStep, fakes map[stri
 				}
 			}
 		case ChaosSetProfile:
-			err = fakes[st.Endpoint].SetProfile(ctx, st.Profile)
+			err = fakes[st.Endpoint].SetProfileJSON(ctx, st.Profile)
 		}
 		rec := ChaosRecord{At: time.Since(start), Action: st.Action, Endpoint: st.Endpoint}
 		if err != nil {

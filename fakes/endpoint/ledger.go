@@ -252,3 +252,7 @@ func (l *ledger) list(f Filter) []Delivery {
 	}
 	return out
 }
+
+// NoAnswer is the number of attempts the receiver saw but never answered
+// (a registry counts each as an Error).
+func (s Stats) NoAnswer() int { return s.Resets + s.Hangs + s.Timeouts }

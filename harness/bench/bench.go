@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"io"
 	"net/url"
 	"os"
@@ -145,7 +146,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 type setup struct {
 	rt    *process.Runtime
 	reg   harness.Registry
-	fake  *harness.FakeClient
+	fake  *endpoint.Client
 	queue string
 }
 
@@ -171,7 +172,7 @@ func (b *bencher) start(ctx context.Context, subject string, profile json.RawMes
 			s.close()
 			return nil, err
 		}
-		epURL, s.fake = ep.RegistryURL, harness.NewFakeClient(ep.AdminURL)
+		epURL, s.fake = ep.RegistryURL, endpoint.NewClient(ep.AdminURL)
 	}
 	if subject == OursExt {
 		dir, err := os.MkdirTemp(b.o.WorkDir, "bench-queue-")
@@ -249,7 +250,7 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 	}
 	d.RSSPending, d.MemPending = mem.VmRSS, mem
 	fmt.Fprintf(b.log, "bench: %s: %d events pending after %.1fs of pushing, VmRSS %s\n", subject, owed, d.PushSeconds, MiB(d.RSSPending))
-	if err := s.fake.SetProfile(ctx, json.RawMessage(fmt.Sprintf(`{"latency":%q}`, latency))); err != nil {
+	if err := s.fake.SetProfileJSON(ctx, []byte(fmt.Sprintf(`{"latency":%q}`, latency))); err != nil {
 		return d, err
 	}
 	up := time.Now()

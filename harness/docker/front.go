@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	fake "github.com/hookbench/hookbench/fakes/endpoint"
 	"io"
 	"net"
 	"net/http"
@@ -83,12 +84,12 @@ func (f *front) base() string {
 
 // snapshot saves the live ledger and counters before the container dies.
 func (f *front) snapshot(ctx context.Context) error {
-	c := harness.NewFakeClient(f.base())
+	c := fake.NewClient(f.base())
 	st, err := c.Stats(ctx)
 	if err != nil {
 		return err
 	}
-	ds, err := c.Ledger(ctx)
+	ds, err := c.Ledger(ctx, fake.Filter{})
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (f *front) restarted(ctx context.Context) error {
 	for {
 		err := f.refresh(ctx)
 		if err == nil {
-			err = harness.NewFakeClient(f.base()).Healthz(ctx)
+			err = fake.NewClient(f.base()).Healthz(ctx)
 		}
 		if err == nil {
 			break
@@ -128,7 +129,7 @@ func (f *front) restarted(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	return harness.NewFakeClient(f.base()).SetProfile(ctx, p)
+	return fake.NewClient(f.base()).SetProfileJSON(ctx, p)
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -198,9 +199,9 @@ func (f *front) merged(ctx context.Context) ([]harness.Delivery, []harness.FakeS
 	var live []harness.Delivery
 	var stats []harness.FakeStats
 	if !down {
-		c := harness.NewFakeClient(f.base())
+		c := fake.NewClient(f.base())
 		var err error
-		if live, err = c.Ledger(ctx); err != nil {
+		if live, err = c.Ledger(ctx, fake.Filter{}); err != nil {
 			return nil, nil, err
 		}
 		st, err := c.Stats(ctx)

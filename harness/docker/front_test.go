@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"encoding/json"
+	fake "github.com/hookbench/hookbench/fakes/endpoint"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,7 +29,7 @@ func newFakeAdmin(t *testing.T, ds []harness.Delivery, st harness.FakeStats) *fa
 		defer a.mu.Unlock()
 		switch r.URL.Path {
 		case "/ledger":
-			json.NewEncoder(w).Encode(map[string]any{"deliveries": a.ledger})
+			json.NewEncoder(w).Encode(a.ledger) // a plain array, as fakes/endpoint serves it
 		case "/stats":
 			json.NewEncoder(w).Encode(a.stats)
 		case "/healthz":
@@ -62,13 +63,13 @@ func TestFrontMergesIncarnations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	c := harness.NewFakeClient(f.URL())
+	c := fake.NewClient(f.URL())
 
 	// Before any restart the front passes the fake's answers through.
 	if st, err := c.Stats(ctx); err != nil || st.Events != 2 {
 		t.Fatalf("pass-through stats = %+v, %v", st, err)
 	}
-	if err := c.SetProfile(ctx, json.RawMessage(`{"status":500}`)); err != nil {
+	if err := c.SetProfileJSON(ctx, []byte(`{"status":500}`)); err != nil {
 		t.Fatal(err)
 	}
 	if first.profile != `{"status":500}` {
@@ -83,10 +84,10 @@ func TestFrontMergesIncarnations(t *testing.T) {
 	if st, err := c.Stats(ctx); err != nil || st.Events != 2 || st.Unique != 2 {
 		t.Errorf("stats while stopped = %+v, %v", st, err)
 	}
-	if ds, err := c.Ledger(ctx); err != nil || len(ds) != 2 {
+	if ds, err := c.Ledger(ctx, fake.Filter{}); err != nil || len(ds) != 2 {
 		t.Errorf("ledger while stopped = %v, %v", ds, err)
 	}
-	if err := c.SetProfile(ctx, json.RawMessage(`{"status":503}`)); err != nil {
+	if err := c.SetProfileJSON(ctx, []byte(`{"status":503}`)); err != nil {
 		t.Errorf("profile while stopped: %v", err)
 	}
 	mu.Lock()
@@ -99,7 +100,7 @@ func TestFrontMergesIncarnations(t *testing.T) {
 		t.Errorf("profile not re-applied after restart: %q", second.profile)
 	}
 
-	ds, err := c.Ledger(ctx)
+	ds, err := c.Ledger(ctx, fake.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestFrontReportsUnreachableContainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	err = harness.NewFakeClient(f.URL()).Healthz(context.Background())
+	err = fake.NewClient(f.URL()).Healthz(context.Background())
 	if err == nil {
 		t.Fatal("healthz of a dead container succeeded")
 	}

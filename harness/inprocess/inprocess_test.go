@@ -3,6 +3,7 @@ package inprocess_test
 import (
 	"context"
 	"errors"
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"net/http"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestStopAndStartEndpointKeepsTheAddress(t *testing.T) {
 	if err := post(ep.RegistryURL); err != nil {
 		t.Fatalf("restarted receiver not answering on the same URL: %v", err)
 	}
-	st, err := harness.NewFakeClient(ep.AdminURL).Stats(ctx)
+	st, err := endpoint.NewClient(ep.AdminURL).Stats(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

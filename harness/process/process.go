@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	fake "github.com/hookbench/hookbench/fakes/endpoint"
 	"io"
 	"net"
 	"net/http"
@@ -223,7 +224,7 @@ func (r *Runtime) StopEndpoint(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return harness.NewFakeClient(e.admin).SetProfile(ctx, down)
+	return fake.NewClient(e.admin).SetProfileJSON(ctx, down)
 }
 
 // StartEndpoint restores the endpoint's profile, listening again on the same port.
@@ -232,7 +233,7 @@ func (r *Runtime) StartEndpoint(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return harness.NewFakeClient(e.admin).SetProfile(ctx, e.profile)
+	return fake.NewClient(e.admin).SetProfileJSON(ctx, e.profile)
 }
 
 // PauseEndpoint freezes the fake with SIGSTOP: the kernel still accepts
