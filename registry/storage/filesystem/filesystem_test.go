@@ -2,6 +2,7 @@ package filesystem
 
 import (
 	"context"
+	_ "crypto/sha512" // for digest.SHA512
 	"errors"
 	"fmt"
 	"os"
@@ -266,6 +267,78 @@ func TestDescriptorKeptWhole(t *testing.T) {
 	for i := range 40 {
 		content := append([]byte(fmt.Sprintf(`{"n":%d}`, i)), big...)
 		m := storage.Manifest{Descriptor: v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.FromBytes(content), Size: int64(len(content))}, Content: content}
+		if err := d.ManifestPut(ctx, "r", m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ManifestDelete(ctx, "r", m.Descriptor.Digest); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Close()
+	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
+	before, _ := os.Stat(path)
+	d = open(t, root)
+	check("compacted")
+	if after, _ := os.Stat(path); after.Size()*4 > before.Size() {
+		t.Fatalf("journal not compacted: %d -> %d bytes", before.Size(), after.Size())
+	}
+}
+
+// TestSHA512Manifests: digests of other algorithms than sha256 (kept apart
+// in the index) resolve, delete and survive a restart like sha256 ones.
+func TestSHA512Manifests(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := open(t, root)
+	m256 := manifest(0, "")
+	m512 := manifest(1, m256.Descriptor.Digest)
+	m512.Descriptor.Digest = digest.SHA512.FromBytes(m512.Content)
+	gone := manifest(2, "")
+	gone.Descriptor.Digest = digest.SHA512.FromBytes(gone.Content)
+	for _, step := range []error{
+		d.ManifestPut(ctx, "r", m256, "a"),
+		d.ManifestPut(ctx, "r", m512, "b", "c"),
+		d.ManifestPut(ctx, "r", gone, "d"),
+	} {
+		if step != nil {
+			t.Fatal(step)
+		}
+	}
+	if tags, err := d.ManifestDelete(ctx, "r", gone.Descriptor.Digest); err != nil || strings.Join(tags, ",") != "d" {
+		t.Fatalf("delete: %v %v", tags, err)
+	}
+	check := func(stage string) {
+		t.Helper()
+		for tag, want := range map[string]storage.Manifest{"a": m256, "b": m512, "c": m512} {
+			dg, err := d.TagResolve(ctx, "r", tag)
+			if err != nil || dg != want.Descriptor.Digest {
+				t.Fatalf("%s: tag %s -> %s %v, want %s", stage, tag, dg, err, want.Descriptor.Digest)
+			}
+			got, err := d.ManifestGet(ctx, "r", dg)
+			if err != nil || string(got.Content) != string(want.Content) || got.Descriptor.Digest != dg {
+				t.Fatalf("%s: get %s: %+v %v", stage, dg, got, err)
+			}
+		}
+		if _, err := d.ManifestGet(ctx, "r", gone.Descriptor.Digest); !errors.Is(err, storage.ErrManifestUnknown) {
+			t.Fatalf("%s: deleted manifest: %v", stage, err)
+		}
+		// The sha256 digest of the same content is another manifest.
+		if _, err := d.ManifestGet(ctx, "r", digest.FromBytes(m512.Content)); !errors.Is(err, storage.ErrManifestUnknown) {
+			t.Fatalf("%s: sha256 of the sha512 manifest: %v", stage, err)
+		}
+		refs, err := d.Referrers(ctx, "r", m256.Descriptor.Digest)
+		if err != nil || len(refs) != 1 || refs[0].Digest != m512.Descriptor.Digest {
+			t.Fatalf("%s: referrers %+v %v", stage, refs, err)
+		}
+	}
+	check("written")
+	d.Close()
+	d = open(t, root)
+	check("restarted")
+	big := make([]byte, 64<<10)
+	for i := range 40 {
+		content := append([]byte(fmt.Sprintf(`{"n":%d}`, i)), big...)
+		m := storage.Manifest{Descriptor: v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.SHA512.FromBytes(content), Size: int64(len(content))}, Content: content}
 		if err := d.ManifestPut(ctx, "r", m); err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,9 @@ package filesystem
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,11 +42,12 @@ type journal struct {
 	f         *os.File // nil until the first append or when the file is absent
 	size      int64
 	dead      int64 // bytes of records no longer needed
-	manifests map[digest.Digest]entry
-	tags      map[string]digest.Digest
+	manifests map[id]entry
+	tags      map[string]id
+	others    map[id]digest.Digest // the digests that are not sha256, see idOf
 	referrers map[digest.Digest]map[digest.Digest]struct{}
-	subjects  map[digest.Digest]digest.Digest // of the manifests that have one
-	kinds     map[kind]*kind                  // shared by entries, at most maxKinds
+	subjects  map[id]digest.Digest // of the manifests that have one
+	kinds     map[kind]*kind       // shared by entries, at most maxKinds
 }
 
 // entry is a manifest in the journal: only what lookups need, since a
@@ -56,6 +59,53 @@ type entry struct {
 	off     int64  // content in the journal file; the metadata ends here
 	meta, n uint32 // lengths of the record's metadata and content
 	onDisk  bool   // the descriptor is more than this entry rebuilds: read the metadata
+}
+
+// id is a manifest digest as a map key: the 32 bytes of a sha256 digest
+// (nearly every one), a fifth of the digest's text; another algorithm's
+// digest is keyed by a hash of its text, kept in journal.others.
+type id [32]byte
+
+// idOf returns dg's id, and whether dg is a sha256 digest (else its text
+// must be kept to turn the id back into it).
+func idOf(dg digest.Digest) (k id, sha bool) {
+	const prefix = "sha256:"
+	if s := string(dg); len(s) == len(prefix)+2*len(k) && strings.HasPrefix(s, prefix) && isLowerHex(s[len(prefix):]) {
+		if _, err := hex.Decode(k[:], []byte(s[len(prefix):])); err == nil {
+			return k, true
+		}
+	}
+	return sha256.Sum256([]byte("other digest\x00" + string(dg))), false
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// find looks a manifest up by digest.
+func (j *journal) find(dg digest.Digest) (id, entry, bool) {
+	k, sha := idOf(dg)
+	e, ok := j.manifests[k]
+	if ok {
+		// Guards against a hash of another digest's text that equals a
+		// sha256 digest, however unlikely.
+		other, isOther := j.others[k]
+		ok = sha != isOther && (!isOther || other == dg)
+	}
+	return k, e, ok
+}
+
+// digestOf turns an id of a stored manifest back into its digest.
+func (j *journal) digestOf(k id) digest.Digest {
+	if dg, ok := j.others[k]; ok {
+		return dg
+	}
+	return digest.Digest("sha256:" + hex.EncodeToString(k[:]))
 }
 
 // kind is a manifest's media and artifact type; a repository has few
@@ -157,10 +207,11 @@ const compactAt = 1 << 20
 func openJournal(path string) (*journal, error) {
 	j := &journal{
 		path:      path,
-		manifests: map[digest.Digest]entry{},
-		tags:      map[string]digest.Digest{},
+		manifests: map[id]entry{},
+		tags:      map[string]id{},
+		others:    map[id]digest.Digest{},
 		referrers: map[digest.Digest]map[digest.Digest]struct{}{},
-		subjects:  map[digest.Digest]digest.Digest{},
+		subjects:  map[id]digest.Digest{},
 		kinds:     map[kind]*kind{},
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
@@ -239,16 +290,19 @@ func (j *journal) apply(rec record, off int64, meta, n uint32) {
 			return
 		}
 		dg := rec.Descriptor.Digest
-		old, stored := j.manifests[dg]
+		k, old, stored := j.find(dg)
 		if n > 0 || !stored {
 			if stored {
 				j.dead += old.rec()
 			}
-			j.manifests[dg] = j.newEntry(rec.Descriptor, off, meta, n)
+			j.manifests[k] = j.newEntry(rec.Descriptor, off, meta, n)
+			if _, sha := idOf(dg); !sha {
+				j.others[k] = dg
+			}
 			if rec.Subject != "" {
-				j.subjects[dg] = rec.Subject
+				j.subjects[k] = rec.Subject
 			} else {
-				delete(j.subjects, dg)
+				delete(j.subjects, k)
 			}
 		} else {
 			j.dead += size // a re-tag of a stored manifest
@@ -264,25 +318,29 @@ func (j *journal) apply(rec record, off int64, meta, n uint32) {
 		for _, t := range rec.Tags {
 			// A copy: t may be a slice of a whole request line, and
 			// assigning to a string key stores the new key.
-			j.tags[strings.Clone(t)] = dg
+			j.tags[strings.Clone(t)] = k
 		}
 	case "untag":
 		delete(j.tags, rec.Tag)
 		j.dead += size
 	case "delete":
-		if e, ok := j.manifests[rec.Digest]; ok {
-			j.dead += e.rec()
-			if subject, ok := j.subjects[rec.Digest]; ok {
-				delete(j.referrers[subject], rec.Digest)
-				if len(j.referrers[subject]) == 0 {
-					delete(j.referrers, subject)
-				}
-				delete(j.subjects, rec.Digest)
-			}
-			delete(j.manifests, rec.Digest)
+		k, e, ok := j.find(rec.Digest)
+		if !ok {
+			j.dead += size
+			return
 		}
+		j.dead += e.rec()
+		if subject, ok := j.subjects[k]; ok {
+			delete(j.referrers[subject], rec.Digest)
+			if len(j.referrers[subject]) == 0 {
+				delete(j.referrers, subject)
+			}
+			delete(j.subjects, k)
+		}
+		delete(j.manifests, k)
+		delete(j.others, k)
 		for t, d := range j.tags {
-			if d == rec.Digest {
+			if d == k {
 				delete(j.tags, t)
 			}
 		}
@@ -340,7 +398,7 @@ func (j *journal) put(m storage.Manifest, tags []string) error {
 	defer j.mu.Unlock()
 	desc := m.Descriptor
 	content := m.Content
-	if _, ok := j.manifests[desc.Digest]; ok {
+	if _, _, ok := j.find(desc.Digest); ok {
 		content = nil // stored already; this only tags it
 	}
 	return j.append(record{Op: "put", Descriptor: &desc, Subject: m.Subject, Tags: tags}, content)
@@ -348,8 +406,8 @@ func (j *journal) put(m storage.Manifest, tags []string) error {
 
 func (j *journal) get(dg digest.Digest) (storage.Manifest, error) {
 	j.mu.Lock()
-	e, ok := j.manifests[dg]
-	subject := j.subjects[dg]
+	k, e, ok := j.find(dg)
+	subject := j.subjects[k]
 	f := j.f
 	j.mu.Unlock()
 	if !ok || f == nil {
@@ -383,12 +441,13 @@ func readRecord(f *os.File, dg digest.Digest, e entry, subject digest.Digest) (s
 func (j *journal) deleteManifest(dg digest.Digest) ([]string, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, ok := j.manifests[dg]; !ok {
+	k, _, ok := j.find(dg)
+	if !ok {
 		return nil, storage.ErrManifestUnknown
 	}
 	var tags []string
 	for t, d := range j.tags {
-		if d == dg {
+		if d == k {
 			tags = append(tags, t)
 		}
 	}
@@ -402,21 +461,21 @@ func (j *journal) deleteManifest(dg digest.Digest) ([]string, error) {
 func (j *journal) resolve(tag string) (digest.Digest, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	dg, ok := j.tags[tag]
+	k, ok := j.tags[tag]
 	if !ok {
 		return "", storage.ErrTagUnknown
 	}
-	return dg, nil
+	return j.digestOf(k), nil
 }
 
 func (j *journal) deleteTag(tag string) (digest.Digest, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	dg, ok := j.tags[tag]
+	k, ok := j.tags[tag]
 	if !ok {
 		return "", storage.ErrTagUnknown
 	}
-	return dg, j.append(record{Op: "untag", Tag: tag}, nil)
+	return j.digestOf(k), j.append(record{Op: "untag", Tag: tag}, nil)
 }
 
 func (j *journal) tagList() []string {
@@ -435,7 +494,11 @@ func (j *journal) referrersOf(subject digest.Digest) ([]v1.Descriptor, error) {
 	defer j.mu.Unlock()
 	out := make([]v1.Descriptor, 0, len(j.referrers[subject]))
 	for dg := range j.referrers[subject] {
-		desc, err := j.descriptor(dg, j.manifests[dg])
+		_, e, ok := j.find(dg)
+		if !ok {
+			continue // kept out by a hash clash in find; never in practice
+		}
+		desc, err := j.descriptor(dg, e)
 		if err != nil {
 			return nil, err
 		}
@@ -448,7 +511,7 @@ func (j *journal) referrersOf(subject digest.Digest) ([]v1.Descriptor, error) {
 // compact rewrites the journal with only what is live: each manifest once
 // (with the tags that point at it), via a temp file renamed into place.
 func (j *journal) compact() error {
-	byDigest := map[digest.Digest][]string{}
+	byDigest := map[id][]string{}
 	for t, d := range j.tags {
 		byDigest[d] = append(byDigest[d], t)
 	}
@@ -458,22 +521,23 @@ func (j *journal) compact() error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriter(tmp)
-	fresh := make(map[digest.Digest]entry, len(j.manifests))
+	fresh := make(map[id]entry, len(j.manifests))
 	var off int64
-	for dg, e := range j.manifests {
+	for k, e := range j.manifests {
+		dg := j.digestOf(k)
 		content := make([]byte, e.n)
 		if _, err := j.f.ReadAt(content, e.off); err != nil {
 			tmp.Close()
 			return err
 		}
-		tags := byDigest[dg]
+		tags := byDigest[k]
 		sort.Strings(tags)
 		desc, err := j.descriptor(dg, e)
 		if err != nil {
 			tmp.Close()
 			return err
 		}
-		buf, err := encode(record{Op: "put", Descriptor: &desc, Subject: j.subjects[dg], Tags: tags}, content)
+		buf, err := encode(record{Op: "put", Descriptor: &desc, Subject: j.subjects[k], Tags: tags}, content)
 		if err != nil {
 			tmp.Close()
 			return err
@@ -483,7 +547,7 @@ func (j *journal) compact() error {
 			return err
 		}
 		meta := uint32(len(buf) - headerSize - int(e.n))
-		fresh[dg] = j.newEntry(&desc, off+headerSize+int64(meta), meta, e.n)
+		fresh[k] = j.newEntry(&desc, off+headerSize+int64(meta), meta, e.n)
 		off += int64(len(buf))
 	}
 	if err := w.Flush(); err != nil {
