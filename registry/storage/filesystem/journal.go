@@ -58,7 +58,6 @@ type entry struct {
 	kind    *kind
 	off     int64  // content in the journal file; the metadata ends here
 	meta, n uint32 // lengths of the record's metadata and content
-	onDisk  bool   // the descriptor is more than this entry rebuilds: read the metadata
 }
 
 // id is a manifest digest as a map key: the 32 bytes of a sha256 digest
@@ -110,7 +109,10 @@ func (j *journal) digestOf(k id) digest.Digest {
 
 // kind is a manifest's media and artifact type; a repository has few
 // distinct ones, so entries share them.
-type kind struct{ mediaType, artifactType string }
+type kind struct {
+	mediaType, artifactType string
+	onDisk                  bool // the descriptor is more than an entry rebuilds: read the metadata
+}
 
 // maxKinds bounds a journal's shared kinds; beyond it (a client making up
 // types) each entry gets its own.
@@ -120,7 +122,12 @@ const maxKinds = 1024
 func (e entry) rec() int64 { return headerSize + int64(e.meta) + int64(e.n) }
 
 func (j *journal) newEntry(desc *v1.Descriptor, off int64, meta, n uint32) entry {
-	k := kind{canonical(desc.MediaType), canonical(desc.ArtifactType)}
+	k := kind{
+		mediaType:    canonical(desc.MediaType),
+		artifactType: canonical(desc.ArtifactType),
+		onDisk: len(desc.Annotations) > 0 || len(desc.URLs) > 0 || desc.Platform != nil ||
+			desc.Data != nil || desc.Size != int64(n),
+	}
 	shared := j.kinds[k]
 	if shared == nil {
 		k.mediaType, k.artifactType = strings.Clone(k.mediaType), strings.Clone(k.artifactType)
@@ -129,14 +136,7 @@ func (j *journal) newEntry(desc *v1.Descriptor, off int64, meta, n uint32) entry
 			j.kinds[k] = shared
 		}
 	}
-	return entry{
-		kind: shared,
-		off:  off,
-		meta: meta,
-		n:    n,
-		onDisk: len(desc.Annotations) > 0 || len(desc.URLs) > 0 || desc.Platform != nil ||
-			desc.Data != nil || desc.Size != int64(n),
-	}
+	return entry{kind: shared, off: off, meta: meta, n: n}
 }
 
 // plain is the descriptor of an entry that is not onDisk.
@@ -176,7 +176,7 @@ const (
 // descriptor rebuilds the manifest's descriptor, reading the record's
 // metadata when the entry alone cannot; the caller holds j.mu or owns j.
 func (j *journal) descriptor(dg digest.Digest, e entry) (v1.Descriptor, error) {
-	if !e.onDisk {
+	if !e.kind.onDisk {
 		return e.plain(dg), nil
 	}
 	meta := make([]byte, e.meta)
@@ -415,7 +415,7 @@ func (j *journal) get(dg digest.Digest) (storage.Manifest, error) {
 	}
 	// Appends never move written bytes, and the file is only replaced
 	// (compaction) before the journal is shared, so reads need no lock.
-	if e.onDisk {
+	if e.kind.onDisk {
 		return readRecord(f, dg, e, subject)
 	}
 	m := storage.Manifest{Descriptor: e.plain(dg), Subject: subject, Content: make([]byte, e.n)}
