@@ -2,7 +2,7 @@
 # and the harness that tests such pipelines. See README.md.
 GO        ?= go
 OUT       ?= out
-SCENARIO  ?= smoke
+SCENARIO  ?= endpoint-refused-then-up
 PKGS       = $(shell $(GO) list ./... | grep -v '^github.com/hookbench/hookbench$$')
 GOFLAGS_TEST ?= -count=1
 
