@@ -277,7 +277,9 @@ func TestFaultFlapAlternates(t *testing.T) {
 		up := err == nil
 		if up {
 			c.Close()
-		} else if !errors.Is(err, syscall.ECONNREFUSED) {
+		} else if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ECONNRESET) {
+			// A dial still in the accept backlog when the listener closes is
+			// reset rather than refused: both are "down".
 			t.Fatalf("down should refuse, got %v", err)
 		}
 		if len(states) == 0 || states[len(states)-1] != up {
