@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
+
+	"github.com/onsi/gomega"
 )
 
 func TestHelpDocumentsEveryFlag(t *testing.T) {
@@ -107,13 +109,8 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 		done <- run([]string{"--addr", addr, "--admin-addr", admin, "--profile", `{"status":418}`}, &out, &errOut)
 	}()
 	c := endpoint.NewClient("http://" + admin)
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Healthz(context.Background()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("never healthy: %s", errOut.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	gomega.NewWithT(t).Eventually(func() error { return c.Healthz(context.Background()) }).
+		WithTimeout(5*time.Second).Should(gomega.Succeed(), func() string { return "never healthy: " + errOut.String() })
 	p, err := c.Profile(context.Background())
 	if err != nil || p.Status != 418 {
 		t.Fatalf("profile %+v %v", p, err)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/onsi/gomega"
 )
 
 // syncBuffer is a bytes.Buffer safe for the logger and the test to share.
@@ -90,20 +92,14 @@ func TestServeUntilCanceled(t *testing.T) {
 		done <- run(ctx, []string{"serve", path}, []string{"REGISTRY_HTTP_ADDR=" + addr}, &logs, &logs)
 	}()
 
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode != 200 || resp.Header.Get("Docker-Distribution-API-Version") != "registry/2.0" {
-				t.Errorf("/v2/: %d", resp.StatusCode)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("registry did not come up: %v\n%s", err, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	var resp *http.Response
+	gomega.NewWithT(t).Eventually(func() (err error) {
+		resp, err = http.Get("http://" + addr + "/v2/")
+		return err
+	}).WithTimeout(5*time.Second).Should(gomega.Succeed(), func() string { return "registry did not come up:\n" + logs.String() })
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Docker-Distribution-API-Version") != "registry/2.0" {
+		t.Errorf("/v2/: %d", resp.StatusCode)
 	}
 	cancel()
 	select {

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/onsi/gomega"
 )
 
 // TestMain lets the test binary act as the registry program, so the
@@ -51,18 +53,15 @@ func TestSIGTERMDrainsInFlight(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	g := gomega.NewWithT(t)
+	dial := func() error {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("registry did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err
 	}
+	g.Eventually(dial).WithTimeout(10*time.Second).Should(gomega.Succeed(), "registry did not start")
 
 	// A streamed PATCH whose first bytes have reached the upload file on
 	// disk is certainly being handled.
@@ -93,27 +92,13 @@ func TestSIGTERMDrainsInFlight(t *testing.T) {
 		answered <- resp.StatusCode
 	}()
 	_, _ = pw.Write(blob[:5])
-	for !uploadHas(filepath.Join(dir, "data"), id, 5) {
-		if time.Now().After(deadline) {
-			t.Fatal("first bytes never reached the upload file")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	g.Eventually(func() bool { return uploadHas(filepath.Join(dir, "data"), id, 5) }).
+		WithTimeout(10*time.Second).Should(gomega.BeTrue(), "first bytes never reached the upload file")
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// Wait until the listener is closed, i.e. the drain has begun.
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			break
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("listener still open after SIGTERM")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	g.Eventually(dial).WithTimeout(10*time.Second).ShouldNot(gomega.Succeed(), "listener still open after SIGTERM")
 	_, _ = pw.Write(blob[5:])
 	pw.Close()
 	if code := <-answered; code != 202 {

@@ -285,7 +285,7 @@ func TestFaultFlapAlternates(t *testing.T) {
 		if len(states) == 0 || states[len(states)-1] != up {
 			states = append(states, up)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // sampling interval: observations, not a wait for a condition
 	}
 	if len(states) < 5 || !states[0] {
 		t.Fatalf("observed %v, want up, down, up, down, up", states)

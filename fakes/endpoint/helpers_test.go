@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/onsi/gomega"
 )
 
 // start runs a Server on loopback for one test.
@@ -83,16 +85,11 @@ func fresh(timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
-// eventually polls cond until it holds or the deadline passes.
+// eventually awaits cond for up to 5 s.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	gomega.NewWithT(t).Eventually(cond).WithTimeout(5*time.Second).WithPolling(5*time.Millisecond).
+		Should(gomega.BeTrue(), "waiting for %s", what)
 }
 
 func mustStatus(t testing.TB, got int, err error, want int) {

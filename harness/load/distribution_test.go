@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/harness/load"
+
+	"github.com/onsi/gomega"
 )
 
 // TestAgainstDistribution runs every load op against a CNCF Distribution
@@ -40,18 +42,13 @@ func TestAgainstDistribution(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	gomega.NewWithT(t).Eventually(func() error {
 		resp, err := http.Get(base + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("distribution not answering: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond) // polling a child's start with a deadline
-	}
+		return err
+	}).WithTimeout(20*time.Second).Should(gomega.Succeed(), "distribution answering /v2/")
 	ctx := context.Background()
 	led := &load.Ledger{}
 	for _, p := range []load.Profile{

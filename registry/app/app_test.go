@@ -21,6 +21,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hookbench/hookbench/registry/config"
+
+	"github.com/onsi/gomega"
 )
 
 // receiver is a webhook endpoint that records every event it is sent.
@@ -185,16 +187,10 @@ func vars(t *testing.T, debugAddr string) []metrics {
 	return out
 }
 
-// eventually polls cond until it holds or the deadline passes.
+// eventually awaits cond for up to 5 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	gomega.NewWithT(t).Eventually(cond).WithTimeout(5*time.Second).Should(gomega.BeTrue(), "waiting for %s", what)
 }
 
 func TestPushDeliversEventsAndCountsThem(t *testing.T) {
