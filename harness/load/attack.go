@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,19 +80,13 @@ func Run(ctx context.Context, target Target, p Profile, ledger *Ledger, onHit fu
 		res.Metrics.Add(vr)
 		h := Hit{Op: p.Op, At: vr.Timestamp, Latency: vr.Latency, Code: int(vr.Code), Error: vr.Error}
 		res.Hits = append(res.Hits, h)
-		if vr.Code >= 200 && vr.Code < 300 {
-			r.record(vr)
-		}
+		r.record(vr, vr.Code >= 200 && vr.Code < 300)
 		if onHit != nil {
 			onHit(h)
 		}
 	}
 	res.Metrics.Close()
 	return res, nil
-}
-
-type pending struct {
-	entries []Entry
 }
 
 type runner struct {
@@ -104,7 +97,7 @@ type runner struct {
 	run    string
 
 	seq      atomic.Uint64
-	byURL    sync.Map // URL -> *pending, what a success at that URL owes
+	byURL    owedByURL // URL -> what the hits in flight there owe, oldest first
 	config   []v1.Descriptor
 	layer    []v1.Descriptor
 	seeded   [][]v1.Descriptor // per repository: manifests for pull/delete
@@ -245,8 +238,8 @@ func (r *runner) putManifest(ctx context.Context, repo, ref string, body []byte)
 	return nil
 }
 
-// targeter makes one unique target per hit and remembers what a success
-// there owes.
+// targeter makes one target per hit and remembers what a success there
+// owes (a URL may repeat: see owedByURL).
 func (r *runner) targeter() vegeta.Targeter {
 	return func(t *vegeta.Target) error {
 		n := r.seq.Add(1) - 1
@@ -264,7 +257,7 @@ func (r *runner) targeter() vegeta.Targeter {
 			t.Method, t.Body = http.MethodPut, body
 			t.URL = fmt.Sprintf("%s/v2/%s/manifests/%s", r.base(), repo, tag)
 			t.Header.Set("Content-Type", MediaTypeManifest)
-			r.byURL.Store(t.URL, &pending{[]Entry{{Action: "push", Kind: "manifest", Repository: repo, Digest: dg.String(), Tag: tag, MediaType: MediaTypeManifest, At: now}}})
+			r.byURL.push(t.URL, []Entry{{Action: "push", Kind: "manifest", Repository: repo, Digest: dg.String(), Tag: tag, MediaType: MediaTypeManifest, At: now}})
 		case OpBlobPush:
 			body := blobContent(r.run, n, r.p.BlobSize)
 			d := digest.FromBytes(body)
@@ -274,7 +267,7 @@ func (r *runner) targeter() vegeta.Targeter {
 			if !r.single() {
 				t.Header.Set(twoStepHeader, "1")
 			}
-			r.byURL.Store(t.URL, &pending{[]Entry{{Action: "push", Kind: "blob", Repository: repo, Digest: d.String(), MediaType: MediaTypeBlob, At: now}}})
+			r.byURL.push(t.URL, []Entry{{Action: "push", Kind: "blob", Repository: repo, Digest: d.String(), MediaType: MediaTypeBlob, At: now}})
 		case OpPull:
 			ms := r.seeded[i]
 			m := ms[(n/uint64(r.p.Repositories))%uint64(len(ms))]
@@ -291,14 +284,21 @@ func (r *runner) targeter() vegeta.Targeter {
 			if !r.p.NoTagDeleteEvents {
 				es = append(es, Entry{Action: "delete", Kind: "tag", Repository: repo, Tag: tag, At: now})
 			}
-			r.byURL.Store(t.URL, &pending{es})
+			r.byURL.push(t.URL, es)
 		}
 		return nil
 	}
 }
 
-func (r *runner) record(vr *vegeta.Result) {
+// record settles one hit's result: every hit made for a URL pops what it
+// owes there (so failures do not pile up), and a success adds it to the
+// ledger. Hits at the same URL owe identical entries, so which of them
+// pops which group only moves an At by the time between them.
+func (r *runner) record(vr *vegeta.Result, ok bool) {
 	if r.p.Op == OpPull {
+		if !ok {
+			return
+		}
 		u, err := url.Parse(vr.URL)
 		if err != nil {
 			return
@@ -310,8 +310,8 @@ func (r *runner) record(vr *vegeta.Result) {
 		r.ledger.Add(Entry{Action: "pull", Kind: "manifest", Repository: repo, Digest: ref, MediaType: MediaTypeManifest, At: vr.Timestamp})
 		return
 	}
-	if v, ok := r.byURL.LoadAndDelete(vr.URL); ok {
-		r.ledger.Add(v.(*pending).entries...)
+	if es, owed := r.byURL.pop(vr.URL); owed && ok {
+		r.ledger.Add(es...)
 	}
 }
 
