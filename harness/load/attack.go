@@ -238,8 +238,8 @@ func (r *runner) putManifest(ctx context.Context, repo, ref string, body []byte)
 	return nil
 }
 
-// targeter makes one target per hit and remembers what a success there
-// owes (a URL may repeat: see owedByURL).
+// targeter makes one target per hit (unique unless Profile.Distinct
+// repeats manifests) and remembers what a success there owes.
 func (r *runner) targeter() vegeta.Targeter {
 	return func(t *vegeta.Target) error {
 		n := r.seq.Add(1) - 1
@@ -252,8 +252,12 @@ func (r *runner) targeter() vegeta.Targeter {
 		t.Header = http.Header{}
 		switch r.p.Op {
 		case OpManifestPush:
-			body, dg := manifestContent(r.run, n, r.config[i], r.layer[i])
-			tag := fmt.Sprintf("p-%s-%d", r.run, n)
+			k := n // content and tag index
+			if r.p.Distinct > 0 {
+				k = (n / uint64(r.p.Repositories)) % uint64(r.p.Distinct)
+			}
+			body, dg := manifestContent(r.run, k, r.config[i], r.layer[i])
+			tag := fmt.Sprintf("p-%s-%d", r.run, k)
 			t.Method, t.Body = http.MethodPut, body
 			t.URL = fmt.Sprintf("%s/v2/%s/manifests/%s", r.base(), repo, tag)
 			t.Header.Set("Content-Type", MediaTypeManifest)

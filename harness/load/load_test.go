@@ -2,7 +2,10 @@ package load_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +108,48 @@ func TestCountBoundedAndPacing(t *testing.T) {
 	}
 }
 
+// Re-pushing a bounded set of manifests: hits for the same URL overlap in
+// flight (16 workers over 6 URLs), and every success is still exactly one
+// ledger entry while the registry keeps Distinct tags per repository.
+func TestDistinctManifestPushLedgerCountsEveryPut(t *testing.T) {
+	srv, rec := newRegistry(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	led := &load.Ledger{}
+	p := load.Profile{Op: load.OpManifestPush, Count: 200, Distinct: 3, Repositories: 2, Workers: 16}
+	res, err := load.Run(ctx, load.Target{URL: srv.URL}, p, led, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Metrics.StatusCodes["201"]; got != 200 || res.Metrics.Requests != 200 {
+		t.Fatalf("%d requests, %d answered 201 (codes %v, errors %v); want 200 and 200", res.Metrics.Requests, got, res.Metrics.StatusCodes, res.Metrics.Errors)
+	}
+	if pushed := led.Len() - res.Seeded; pushed != 200 || led.Count("push", "manifest") != 200 {
+		t.Fatalf("ledger: %d entries after seeding, %d manifest pushes; want 200", pushed, led.Count("push", "manifest"))
+	}
+	if led.Len() != p.Expected() {
+		t.Fatalf("ledger has %d entries, the profile owes %d", led.Len(), p.Expected())
+	}
+	if reg := rec.count(registry.Push, registry.Manifest); reg != 200 {
+		t.Fatalf("registry reported %d manifest pushes, want 200", reg)
+	}
+	for _, repo := range []string{"hookbench/load-0", "hookbench/load-1"} {
+		resp, err := http.Get(srv.URL + "/v2/" + repo + "/tags/list")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list struct{ Tags []string }
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Tags) != 3 {
+			t.Errorf("%s has %d tags, want 3 (Distinct)", repo, len(list.Tags))
+		}
+	}
+}
+
 func TestInvalidProfiles(t *testing.T) {
 	for _, p := range []load.Profile{
 		{Op: "nope", Count: 1},
@@ -116,5 +161,17 @@ func TestInvalidProfiles(t *testing.T) {
 		if err := p.Validate(); err == nil {
 			t.Errorf("%+v: no error", p)
 		}
+	}
+	for _, p := range []load.Profile{
+		{Op: load.OpManifestPush, Count: 1, Distinct: -1},
+		{Op: load.OpBlobPush, Count: 1, Distinct: 2},
+		{Op: load.OpPull, Count: 1, Distinct: 2},
+	} {
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "distinct") {
+			t.Errorf("%+v: error %v, want one naming distinct", p, err)
+		}
+	}
+	if err := (load.Profile{Op: load.OpManifestPush, Count: 1, Distinct: 2}).Validate(); err != nil {
+		t.Errorf("distinct manifest-push: %v", err)
 	}
 }

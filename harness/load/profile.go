@@ -31,6 +31,12 @@ type Profile struct {
 	Method string `json:"method,omitempty"`
 	// Manifests seeded for pull load (default 1 per repository).
 	PullManifests int `json:"pullManifests,omitempty"`
+	// Distinct, for manifest-push: cycle through this many distinct
+	// manifests (and tags) per repository; 0 = every push unique. Hit n
+	// goes to repository n % Repositories and PUTs manifest and tag
+	// (n / Repositories) % Distinct there, so the registry's storage stays
+	// constant while every PUT still owes one push event.
+	Distinct int `json:"distinct,omitempty"`
 	// NoTagDeleteEvents: a manifest DELETE by digest does not also produce a
 	// tag delete event (Distribution does produce one per tag).
 	NoTagDeleteEvents bool `json:"noTagDeleteEvents,omitempty"`
@@ -53,6 +59,12 @@ func (p Profile) Validate() error {
 	}
 	if p.Count < 0 || p.Repositories < 0 || p.BlobSize < 0 || p.PullManifests < 0 {
 		return fmt.Errorf("load %s: negative count, repositories, blobSize or pullManifests", p.Op)
+	}
+	if p.Distinct < 0 {
+		return fmt.Errorf("load %s: distinct %d is negative", p.Op, p.Distinct)
+	}
+	if p.Distinct > 0 && p.Op != OpManifestPush {
+		return fmt.Errorf("load %s: distinct applies to manifest-push only", p.Op)
 	}
 	switch p.Upload {
 	case "", "single", "two-step":
