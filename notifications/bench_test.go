@@ -157,6 +157,7 @@ func BenchmarkDrain(b *testing.B) {
 	}{
 		{"memory-default", func(string) Delivery { return Delivery{} }},
 		{"memory-batch100-concurrency4", func(string) Delivery { return Delivery{Batch: Batch{MaxEvents: 100}, Concurrency: 4} }},
+		{"disk-unbatched", func(dir string) Delivery { return Delivery{Queue: Queue{Kind: "disk", Path: dir + "/q.db"}} }},
 		{"disk-batch100-concurrency4", func(dir string) Delivery {
 			return Delivery{Batch: Batch{MaxEvents: 100}, Concurrency: 4, Queue: Queue{Kind: "disk", Path: dir + "/q.db"}}
 		}},

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -16,7 +17,13 @@ type groupCommitter struct {
 	mu      sync.Mutex
 	waiting []commitReq
 	running bool
+
+	released time.Time // when releaseMapped last ran; loop only (one loop at a time)
 }
+
+// releaseEvery: how often the file's mapped pages are let go while the
+// queue is busy; RSS from the file is what was touched in about this long.
+const releaseEvery = time.Second
 
 type commitReq struct {
 	fn   func(*bolt.Tx) error
@@ -62,10 +69,14 @@ func (c *groupCommitter) loop() {
 			for _, r := range group {
 				r.done <- err
 			}
-			continue
+		} else {
+			for _, r := range group { // one failed: find which, without failing the rest
+				r.done <- c.db.Update(r.fn)
+			}
 		}
-		for _, r := range group { // one failed: find which, without failing the rest
-			r.done <- c.db.Update(r.fn)
+		if time.Since(c.released) >= releaseEvery {
+			c.released = time.Now()
+			_ = releaseMapped(c.db) // only memory accounting is at stake; the next round tries again
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,6 +22,12 @@ import (
 // memory, however long the outage. Keys are big-endian sequence numbers:
 // the cursor's order is the FIFO order. It is the memoryQueue's twin and
 // has the same contract (queue).
+//
+// Delivered events are removed by a second goroutine, in groups, while the
+// next ones are being delivered: one fsync per delivered event would cap
+// an endpoint at the disk's fsync rate. The price is at-least-once after a
+// crash: besides the attempt in flight, up to maxUnremoved delivered
+// events whose removal was not yet on disk are sent again (same ids).
 type diskQueue struct {
 	db       *bolt.DB
 	commit   *groupCommitter // shared by the shards of one file
@@ -31,9 +39,19 @@ type diskQueue struct {
 
 	queueLife
 	n    int    // events on disk not yet delivered; guarded by mu
-	seq  uint64 // last key used
+	seq  uint64 // last key used; guarded by mu
+	from uint64 // key of the first event not yet delivered (0: the first on disk); guarded by mu
 	wake chan struct{}
+
+	unremoved   [][]byte      // delivered, their removal not yet begun; guarded by mu
+	outstanding int           // delivered and not yet removed on disk; guarded by mu
+	removeWake  chan struct{} // capacity 1: "there are keys to remove"
+	removed     chan struct{} // capacity 1: "a removal commit finished"
 }
+
+// maxUnremoved bounds the delivered events not yet removed from the file
+// (what a crash may deliver twice); delivery waits when it is reached.
+const maxUnremoved = 256
 
 const damagedBucket = "damaged"
 
@@ -47,7 +65,7 @@ func openDiskQueue(db *bolt.DB, commit *groupCommitter, bucket string, next Sink
 		batch.MaxEvents = 1
 	}
 	q := &diskQueue{db: db, commit: commit, bucket: []byte(bucket), next: next, listener: l, batch: batch, logger: logger,
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), removeWake: make(chan struct{}, 1), removed: make(chan struct{}, 1)}
 	var damaged []string
 	err := db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(q.bucket)
@@ -91,8 +109,12 @@ func openDiskQueue(db *bolt.DB, commit *groupCommitter, bucket string, next Sink
 			"bucket", bucket, "moved_to", damagedBucket, "keys", damaged)
 	}
 	if q.n > 0 {
-		restored := make([]Event, q.n) // only the count matters to the listener
-		l.ingress(restored...)
+		// Only the count matters to the listener: a bounded slice, reused,
+		// however many events were left on disk.
+		restored := make([]Event, min(q.n, 1024))
+		for left := q.n; left > 0; left -= len(restored) {
+			l.ingress(restored[:min(left, len(restored))]...)
+		}
 		logger.Info("notifications: disk queue restored pending events", "bucket", bucket, "pending", q.n)
 	}
 	go q.run(q.start())
@@ -126,6 +148,7 @@ func (q *diskQueue) Write(_ context.Context, events ...Event) error {
 
 	err := q.commit.do(func(tx *bolt.Tx) error {
 		b := tx.Bucket(q.bucket)
+		b.FillPercent = appendFill
 		for i, v := range vals {
 			if err := b.Put(seqKey(first+uint64(i)), v); err != nil {
 				return err
@@ -140,10 +163,7 @@ func (q *diskQueue) Write(_ context.Context, events ...Event) error {
 	q.n += len(events)
 	q.listener.ingress(events...)
 	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	poke(q.wake)
 	return nil
 }
 
@@ -169,8 +189,11 @@ func (q *diskQueue) oldest() (time.Time, bool) {
 		Timestamp time.Time `json:"timestamp"`
 	}
 	found := false
+	q.mu.Lock()
+	from := q.from
+	q.mu.Unlock()
 	_ = q.db.View(func(tx *bolt.Tx) error { // an error (closed file) reads as empty
-		if _, v := tx.Bucket(q.bucket).Cursor().First(); v != nil {
+		if _, v := tx.Bucket(q.bucket).Cursor().Seek(seqKey(from)); v != nil {
 			found = json.Unmarshal(v, &e) == nil
 		}
 		return nil
@@ -178,11 +201,15 @@ func (q *diskQueue) oldest() (time.Time, bool) {
 	return e.Timestamp, found
 }
 
-// head reads up to max events from the front of the queue.
+// head reads up to max undelivered events from the front of the queue
+// (delivered ones whose removal is still pending are skipped).
 func (q *diskQueue) head(max int) (keys [][]byte, events []Event, err error) {
+	q.mu.Lock()
+	from := q.from
+	q.mu.Unlock()
 	err = q.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(q.bucket).Cursor()
-		for k, v := c.First(); k != nil && len(events) < max; k, v = c.Next() {
+		for k, v := c.Seek(seqKey(from)); k != nil && len(events) < max; k, v = c.Next() {
 			var e Event
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("key %x: %w", k, err)
@@ -197,6 +224,9 @@ func (q *diskQueue) head(max int) (keys [][]byte, events []Event, err error) {
 
 func (q *diskQueue) run(ctx context.Context) {
 	defer close(q.done)
+	stop, removerDone := make(chan struct{}), make(chan struct{})
+	go q.removeDelivered(stop, removerDone)
+	defer func() { close(stop); <-removerDone }() // removals finish before Close returns
 	for {
 		if !waitForBatch(ctx, q.batch, q.Len, q.wake) {
 			return
@@ -215,25 +245,94 @@ func (q *diskQueue) run(ctx context.Context) {
 		if err := q.next.Write(ctx, events...); err != nil {
 			return // only when ctx is done
 		}
-		// A crash before this commit re-sends these events on restart
-		// (same ids): duplicates only of what was in flight.
-		for err := q.remove(keys); err != nil; err = q.remove(keys) {
-			q.logger.Error("notifications: removing delivered events from disk queue", "error", err)
-			select {
-			case <-time.After(time.Second):
-			case <-ctx.Done():
-				return
-			}
-		}
 		q.mu.Lock()
+		q.from = binary.BigEndian.Uint64(keys[len(keys)-1]) + 1
 		q.n -= len(events)
 		q.listener.egress(events...)
 		if q.n == 0 {
 			q.emptied()
 		}
+		q.unremoved = append(q.unremoved, keys...)
+		q.outstanding += len(keys)
 		q.mu.Unlock()
+		poke(q.removeWake)
+		if !q.awaitRemovals(ctx) {
+			return
+		}
 	}
 }
+
+// awaitRemovals waits while maxUnremoved delivered events are not yet
+// removed on disk; false when ctx is done.
+func (q *diskQueue) awaitRemovals(ctx context.Context) bool {
+	for {
+		q.mu.Lock()
+		ok := q.outstanding < maxUnremoved
+		q.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-q.removed:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// removeDelivered deletes delivered events from the file, as many as have
+// gathered per commit, until stop is closed; then it removes what is left
+// and closes done. A crash before a removal commit re-sends those events
+// on restart, with their ids.
+func (q *diskQueue) removeDelivered(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for {
+		stopping := false
+		select {
+		case <-q.removeWake:
+		case <-stop:
+			stopping = true
+		}
+		q.mu.Lock()
+		keys := q.unremoved
+		q.unremoved = nil
+		q.mu.Unlock()
+		if len(keys) > 0 {
+			for err := q.remove(keys); err != nil; err = q.remove(keys) {
+				q.logger.Error("notifications: removing delivered events from disk queue", "error", err, "events", len(keys))
+				if stopping {
+					q.logger.Error("notifications: delivered events stay in the disk queue and will be sent again after a restart",
+						"bucket", string(q.bucket), "events", len(keys))
+					break
+				}
+				select {
+				case <-time.After(time.Second):
+				case <-stop:
+					stopping = true
+				}
+			}
+			q.mu.Lock()
+			q.outstanding -= len(keys)
+			q.mu.Unlock()
+			poke(q.removed)
+		}
+		if stopping {
+			return
+		}
+	}
+}
+
+// poke signals a capacity-1 channel without blocking.
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// appendFill: keys only ever grow, so bbolt's leaves can be packed full
+// (its 50% default leaves room for inserts in the middle, which never come).
+const appendFill = 1.0
 
 func (q *diskQueue) remove(keys [][]byte) error {
 	return q.commit.do(func(tx *bolt.Tx) error {
@@ -250,6 +349,9 @@ func (q *diskQueue) remove(keys [][]byte) error {
 // openQueueDB opens the endpoint's queue file, failing fast (not hanging)
 // when another process holds it.
 func openQueueDB(path string) (*bolt.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the folder of %s: %w", path, err)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -119,8 +120,13 @@ func TestDiskQueueConfigErrors(t *testing.T) {
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.path: required for queue disk")))
 	_, err = New(cfg, WithDelivery("test", Delivery{Queue: Queue{Kind: "tape"}}))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`notifications.endpoints[0].queue: unknown queue "tape"`)))
-	_, err = New(cfg, WithDelivery("test", diskDelivery(filepath.Join(t.TempDir(), "no", "such", "dir", "q.db"))))
-	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.path: opening")))
+	// a missing folder is created; one that cannot be is an error naming the key
+	n := newNotifier(t, cfg, WithDelivery("test", diskDelivery(filepath.Join(t.TempDir(), "new", "dir", "q.db"))))
+	g.Expect(n.Metrics()).To(gomega.HaveKey("test"))
+	file := filepath.Join(t.TempDir(), "file")
+	g.Expect(os.WriteFile(file, nil, 0o600)).To(gomega.Succeed())
+	_, err = New(cfg, WithDelivery("test", diskDelivery(filepath.Join(file, "dir", "q.db"))))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.path: creating the folder of " + file)))
 
 	// a file held by another Notifier is refused, not waited on forever
 	path := filepath.Join(t.TempDir(), "q.db")
@@ -224,4 +230,71 @@ func kill9Child(path string) {
 	}
 	wg.Wait()
 	select {} // wait for SIGKILL
+}
+
+// TestReleaseMappedDropsQueuePages: after a read of the whole file its
+// pages are resident in this process; releaseMapped takes them out of the
+// process's RSS (they stay readable: a second read still sees every entry).
+func TestReleaseMappedDropsQueuePages(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("releaseMapped acts on Linux only")
+	}
+	g := gomega.NewWithT(t)
+	path := filepath.Join(t.TempDir(), "queue.db")
+	db, err := openQueueDB(path)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	defer db.Close()
+	val := []byte(strings.Repeat("x", 900))
+	g.Expect(db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("events"))
+		if err != nil {
+			return err
+		}
+		for i := range 8000 {
+			if err := b.Put(seqKey(uint64(i)), val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})).To(gomega.Succeed())
+	readAll := func() (n int) {
+		g.Expect(db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("events")).ForEach(func(_, v []byte) error {
+				n++
+				return nil
+			})
+		})).To(gomega.Succeed())
+		return n
+	}
+	g.Expect(readAll()).To(gomega.Equal(8000))
+	g.Expect(mappedRSS(t, path)).To(gomega.BeNumerically(">", 4<<20), "the read left the file's pages resident")
+	g.Expect(releaseMapped(db)).To(gomega.Succeed())
+	g.Expect(mappedRSS(t, path)).To(gomega.BeNumerically("<", 64<<10))
+	g.Expect(readAll()).To(gomega.Equal(8000))
+}
+
+// mappedRSS sums the Rss of this process's mappings of path, from
+// /proc/self/smaps.
+func mappedRSS(t *testing.T, path string) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var total int64
+	mine := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":"):
+			mine = len(fields) >= 6 && fields[5] == path
+		case mine && len(fields) == 3 && fields[0] == "Rss:":
+			var kb int64
+			fmt.Sscan(fields[1], &kb)
+			total += kb << 10
+		}
+	}
+	return total
 }
