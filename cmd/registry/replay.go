@@ -135,7 +135,7 @@ func replay(ctx context.Context, cfg *config.Config, name string, log *slog.Logg
 	ep.Disabled = false
 	ep.Queue = config.Queue{} // memory: the registry may be holding the disk queue's file
 	one := config.Notifications{Events: cfg.Notifications.Events, Endpoints: []config.Endpoint{ep}}
-	n, err := notifications.New(one, notifications.WithLogger(log), notifications.WithDelivery(name, deliveryOf(ep)))
+	n, err := notifications.New(one, notifications.WithLogger(log), notifications.WithDelivery(name, app.Delivery(ep)))
 	if err != nil {
 		return rep, restore(path, recs, err)
 	}
@@ -181,19 +181,6 @@ func restore(path string, recs []notifications.DeadLetterRecord, cause error) er
 		return errors.Join(cause, fmt.Errorf("restoring %s: %w", path, err))
 	}
 	return fmt.Errorf("%w (the replayed records were appended back to %s)", cause, path)
-}
-
-// deliveryOf is the endpoint's opt-in delivery settings, as the registry
-// applies them (registry/app).
-func deliveryOf(ep config.Endpoint) notifications.Delivery {
-	return notifications.Delivery{
-		Batch:       notifications.Batch{MaxEvents: ep.Batch.MaxEvents, MaxWait: ep.Batch.MaxWait},
-		Concurrency: ep.Concurrency,
-		Signing:     notifications.Signing{Secrets: ep.Signing.Secrets},
-		Retry: notifications.Retry{MaxAttempts: ep.Retry.MaxAttempts, MaxAge: ep.Retry.MaxAge,
-			Backoff: ep.Retry.Backoff, MaxBackoff: ep.Retry.MaxBackoff},
-		DeadLetter: notifications.DeadLetter{Path: ep.DeadLetter.Path, On4xx: ep.DeadLetter.On4xx},
-	}
 }
 
 func orNone(ss []string) string {

@@ -12,21 +12,27 @@ import (
 func deliveryOptions(n config.Notifications) []notifications.Option {
 	var opts []notifications.Option
 	for _, ep := range n.Endpoints {
-		d := notifications.Delivery{
-			Batch:       notifications.Batch{MaxEvents: ep.Batch.MaxEvents, MaxWait: ep.Batch.MaxWait},
-			Concurrency: ep.Concurrency,
-			Signing:     notifications.Signing{Secrets: ep.Signing.Secrets},
-			Retry: notifications.Retry{MaxAttempts: ep.Retry.MaxAttempts, MaxAge: ep.Retry.MaxAge,
-				Backoff: ep.Retry.Backoff, MaxBackoff: ep.Retry.MaxBackoff},
-			DeadLetter: notifications.DeadLetter{Path: ep.DeadLetter.Path, On4xx: ep.DeadLetter.On4xx},
-			Queue:      notifications.Queue{Kind: ep.Queue.Kind, Path: ep.Queue.Path},
-		}
+		d := Delivery(ep)
 		if ep.Disabled || isDistributionDefault(d) {
 			continue
 		}
 		opts = append(opts, notifications.WithDelivery(ep.Name, d))
 	}
 	return opts
+}
+
+// Delivery is an endpoint's opt-in delivery settings as the notifier
+// takes them (also what `registry notifications replay` delivers with).
+func Delivery(ep config.Endpoint) notifications.Delivery {
+	return notifications.Delivery{
+		Batch:       notifications.Batch{MaxEvents: ep.Batch.MaxEvents, MaxWait: ep.Batch.MaxWait},
+		Concurrency: ep.Concurrency,
+		Signing:     notifications.Signing{Secrets: ep.Signing.Secrets},
+		Retry: notifications.Retry{MaxAttempts: ep.Retry.MaxAttempts, MaxAge: ep.Retry.MaxAge,
+			Backoff: ep.Retry.Backoff, MaxBackoff: ep.Retry.MaxBackoff},
+		DeadLetter: notifications.DeadLetter{Path: ep.DeadLetter.Path, On4xx: ep.DeadLetter.On4xx},
+		Queue:      notifications.Queue{Kind: ep.Queue.Kind, Path: ep.Queue.Path},
+	}
 }
 
 func isDistributionDefault(d notifications.Delivery) bool {
