@@ -36,7 +36,9 @@ func DefaultSizes() Sizes {
 		DrainEvents:     100_000,
 		DrainEventsPeer: 20_000,
 		MemoryEvents:    1_000_000,
-		MemoryPushLimit: 150 * time.Second,
+		MemoryDistinct:  100,
+		// 1,000,000 PUTs at about 4,000/s take about 250 s.
+		MemoryPushLimit: 6 * time.Minute,
 		PushDuration:    10 * time.Second,
 		PushWorkers:     32,
 		Repositories:    64,
@@ -95,7 +97,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	for _, d := range rep.Drain { // free figures: VmRSS before each drain
-		rep.Memory = append(rep.Memory, Memory{Subject: d.Subject, Pending: d.Events, RSS: d.RSSPending, Mem: d.MemPending, PushSeconds: d.PushSeconds, Note: "before the 0 ms drain above"})
+		rep.Memory = append(rep.Memory, Memory{Subject: d.Subject, Pending: d.Events, RSS: d.RSSPending, Mem: d.MemPending, PushSeconds: d.PushSeconds, Note: "before the 0 ms drain above; every push a new manifest"})
 	}
 	ours, err := b.memory(ctx, OursExt, s.MemoryEvents, s.MemoryPushLimit)
 	if err != nil {
@@ -103,10 +105,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	} else {
 		rep.Memory = append(rep.Memory, ours)
 	}
-	if ours.Pending > 0 {
+	if ours.Pushes > 0 {
 		// Control: the same pushes with no endpoint at all, so the registry's
 		// own memory (storage metadata) is told apart from the queue's.
-		m, err := b.memoryAt(ctx, OursDefault, nil, ours.Pending, s.MemoryPushLimit)
+		m, err := b.memoryAt(ctx, OursDefault, nil, ours.Pushes, s.MemoryPushLimit)
 		if err != nil {
 			fail("memory control "+OursDefault, err)
 		} else {
@@ -117,7 +119,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if !s.SkipPeerMemory {
 		n := s.MemoryEventsPeer
 		if n == 0 {
-			n = max(ours.Pending, s.MemoryEvents/10)
+			n = max(ours.Pushes, s.MemoryEvents/10)
 		}
 		m, err := b.memory(ctx, Distribution, n, s.MemoryPushLimit)
 		if err != nil {
@@ -216,11 +218,14 @@ func (s *setup) mem() (Mem, error) {
 
 // pushManifests PUTs up to n manifests by tag (bounded by limit), each one
 // event; it returns the events the registry owes (seeding included).
-func (b *bencher) pushManifests(ctx context.Context, s *setup, n int, limit time.Duration) (int, *load.Result, error) {
+// distinct > 0 re-pushes that many manifests per repository (load's
+// Profile.Distinct) so the registry's storage stays constant; 0 makes every
+// push a new manifest.
+func (b *bencher) pushManifests(ctx context.Context, s *setup, n, distinct int, limit time.Duration) (int, *load.Result, error) {
 	ledger := &load.Ledger{}
 	w := uint64(b.o.Sizes.PushWorkers)
 	res, err := load.Run(ctx, load.Target{URL: s.reg.URL, SingleRequestUpload: s.reg.SingleRequestUpload},
-		load.Profile{Op: load.OpManifestPush, Repositories: b.o.Sizes.Repositories, Count: n, Duration: limit, Workers: w, MaxWorkers: w},
+		load.Profile{Op: load.OpManifestPush, Repositories: b.o.Sizes.Repositories, Distinct: distinct, Count: n, Duration: limit, Workers: w, MaxWorkers: w},
 		ledger, nil)
 	if err != nil {
 		return 0, nil, err
@@ -239,7 +244,7 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 	}
 	defer s.close()
 	t0 := time.Now()
-	owed, _, err := b.pushManifests(ctx, s, n, b.o.Sizes.MemoryPushLimit)
+	owed, _, err := b.pushManifests(ctx, s, n, 0, b.o.Sizes.MemoryPushLimit)
 	if err != nil {
 		return d, err
 	}
@@ -294,34 +299,37 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 	return d, nil
 }
 
-// memory pushes up to n events (bounded by limit) while the endpoint
-// refuses connections and reads the registry's VmRSS.
+// memory pushes up to n manifests (bounded by limit) while the endpoint
+// refuses connections and reads the registry's VmRSS. The pushes cycle
+// through Sizes.MemoryDistinct manifests per repository, so what grows is
+// the pending events, not the registry's storage metadata.
 func (b *bencher) memory(ctx context.Context, subject string, n int, limit time.Duration) (Memory, error) {
 	return b.memoryAt(ctx, subject, json.RawMessage(`{"refuse":true}`), n, limit)
 }
 
 // memoryAt is memory with the endpoint's profile given (nil: no endpoint).
 func (b *bencher) memoryAt(ctx context.Context, subject string, profile json.RawMessage, n int, limit time.Duration) (Memory, error) {
-	fmt.Fprintf(b.log, "bench: %s: memory after up to %d pushes (bounded by %s), endpoint %s\n", subject, n, limit, orNone(profile))
-	m := Memory{Subject: subject}
+	distinct := b.o.Sizes.MemoryDistinct
+	fmt.Fprintf(b.log, "bench: %s: memory after up to %d pushes of %d distinct manifests per repository (bounded by %s), endpoint %s\n", subject, n, distinct, limit, orNone(profile))
+	m := Memory{Subject: subject, Distinct: distinct}
 	s, err := b.start(ctx, subject, profile)
 	if err != nil {
 		return m, err
 	}
 	defer s.close()
 	t0 := time.Now()
-	owed, _, err := b.pushManifests(ctx, s, n, limit)
+	owed, res, err := b.pushManifests(ctx, s, n, distinct, limit)
 	if err != nil {
 		return m, err
 	}
-	m.Pending, m.PushSeconds = owed, time.Since(t0).Seconds()
+	m.Pending, m.Pushes, m.PushSeconds = owed, owed-res.Seeded, time.Since(t0).Seconds()
 	mem, err := s.mem()
 	if err != nil {
 		return m, err
 	}
 	m.RSS, m.Mem = mem.VmRSS, mem
-	if owed < n {
-		m.Note = fmt.Sprintf("reduced: %d of %d pushed in the %s push limit", owed, n, limit)
+	if m.Pushes < n {
+		m.Note = fmt.Sprintf("reduced: %d of %d pushed in the %s push limit", m.Pushes, n, limit)
 	}
 	if s.queue != "" {
 		if fi, err := os.Stat(s.queue); err == nil {
@@ -356,7 +364,7 @@ func (b *bencher) push(ctx context.Context, subject, state string) (Push, error)
 		return p, err
 	}
 	defer s.close()
-	_, res, err := b.pushManifests(ctx, s, 10_000_000, b.o.Sizes.PushDuration)
+	_, res, err := b.pushManifests(ctx, s, 10_000_000, 0, b.o.Sizes.PushDuration)
 	if err != nil {
 		return p, err
 	}

@@ -70,8 +70,16 @@ func TestRatio(t *testing.T) {
 	}
 }
 
+func TestMemoryWorkloadWithoutMeasurement(t *testing.T) {
+	r := &Report{Sizes: Sizes{MemoryEvents: 5000, Repositories: 64}}
+	if got, want := memoryWorkload(r), "Workload: up to 5000 pushes each a new manifest, over 64 repositories, so storage metadata grows with them;"; !strings.HasPrefix(got, want) {
+		t.Fatalf("memoryWorkload = %q, want prefix %q", got, want)
+	}
+}
+
 func TestMarkdownTable(t *testing.T) {
 	r := &Report{
+		Sizes: Sizes{MemoryEvents: 1_000_000, MemoryDistinct: 100, Repositories: 64},
 		Rate: []Drain{
 			{Subject: Distribution, Events: 800, Rate: 75, Complete: true},
 			{Subject: OursExt, Events: 30000, Rate: 3000, Complete: true},
@@ -82,7 +90,7 @@ func TestMarkdownTable(t *testing.T) {
 		},
 		Memory: []Memory{
 			{Subject: OursExt, Pending: 1000, RSS: 40 << 20},
-			{Subject: OursExt, Pending: 1_000_000, RSS: 100 << 20, Mem: Mem{VmRSS: 100 << 20, RssAnon: 30 << 20, RssFile: 70 << 20}},
+			{Subject: OursExt, Pending: 1_000_000, Pushes: 999_872, Distinct: 100, RSS: 100 << 20, Mem: Mem{VmRSS: 100 << 20, RssAnon: 30 << 20, RssFile: 70 << 20}},
 		},
 		Push: []Push{
 			{Subject: OursDefault, Endpoint: "healthy", Rate: 1000},
@@ -96,6 +104,7 @@ func TestMarkdownTable(t *testing.T) {
 		"Target >= 20x Distribution: met (40.00x)",
 		"| distribution-v3 | 20000 | 10.00 s | 2000 | 1.00x | 50.0 s (extrapolated) |",
 		"Target 100,000 in < 10 s: met (5.00 s)",
+		"Workload: 999872 pushes re-pushing 100 distinct manifests per repository over 64 repositories, so storage metadata stays constant; the control row is the same pushes with no endpoint.",
 		"met at 1000000 pending (VmRSS 100.0 MiB, heap RssAnon 30.0 MiB).",
 		"| ours-extensions | 1000000 | 100.0 MiB | 30.0 MiB | 70.0 MiB | 105 |  |",
 		"| ours-default | dead | 0 | 0 | 900 | -10.0% |  |",

@@ -62,8 +62,13 @@ type Drain struct {
 
 // Memory is resident memory with Pending events queued.
 type Memory struct {
-	Subject     string  `json:"subject"`
-	Pending     int     `json:"pending"`
+	Subject string `json:"subject"`
+	Pending int    `json:"pending"` // events owed (seeding included)
+	// Pushes is the manifest PUTs answered 201 (the drain rows leave it 0).
+	Pushes int `json:"pushes,omitempty"`
+	// Distinct is how many manifests per repository the pushes cycled
+	// through (0: every push a new manifest).
+	Distinct    int     `json:"distinct,omitempty"`
 	RSS         int64   `json:"rssBytes"` // VmRSS
 	Mem         Mem     `json:"mem"`
 	PushSeconds float64 `json:"pushSeconds"`
@@ -87,6 +92,7 @@ type Sizes struct {
 	DrainEvents      int           `json:"drainEvents"`
 	DrainEventsPeer  int           `json:"drainEventsPeer"`
 	MemoryEvents     int           `json:"memoryEvents"`
+	MemoryDistinct   int           `json:"memoryDistinct"` // manifests per repository the memory pushes cycle through (0: all unique)
 	MemoryPushLimit  time.Duration `json:"memoryPushLimit"`
 	PushDuration     time.Duration `json:"pushDuration"`
 	PushWorkers      int           `json:"pushWorkers"`
@@ -185,6 +191,7 @@ func (r *Report) Markdown() string {
 	}
 
 	b.WriteString("\n### 3. Resident memory (VmRSS) with events pending, endpoint refusing\n\n")
+	b.WriteString(memoryWorkload(r) + "\n\n")
 	b.WriteString("| registry | pending events | VmRSS | of which RssAnon (heap) | of which RssFile (mapped queue file) | VmRSS bytes per pending event | note |\n|---|---:|---:|---:|---:|---:|---|\n")
 	for _, mm := range r.Memory {
 		per := "n/a"
@@ -230,6 +237,21 @@ func (r *Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// memoryWorkload says what the memory rows pushed.
+func memoryWorkload(r *Report) string {
+	s := r.Sizes
+	n := fmt.Sprintf("up to %d", s.MemoryEvents)
+	if mm, ok := largest(r.Memory, OursExt); ok && mm.Pushes > 0 {
+		n = fmt.Sprint(mm.Pushes)
+	}
+	what := fmt.Sprintf("re-pushing %d distinct manifests per repository over %d repositories, so storage metadata stays constant", s.MemoryDistinct, s.Repositories)
+	if s.MemoryDistinct <= 0 {
+		what = fmt.Sprintf("each a new manifest, over %d repositories, so storage metadata grows with them", s.Repositories)
+	}
+	return fmt.Sprintf("Workload: %s pushes %s; the control row is the same pushes with no endpoint. "+
+		"Rows noted \"before the 0 ms drain\" are the drain backlogs above (every push a new manifest).", n, what)
 }
 
 func incomplete(d Drain) string {
