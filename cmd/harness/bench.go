@@ -27,6 +27,7 @@ func cmdBench(ctx context.Context, args []string) error {
 	quick := fs.Bool("quick", false, "small counts (a smoke run of the benchmark itself, about a minute)")
 	def := bench.DefaultSizes()
 	memEvents := fs.Int("memory-events", def.MemoryEvents, "pending events for the memory measurement")
+	memDistinct := fs.Int("memory-distinct", def.MemoryDistinct, "distinct manifests per repository the memory pushes cycle through, so storage stays constant (0: every push a new manifest)")
 	memLimit := fs.Duration("memory-push-limit", def.MemoryPushLimit, "time bound of every backlog push")
 	drainEvents := fs.Int("drain-events", def.DrainEvents, "backlog drained by ours with extensions")
 	drainPeer := fs.Int("drain-events-peer", def.DrainEventsPeer, "backlog drained by Distribution and ours default")
@@ -43,8 +44,11 @@ func cmdBench(ctx context.Context, args []string) error {
 	if *peer == "" {
 		return errors.New("--peer (CNCF Distribution's registry binary) is required")
 	}
+	if *memDistinct < 0 {
+		return fmt.Errorf("--memory-distinct %d is negative", *memDistinct)
+	}
 	sizes := def
-	sizes.MemoryEvents, sizes.MemoryPushLimit = *memEvents, *memLimit
+	sizes.MemoryEvents, sizes.MemoryPushLimit, sizes.MemoryDistinct = *memEvents, *memLimit, *memDistinct
 	sizes.DrainEvents, sizes.DrainEventsPeer = *drainEvents, *drainPeer
 	sizes.RateEventsExt, sizes.RateEventsPeer = *rateExt, *ratePeer
 	sizes.PushDuration, sizes.SkipPeerMemory = *pushDur, *skipPeerMem
@@ -52,6 +56,7 @@ func cmdBench(ctx context.Context, args []string) error {
 		sizes.RateEventsPeer, sizes.RateEventsExt = 100, 2000
 		sizes.DrainEvents, sizes.DrainEventsPeer = 5000, 1000
 		sizes.MemoryEvents, sizes.MemoryEventsPeer = 5000, 5000
+		sizes.MemoryDistinct = min(sizes.MemoryDistinct, 10) // 640 manifests, so 5000 pushes do repeat
 		sizes.PushDuration = 2 * time.Second
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
