@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -97,7 +98,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	for _, d := range rep.Drain { // free figures: VmRSS before each drain
-		rep.Memory = append(rep.Memory, Memory{Subject: d.Subject, Pending: d.Events, RSS: d.RSSPending, Mem: d.MemPending, PushSeconds: d.PushSeconds, Note: "before the 0 ms drain above; every push a new manifest"})
+		rep.Memory = append(rep.Memory, Memory{Subject: d.Subject, Pending: d.Events, RegistryPending: d.RegistryPending, RSS: d.RSSPending, Mem: d.MemPending, PushSeconds: d.PushSeconds, Note: "before the 0 ms drain above; every push a new manifest"})
 	}
 	ours, err := b.memory(ctx, OursExt, s.MemoryEvents, s.MemoryPushLimit)
 	if err != nil {
@@ -208,6 +209,24 @@ func (s *setup) pid() (int, error) {
 	return PIDListening(port)
 }
 
+// pending is the registry's own Pending counter for the bench endpoint,
+// from /debug/vars (-1: no endpoint, or not readable), so the report shows
+// the registry agreeing with the load's ledger.
+func (s *setup) pending(ctx context.Context) int {
+	if s.fake == nil || s.reg.DebugURL == "" {
+		return -1
+	}
+	v, err := harness.FetchVars(ctx, http.DefaultClient, s.reg.DebugURL)
+	if err != nil {
+		return -1
+	}
+	m, ok := v.Endpoint("bench")
+	if !ok {
+		return -1
+	}
+	return m.Pending
+}
+
 func (s *setup) mem() (Mem, error) {
 	pid, err := s.pid()
 	if err != nil {
@@ -254,6 +273,7 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 		return d, err
 	}
 	d.RSSPending, d.MemPending = mem.VmRSS, mem
+	d.RegistryPending = s.pending(ctx)
 	fmt.Fprintf(b.log, "bench: %s: %d events pending after %.1fs of pushing, VmRSS %s\n", subject, owed, d.PushSeconds, MiB(d.RSSPending))
 	if err := s.fake.SetProfileJSON(ctx, []byte(fmt.Sprintf(`{"latency":%q}`, latency))); err != nil {
 		return d, err
@@ -328,6 +348,7 @@ func (b *bencher) memoryAt(ctx context.Context, subject string, profile json.Raw
 		return m, err
 	}
 	m.RSS, m.Mem = mem.VmRSS, mem
+	m.RegistryPending = s.pending(ctx)
 	if m.Pushes < n {
 		m.Note = fmt.Sprintf("reduced: %d of %d pushed in the %s push limit", m.Pushes, n, limit)
 	}

@@ -90,7 +90,7 @@ func TestMarkdownTable(t *testing.T) {
 		},
 		Memory: []Memory{
 			{Subject: OursExt, Pending: 1000, RSS: 40 << 20},
-			{Subject: OursExt, Pending: 1_000_000, Pushes: 999_872, Distinct: 100, RSS: 100 << 20, Mem: Mem{VmRSS: 100 << 20, RssAnon: 30 << 20, RssFile: 70 << 20}},
+			{Subject: OursExt, Pending: 1_000_000, RegistryPending: 1_000_000, Pushes: 999_872, Distinct: 100, RSS: 100 << 20, Mem: Mem{VmRSS: 100 << 20, RssAnon: 30 << 20, RssFile: 70 << 20}},
 		},
 		Push: []Push{
 			{Subject: OursDefault, Endpoint: "healthy", Rate: 1000},
@@ -106,7 +106,7 @@ func TestMarkdownTable(t *testing.T) {
 		"Target 100,000 in < 10 s: met (5.00 s)",
 		"Workload: 999872 pushes re-pushing 100 distinct manifests per repository over 64 repositories, so storage metadata stays constant; the control row is the same pushes with no endpoint.",
 		"met at 1000000 pending (VmRSS 100.0 MiB, heap RssAnon 30.0 MiB).",
-		"| ours-extensions | 1000000 | 100.0 MiB | 30.0 MiB | 70.0 MiB | 105 |  |",
+		"| ours-extensions | 1000000 | 1000000 | 100.0 MiB | 30.0 MiB | 70.0 MiB | 105 |  |",
 		"| ours-default | dead | 0 | 0 | 900 | -10.0% |  |",
 		"Target (ours-default): a dead endpoint costs no more than 5% against a healthy one: NOT met (-10.0%)",
 		"- memory distribution-v3: boom",

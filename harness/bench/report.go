@@ -51,6 +51,8 @@ type Drain struct {
 	PushSeconds float64 `json:"pushSeconds"`
 	RSSPending  int64   `json:"rssPendingBytes"` // registry VmRSS with all N pending
 	MemPending  Mem     `json:"memPending"`
+	// RegistryPending: the registry's Pending counter then (-1: not read).
+	RegistryPending int `json:"registryPending"`
 	// FirstSeconds: endpoint up -> first event delivered (retry backoff).
 	FirstSeconds float64 `json:"firstSeconds"`
 	// DrainSeconds: endpoint up -> every event delivered (or gave up).
@@ -68,11 +70,14 @@ type Memory struct {
 	Pushes int `json:"pushes,omitempty"`
 	// Distinct is how many manifests per repository the pushes cycled
 	// through (0: every push a new manifest).
-	Distinct    int     `json:"distinct,omitempty"`
-	RSS         int64   `json:"rssBytes"` // VmRSS
-	Mem         Mem     `json:"mem"`
-	PushSeconds float64 `json:"pushSeconds"`
-	Note        string  `json:"note,omitempty"`
+	Distinct int `json:"distinct,omitempty"`
+	// RegistryPending is the registry's own Pending counter (/debug/vars)
+	// when RSS was read; -1 when there is no endpoint or it could not be read.
+	RegistryPending int     `json:"registryPending"`
+	RSS             int64   `json:"rssBytes"` // VmRSS
+	Mem             Mem     `json:"mem"`
+	PushSeconds     float64 `json:"pushSeconds"`
+	Note            string  `json:"note,omitempty"`
 }
 
 // Push is manifest PUT throughput with one endpoint in a state.
@@ -192,13 +197,17 @@ func (r *Report) Markdown() string {
 
 	b.WriteString("\n### 3. Resident memory (VmRSS) with events pending, endpoint refusing\n\n")
 	b.WriteString(memoryWorkload(r) + "\n\n")
-	b.WriteString("| registry | pending events | VmRSS | of which RssAnon (heap) | of which RssFile (mapped queue file) | VmRSS bytes per pending event | note |\n|---|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| registry | pending events (ledger) | registry's Pending | VmRSS | of which RssAnon (heap) | of which RssFile (mapped queue file) | VmRSS bytes per pending event | note |\n|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, mm := range r.Memory {
 		per := "n/a"
 		if mm.Pending > 0 && mm.RSS > 0 {
 			per = fmt.Sprintf("%.0f", float64(mm.RSS)/float64(mm.Pending))
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", mm.Subject, mm.Pending, MiB(mm.RSS), part(mm, mm.Mem.RssAnon), part(mm, mm.Mem.RssFile), per, mm.Note)
+		regPending := "-"
+		if mm.RegistryPending >= 0 {
+			regPending = fmt.Sprint(mm.RegistryPending)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", mm.Subject, mm.Pending, regPending, MiB(mm.RSS), part(mm, mm.Mem.RssAnon), part(mm, mm.Mem.RssFile), per, mm.Note)
 	}
 	if mm, ok := largest(r.Memory, OursExt); ok {
 		fmt.Fprintf(&b, "\nTarget < 256 MiB at 1,000,000 pending (`queue: disk`): %s at %d pending (VmRSS %s, heap RssAnon %s)%s.\n",
