@@ -29,7 +29,7 @@ type Options struct {
 	Command     string    // how the run was started, for the report
 }
 
-// DefaultSizes fit `make bench` in about 15 minutes on two cores.
+// DefaultSizes fit `make bench` in about 12-15 minutes on two cores.
 func DefaultSizes() Sizes {
 	return Sizes{
 		RateEventsPeer:  800,
