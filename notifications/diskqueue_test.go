@@ -66,27 +66,36 @@ func TestDiskQueueSurvivesRestart(t *testing.T) {
 	}
 }
 
-// TestDiskQueueRemovesDelivered: delivered entries leave the file.
+// TestDiskQueueRemovesDelivered: delivered entries leave the file, in
+// batches and one by one (more events than maxUnremoved, so delivery has
+// to wait for removal commits on the way).
 func TestDiskQueueRemovesDelivered(t *testing.T) {
-	g := gomega.NewWithT(t)
-	path := filepath.Join(t.TempDir(), "queue.db")
-	rc := newReceiver(t, always(http.StatusOK))
-	n, err := New(oneEndpoint(config.Endpoint{URL: rc.url()}), WithLogger(discardLogger()),
-		WithDelivery("test", Delivery{Queue: Queue{Kind: "disk", Path: path}, Batch: Batch{MaxEvents: 10}}))
-	g.Expect(err).NotTo(gomega.HaveOccurred())
-	for i := range 50 {
-		n.Notify(context.Background(), blobPush("r", i))
-	}
-	g.Eventually(func() int { return n.Metrics()["test"].Successes }).Should(gomega.Equal(50))
-	g.Expect(n.Shutdown(context.Background())).To(gomega.Equal(map[string]int{"test": 0}))
+	for _, tc := range []struct {
+		batch, events int
+	}{{10, 50}, {1, 2*maxUnremoved + 88}} {
+		t.Run(fmt.Sprintf("batch %d", tc.batch), func(t *testing.T) {
+			g := gomega.NewWithT(t)
+			path := filepath.Join(t.TempDir(), "queue.db")
+			rc := newReceiver(t, always(http.StatusOK))
+			n, err := New(oneEndpoint(config.Endpoint{URL: rc.url()}), WithLogger(discardLogger()),
+				WithDelivery("test", Delivery{Queue: Queue{Kind: "disk", Path: path}, Batch: Batch{MaxEvents: tc.batch}}))
+			g.Expect(err).NotTo(gomega.HaveOccurred())
+			for i := range tc.events {
+				n.Notify(context.Background(), blobPush("r", i))
+			}
+			g.Eventually(func() int { return n.Metrics()["test"].Successes }).Should(gomega.Equal(tc.events))
+			g.Expect(n.Shutdown(context.Background())).To(gomega.Equal(map[string]int{"test": 0}))
+			g.Expect(rc.ids()).To(gomega.HaveLen(tc.events), "each delivered once")
 
-	db, err := bolt.Open(path, 0o600, nil)
-	g.Expect(err).NotTo(gomega.HaveOccurred())
-	defer db.Close()
-	g.Expect(db.View(func(tx *bolt.Tx) error {
-		g.Expect(tx.Bucket([]byte("events")).Stats().KeyN).To(gomega.BeZero())
-		return nil
-	})).To(gomega.Succeed())
+			db, err := bolt.Open(path, 0o600, nil)
+			g.Expect(err).NotTo(gomega.HaveOccurred())
+			defer db.Close()
+			g.Expect(db.View(func(tx *bolt.Tx) error {
+				g.Expect(tx.Bucket([]byte("events")).Stats().KeyN).To(gomega.BeZero())
+				return nil
+			})).To(gomega.Succeed())
+		})
+	}
 }
 
 // TestDiskQueueDamagedEntries: an entry that cannot be read is moved
