@@ -107,3 +107,28 @@ func TestReconcileOrder(t *testing.T) {
 		t.Fatalf("failed %v, want [Order]", got)
 	}
 }
+
+// TestReconcileAttemptsUnderWay: with Timeouts, an attempt the receiver has
+// answered but the registry has not yet counted is allowed (registry <
+// receiver, as seen when a retry loop never stops), one the receiver never
+// saw is not.
+func TestReconcileAttemptsUnderWay(t *testing.T) {
+	es := entries(2)
+	for _, tc := range []struct {
+		regFailures int
+		wantFailed  bool
+	}{{regFailures: 11}, {regFailures: 12}, {regFailures: 13, wantFailed: true}} {
+		r := Reconcile(es, []Observation{{
+			Name:      "sink",
+			Tolerance: Tolerance{Timeouts: true},
+			Registry: EndpointMetrics{Events: 2, Successes: 2, Failures: tc.regFailures,
+				Statuses: map[string]int{"200 OK": 2, "400 Bad Request": tc.regFailures}},
+			Fake:       FakeStats{Deliveries: 14, Unique: 2, Statuses: map[string]int{"200 OK": 2, "400 Bad Request": 12}},
+			Deliveries: delivered(es, 200),
+		}})
+		failed := strings.Join(failedNames(r), ",")
+		if got := strings.Contains(failed, "Attempts"); got != tc.wantFailed {
+			t.Errorf("registry failures %d: Attempts failed = %v, want %v (failed: %s)", tc.regFailures, got, tc.wantFailed, failed)
+		}
+	}
+}
