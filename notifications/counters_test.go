@@ -225,7 +225,7 @@ func TestRefusedThenUp(t *testing.T) {
 
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Skipf("address %s was taken meanwhile: %v", addr, err)
+		t.Fatalf("listening again on %s, which refused until now: %v", addr, err)
 	}
 	rc := &receiver{t: t, answer: always(http.StatusOK)}
 	rc.srv = httptest.NewUnstartedServer(rc)
