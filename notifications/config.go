@@ -1,6 +1,6 @@
 package notifications
 
-import "github.com/hookbench/hookbench/registry/config"
+import "github.com/hookbench/hookbench/config"
 
 // settle validates the notifications config (every problem reported, each
 // naming its key) and returns the enabled endpoints with Distribution's

@@ -11,7 +11,7 @@ import (
 
 	"github.com/onsi/gomega"
 
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 // These tests reproduce each row of the observed-counters table in

@@ -12,7 +12,7 @@ import (
 
 	"github.com/onsi/gomega"
 
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 // TestDeadLetterAfterMaxAttempts: one repository's events always fail;

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 // Delivery is one endpoint's opt-in behaviour beyond Distribution's. The

@@ -14,7 +14,7 @@ import (
 	"github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 // TestBatchSendsWhatIsQueued: with maxevents 5 and no maxwait, the first

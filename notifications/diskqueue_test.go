@@ -18,7 +18,7 @@ import (
 	"github.com/onsi/gomega"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 func diskDelivery(path string) Delivery { return Delivery{Queue: Queue{Kind: "disk", Path: path}} }

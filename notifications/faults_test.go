@@ -7,7 +7,7 @@ import (
 
 	"github.com/onsi/gomega"
 
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 // The fault hooks must produce exactly the wrong counters the harness's

@@ -8,7 +8,7 @@ import (
 
 	"github.com/onsi/gomega"
 
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 // TestShutdownDeliversPending: pending events still go out while the

@@ -20,8 +20,8 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/hookbench/hookbench/registry/app"
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/app"
+	"github.com/hookbench/hookbench/config"
 )
 
 // version is set with -ldflags "-X main.version=v1.2.3"; otherwise the

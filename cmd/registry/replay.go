@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/notifications"
-	"github.com/hookbench/hookbench/registry/app"
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/app"
+	"github.com/hookbench/hookbench/config"
 )
 
 const notificationsUsage = `usage:

@@ -25,8 +25,8 @@ import (
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/notifications"
-	"github.com/hookbench/hookbench/registry/app"
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/app"
+	"github.com/hookbench/hookbench/config"
 )
 
 // Option configures a Runtime.

@@ -2,7 +2,7 @@ package app
 
 import (
 	"github.com/hookbench/hookbench/notifications"
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 )
 
 // deliveryOptions turns each endpoint's opt-in delivery keys (batch,

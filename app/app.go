@@ -20,7 +20,7 @@ import (
 	"github.com/hookbench/hookbench/notifications"
 	"github.com/hookbench/hookbench/registry"
 	"github.com/hookbench/hookbench/registry/auth"
-	"github.com/hookbench/hookbench/registry/config"
+	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/registry/debug"
 	"github.com/hookbench/hookbench/registry/storage"
 	"github.com/hookbench/hookbench/registry/storage/filesystem"
