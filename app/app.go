@@ -17,10 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/notifications"
 	"github.com/hookbench/hookbench/registry"
 	"github.com/hookbench/hookbench/registry/auth"
-	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/registry/debug"
 	"github.com/hookbench/hookbench/registry/storage"
 	"github.com/hookbench/hookbench/registry/storage/filesystem"

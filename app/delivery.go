@@ -1,8 +1,8 @@
 package app
 
 import (
-	"github.com/hookbench/hookbench/notifications"
 	"github.com/hookbench/hookbench/config"
+	"github.com/hookbench/hookbench/notifications"
 )
 
 // deliveryOptions turns each endpoint's opt-in delivery keys (batch,

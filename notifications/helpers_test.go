@@ -17,8 +17,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/hookbench/hookbench/registry"
 	"github.com/hookbench/hookbench/config"
+	"github.com/hookbench/hookbench/registry"
 )
 
 // arrival is one POST as the test receiver saw it.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hookbench/hookbench/registry"
 	"github.com/hookbench/hookbench/config"
+	"github.com/hookbench/hookbench/registry"
 )
 
 // Notifier is one registry's notification pipeline. It implements

@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/hookbench/hookbench/registry"
 	"github.com/hookbench/hookbench/config"
+	"github.com/hookbench/hookbench/registry"
 )
 
 func actionsOf(rc *receiver) []string {

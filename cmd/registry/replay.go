@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookbench/hookbench/notifications"
 	"github.com/hookbench/hookbench/app"
 	"github.com/hookbench/hookbench/config"
+	"github.com/hookbench/hookbench/notifications"
 )
 
 const notificationsUsage = `usage:

@@ -1,5 +1,5 @@
 // Package inprocess is the default harness runtime: our registry
-// (registry/app) and the fake endpoints (fakes/endpoint) run as goroutines
+// (app) and the fake endpoints (fakes/endpoint) run as goroutines
 // of the harness on 127.0.0.1 ports. It needs nothing but Go.
 //
 // What it can do honestly: stop and start an endpoint (the fake's refuse
@@ -22,11 +22,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookbench/hookbench/app"
+	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/notifications"
-	"github.com/hookbench/hookbench/app"
-	"github.com/hookbench/hookbench/config"
 )
 
 // Option configures a Runtime.

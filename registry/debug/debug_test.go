@@ -20,7 +20,7 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 	return rec.Code, string(b)
 }
 
-// newInstance builds a debug server as registry/app does: its own
+// newInstance builds a debug server as app does: its own
 // Prometheus registry with its own counter.
 func newInstance(t *testing.T, name string, events float64) *Server {
 	reg := prometheus.NewRegistry()
