@@ -226,6 +226,8 @@ func TestErrors(t *testing.T) {
 		{"secret not base64", ep("      signing: {secrets: [whsec_a2V5, 'whsec_!!']}\n"), nil, "notifications.endpoints[0].signing.secrets[1]: not a whsec_ base64 secret"},
 		{"empty secret", ep("      signing: {secrets: [whsec_]}\n"), nil, "notifications.endpoints[0].signing.secrets[0]: empty secret"},
 		{"disabled endpoint still checked", ep("      disabled: true\n      concurrency: -1\n"), nil, "notifications.endpoints[0].concurrency: must not be negative"},
+		{"header value with a line break", ep("      headers:\n        X-A: [\"a\\r\\nb\"]\n"), nil, "notifications.endpoints[0].headers.X-A: value must not contain a line break"},
+		{"unparsable endpoint url", minimal + "notifications:\n  endpoints:\n    - name: a\n      url: 'http://%zz'\n", nil, "notifications.endpoints[0].url: not a URL"},
 		{"headers not a mapping", ep("      headers: [a]\n"), nil, "notifications.endpoints[0].headers: want a mapping"},
 		{"header name with space", ep("      headers:\n        \"X Y\": [v]\n"), nil, "notifications.endpoints[0].headers: invalid header name"},
 
