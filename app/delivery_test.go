@@ -77,7 +77,7 @@ notifications:
 // fails here, naming the field.
 func TestSettingsHaveCounterparts(t *testing.T) {
 	var full config.Notifications
-	fill(reflect.ValueOf(&full).Elem(), "")
+	fill(t, reflect.ValueOf(&full).Elem(), "")
 	full.Endpoints[0].Disabled = false // a disabled endpoint is left out, tested below
 	got, err := notifierSettings(full)
 	if err != nil {
@@ -101,19 +101,19 @@ func TestSettingsHaveCounterparts(t *testing.T) {
 // fill sets every leaf of v to a non-zero value (lists and maps get one
 // element), named after its path so that a value moved to the wrong
 // field shows.
-func fill(v reflect.Value, path string) {
+func fill(t *testing.T, v reflect.Value, path string) {
 	switch v.Kind() {
 	case reflect.Struct:
 		for i := range v.NumField() {
-			fill(v.Field(i), path+"."+v.Type().Field(i).Name)
+			fill(t, v.Field(i), path+"."+v.Type().Field(i).Name)
 		}
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
-		fill(v.Index(0), path+"[0]")
+		fill(t, v.Index(0), path+"[0]")
 	case reflect.Map:
 		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
-		fill(k, path+"{key}")
-		fill(e, path+"{value}")
+		fill(t, k, path+"{key}")
+		fill(t, e, path+"{value}")
 		v.Set(reflect.MakeMap(v.Type()))
 		v.SetMapIndex(k, e)
 	case reflect.String:
@@ -123,7 +123,7 @@ func fill(v reflect.Value, path string) {
 	case reflect.Int, reflect.Int64:
 		v.SetInt(int64(len(path)))
 	default:
-		panic("fill: add a case for " + v.Kind().String())
+		t.Fatalf("fill: %s is a %s: add a case for it", path, v.Kind())
 	}
 }
 
@@ -133,7 +133,7 @@ func unsetLeaves(v reflect.Value, path string) []string {
 	case reflect.Struct:
 		var out []string
 		for _, f := range reflect.VisibleFields(v.Type()) {
-			if !f.Anonymous && len(f.Index) == 1 || !f.Anonymous && f.IsExported() {
+			if f.IsExported() && !f.Anonymous { // an embedded struct's fields are listed on their own
 				out = append(out, unsetLeaves(v.FieldByIndex(f.Index), path+"."+f.Name)...)
 			}
 		}
@@ -194,9 +194,12 @@ notifications:
     - {name: on, url: %s/}
 `, off.srv.URL, on.srv.URL))
 	push(t, "http://"+a.Addr(), "team/app")
-	eventually(t, "2 events at the enabled receiver", func() bool { return on.count() == 2 })
-	if m := a.Notifier().Metrics(); len(m) != 1 || m["on"].Successes != 2 {
-		t.Errorf("metrics = %+v, want only endpoint on, with 2 successes", m)
+	eventually(t, "2 events delivered to the enabled receiver", func() bool {
+		m := a.Notifier().Metrics()
+		return on.count() == 2 && m["on"].Successes == 2
+	})
+	if m := a.Notifier().Metrics(); len(m) != 1 {
+		t.Errorf("metrics = %+v, want only endpoint on", m)
 	}
 	if n := off.count(); n != 0 {
 		t.Errorf("disabled endpoint got %d events", n)
