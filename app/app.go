@@ -104,8 +104,7 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 	if cfg.HTTP.Host != "" {
 		nOpts = append(nOpts, notifications.WithBaseURL(cfg.HTTP.Host))
 	}
-	nOpts = append(nOpts, deliveryOptions(cfg.Notifications)...)
-	a.notifier, err = notifications.New(cfg.Notifications, append(nOpts, o.notifierOps...)...)
+	a.notifier, err = NewNotifier(cfg.Notifications, append(nOpts, o.notifierOps...)...)
 	if err != nil {
 		return nil, err
 	}

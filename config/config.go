@@ -1,6 +1,11 @@
 // Package config reads a registry configuration in CNCF Distribution's
 // config.yml format (the subset this project supports), with Distribution's
-// REGISTRY_* environment overrides.
+// REGISTRY_* environment overrides, and is the only place where a
+// configuration is validated.
+//
+// The types marshal with gopkg.in/yaml.v3 into a file Parse reads back
+// unchanged (zero values are left out), so programs can write configs by
+// building these types.
 package config
 
 import (
@@ -10,151 +15,153 @@ import (
 
 // Config is a whole registry configuration.
 type Config struct {
-	Version       string        `yaml:"version"`
-	Log           Log           `yaml:"log"`
-	Storage       Storage       `yaml:"storage"`
-	HTTP          HTTP          `yaml:"http"`
-	Auth          Auth          `yaml:"auth"`
-	Notifications Notifications `yaml:"notifications"`
+	Version       string        `yaml:"version,omitempty"`
+	Log           Log           `yaml:"log,omitempty"`
+	Storage       Storage       `yaml:"storage,omitempty"`
+	HTTP          HTTP          `yaml:"http,omitempty"`
+	Auth          Auth          `yaml:"auth,omitempty"`
+	Notifications Notifications `yaml:"notifications,omitempty"`
 }
 
 // Log configures log/slog output.
 type Log struct {
-	Level     string `yaml:"level"`     // debug, info, warn, error; default info
-	Formatter string `yaml:"formatter"` // text or json; default text
+	Level     string `yaml:"level,omitempty"`     // debug, info, warn, error; default info
+	Formatter string `yaml:"formatter,omitempty"` // text or json; default text
 }
 
 // Storage selects and configures the storage driver.
 type Storage struct {
-	Filesystem *Filesystem `yaml:"filesystem"`
-	InMemory   *struct{}   `yaml:"inmemory"`
-	Delete     Delete      `yaml:"delete"`
+	Filesystem *Filesystem `yaml:"filesystem,omitempty"`
+	InMemory   *struct{}   `yaml:"inmemory,omitempty"`
+	Delete     Delete      `yaml:"delete,omitempty"`
 }
 
 // Filesystem is the filesystem driver's configuration.
 type Filesystem struct {
-	RootDirectory string `yaml:"rootdirectory"`
+	RootDirectory string `yaml:"rootdirectory,omitempty"`
 }
 
 // Delete switches the DELETE API on; off by default, as in Distribution.
 type Delete struct {
-	Enabled bool `yaml:"enabled"`
+	Enabled bool `yaml:"enabled,omitempty"`
 }
 
 // HTTP configures the API and debug listeners.
 type HTTP struct {
-	Addr  string `yaml:"addr"`
-	Host  string `yaml:"host"` // external base URL used in Location headers and event URLs, optional
-	Debug Debug  `yaml:"debug"`
+	Addr  string `yaml:"addr,omitempty"`
+	Host  string `yaml:"host,omitempty"` // external base URL used in Location headers and event URLs, optional
+	Debug Debug  `yaml:"debug,omitempty"`
 	// DrainTimeout is how long a SIGTERM waits for in-flight requests
 	// (and then pending notifications) before exiting; default 10s.
-	DrainTimeout time.Duration `yaml:"draintimeout"`
+	DrainTimeout time.Duration `yaml:"draintimeout,omitempty"`
 }
 
 // Debug configures the debug server (/debug/vars, /debug/health, /metrics).
 type Debug struct {
-	Addr       string     `yaml:"addr"` // empty: no debug server
-	Prometheus Prometheus `yaml:"prometheus"`
+	Addr       string     `yaml:"addr,omitempty"` // empty: no debug server
+	Prometheus Prometheus `yaml:"prometheus,omitempty"`
 }
 
 // Prometheus configures the /metrics endpoint on the debug server.
 type Prometheus struct {
-	Enabled bool   `yaml:"enabled"`
-	Path    string `yaml:"path"` // default /metrics
+	Enabled bool   `yaml:"enabled,omitempty"`
+	Path    string `yaml:"path,omitempty"` // default /metrics
 }
 
 // Auth configures access control; only htpasswd is supported.
 type Auth struct {
-	Htpasswd *Htpasswd `yaml:"htpasswd"`
+	Htpasswd *Htpasswd `yaml:"htpasswd,omitempty"`
 }
 
 // Htpasswd is basic auth against an htpasswd file of bcrypt hashes.
 type Htpasswd struct {
-	Realm string `yaml:"realm"`
-	Path  string `yaml:"path"`
+	Realm string `yaml:"realm,omitempty"`
+	Path  string `yaml:"path,omitempty"`
 }
 
 // Notifications configures webhook endpoints.
 type Notifications struct {
-	Events    Events     `yaml:"events"`
-	Endpoints []Endpoint `yaml:"endpoints"`
+	Events    Events     `yaml:"events,omitempty"`
+	Endpoints []Endpoint `yaml:"endpoints,omitempty"`
 }
 
 // Events configures what goes into every event.
 type Events struct {
-	IncludeReferences bool `yaml:"includereferences"`
+	IncludeReferences bool `yaml:"includereferences,omitempty"`
 }
 
 // Endpoint is one webhook receiver. The fields up to Ignore are
-// Distribution's; the rest are this project's opt-in extensions (zero values
-// keep Distribution's behaviour).
+// Distribution's; the rest are this project's opt-in delivery extensions
+// (zero values keep Distribution's behaviour). Zero timeout, threshold and
+// backoff mean Distribution's defaults, which the notifications package
+// applies (1s, 10, 1s).
+//
+// The app package copies every field but Disabled by name into
+// notifications.EndpointConfig: a new delivery key is a field here (with its
+// checks in validate.go) and a field of the same name there.
 type Endpoint struct {
-	Name              string        `yaml:"name"`
-	Disabled          bool          `yaml:"disabled"`
-	URL               string        `yaml:"url"`
-	Headers           http.Header   `yaml:"headers"`
-	Timeout           time.Duration `yaml:"timeout"`   // default 1s
-	Threshold         int           `yaml:"threshold"` // default 10
-	Backoff           time.Duration `yaml:"backoff"`   // default 1s
-	IgnoredMediaTypes []string      `yaml:"ignoredmediatypes"`
-	Ignore            Ignore        `yaml:"ignore"`
+	Name              string        `yaml:"name,omitempty"`
+	Disabled          bool          `yaml:"disabled,omitempty"`
+	URL               string        `yaml:"url,omitempty"`
+	Headers           http.Header   `yaml:"headers,omitempty"`
+	Timeout           time.Duration `yaml:"timeout,omitempty"`
+	Threshold         int           `yaml:"threshold,omitempty"`
+	Backoff           time.Duration `yaml:"backoff,omitempty"`
+	IgnoredMediaTypes []string      `yaml:"ignoredmediatypes,omitempty"`
+	Ignore            Ignore        `yaml:"ignore,omitempty"`
 
-	// This project's opt-in delivery extensions (see notifications.Delivery).
-	Batch       Batch      `yaml:"batch"`
-	Concurrency int        `yaml:"concurrency"` // POSTs in flight at once, per-repository order kept (0 or 1: one)
-	Signing     Signing    `yaml:"signing"`
-	Retry       Retry      `yaml:"retry"`
-	DeadLetter  DeadLetter `yaml:"deadletter"`
-	Queue       Queue      `yaml:"queue"`
+	// This project's opt-in delivery extensions (notifications.Delivery).
+	Batch       Batch      `yaml:"batch,omitempty"`
+	Concurrency int        `yaml:"concurrency,omitempty"` // POSTs in flight at once, per-repository order kept (0 or 1: one)
+	Signing     Signing    `yaml:"signing,omitempty"`
+	Retry       Retry      `yaml:"retry,omitempty"`
+	DeadLetter  DeadLetter `yaml:"deadletter,omitempty"`
+	Queue       Queue      `yaml:"queue,omitempty"`
 }
 
 // Batch puts up to MaxEvents events in one envelope, waiting at most
 // MaxWait for a batch to fill (0/0: one event per POST, as Distribution).
 type Batch struct {
-	MaxEvents int           `yaml:"maxevents"`
-	MaxWait   time.Duration `yaml:"maxwait"`
+	MaxEvents int           `yaml:"maxevents,omitempty"`
+	MaxWait   time.Duration `yaml:"maxwait,omitempty"`
 }
 
 // Signing signs every POST as Standard Webhooks do, once per secret
 // ("whsec_<base64 key>"; several for rotation).
 type Signing struct {
-	Secrets []string `yaml:"secrets"`
+	Secrets []string `yaml:"secrets,omitempty"`
 }
 
 // Retry limits retries; zero values retry forever as Distribution does.
 type Retry struct {
-	MaxAttempts int           `yaml:"maxattempts"`
-	MaxAge      time.Duration `yaml:"maxage"`
-	Backoff     time.Duration `yaml:"backoff"`    // exponential with jitter from this, instead of threshold/backoff
-	MaxBackoff  time.Duration `yaml:"maxbackoff"` // cap of the exponential backoff
+	MaxAttempts int           `yaml:"maxattempts,omitempty"`
+	MaxAge      time.Duration `yaml:"maxage,omitempty"`
+	Backoff     time.Duration `yaml:"backoff,omitempty"`    // exponential with jitter from this, instead of threshold/backoff
+	MaxBackoff  time.Duration `yaml:"maxbackoff,omitempty"` // cap of the exponential backoff
 }
 
 // DeadLetter says where given-up events go (JSON lines at Path) and
 // whether a 4xx answer gives up at once.
 type DeadLetter struct {
-	Path  string `yaml:"path"`
-	On4xx bool   `yaml:"on4xx"`
+	Path  string `yaml:"path,omitempty"`
+	On4xx bool   `yaml:"on4xx,omitempty"`
 }
 
 // Queue selects where accepted events wait: memory (default) or disk (a
 // file at Path that survives restarts).
 type Queue struct {
-	Kind string `yaml:"kind"`
-	Path string `yaml:"path"`
+	Kind string `yaml:"kind,omitempty"`
+	Path string `yaml:"path,omitempty"`
 }
 
 // Ignore drops events before they are queued.
 type Ignore struct {
-	MediaTypes []string `yaml:"mediatypes"`
-	Actions    []string `yaml:"actions"`
+	MediaTypes []string `yaml:"mediatypes,omitempty"`
+	Actions    []string `yaml:"actions,omitempty"`
 }
 
 // Defaults as in Distribution.
 const (
-	DefaultTimeout   = time.Second
-	DefaultThreshold = 10
-	DefaultBackoff   = time.Second
-
 	DefaultAddr           = ":5000"
 	DefaultPrometheusPath = "/metrics"
 	DefaultLogLevel       = "info"

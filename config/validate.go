@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -119,7 +120,22 @@ func checkURL(raw string) error {
 	return nil
 }
 
-// applyDefaults fills what the file left out, as Distribution does.
+// checkSecret accepts a Standard Webhooks secret: "whsec_" (optional)
+// followed by a non-empty standard base64 key.
+func checkSecret(s string) error {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
+	switch {
+	case err != nil:
+		return errors.New("not a whsec_ base64 secret")
+	case len(key) == 0:
+		return errors.New("empty secret")
+	}
+	return nil
+}
+
+// applyDefaults fills what the file left out, as Distribution does. The
+// endpoints' timeout, threshold and backoff stay zero: the notifications
+// package owns those defaults.
 func (c *Config) applyDefaults() {
 	c.Log.Level = strings.ToLower(c.Log.Level)
 	if c.Log.Level == "" {
@@ -147,23 +163,11 @@ func (c *Config) applyDefaults() {
 	if h := c.Auth.Htpasswd; h != nil && h.Realm == "" {
 		h.Realm = DefaultRealm
 	}
-	for i := range c.Notifications.Endpoints {
-		ep := &c.Notifications.Endpoints[i]
-		if ep.Timeout == 0 {
-			ep.Timeout = DefaultTimeout
-		}
-		if ep.Threshold == 0 {
-			ep.Threshold = DefaultThreshold
-		}
-		if ep.Backoff == 0 {
-			ep.Backoff = DefaultBackoff
-		}
-	}
 }
 
-// Validate checks the notifications section on its own, for callers that
-// build it in code rather than with Parse (the notifications package does).
-func (n Notifications) Validate() error { return errors.Join(n.problems()...) }
+// Validate checks a config built in code (Parse already has): every
+// problem in one error, each line naming its key.
+func (c *Config) Validate() error { return errors.Join(c.validate()...) }
 
 // problems is one error per problem in the notifications section, each
 // naming its key.
@@ -219,6 +223,14 @@ func (n Notifications) problems() []error {
 		}{{"batch.maxwait", ep.Batch.MaxWait}, {"retry.maxage", ep.Retry.MaxAge}, {"retry.backoff", ep.Retry.Backoff}, {"retry.maxbackoff", ep.Retry.MaxBackoff}} {
 			if c.v < 0 {
 				bad(key(c.k), "must not be negative, got %v", c.v)
+			}
+		}
+		if ep.DeadLetter.Path != "" && ep.Retry.MaxAttempts == 0 && ep.Retry.MaxAge == 0 && !ep.DeadLetter.On4xx {
+			bad(key("deadletter.path"), "set, but nothing is ever given up: set retry.maxattempts, retry.maxage or deadletter.on4xx")
+		}
+		for j, s := range ep.Signing.Secrets {
+			if err := checkSecret(s); err != nil {
+				bad(key(fmt.Sprintf("signing.secrets[%d]", j)), "%v", err)
 			}
 		}
 		switch ep.Queue.Kind {

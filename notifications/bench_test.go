@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // answer200 is a RoundTripper that answers 200 without any network, so
@@ -42,7 +40,7 @@ func deliverN(b *testing.B, n *Notifier, count int) {
 // BenchmarkPipelineNoNetwork is the cost per event of everything but the
 // network.
 func BenchmarkPipelineNoNetwork(b *testing.B) {
-	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: "http://127.0.0.1:1/cb"}}},
+	n := newNotifier(b, Config{Endpoints: []EndpointConfig{{Name: "bench", URL: "http://127.0.0.1:1/cb"}}},
 		WithHTTPClient(&http.Client{Transport: answer200{}}))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -52,7 +50,7 @@ func BenchmarkPipelineNoNetwork(b *testing.B) {
 
 // BenchmarkNotify is what the registry's request path pays per event.
 func BenchmarkNotify(b *testing.B) {
-	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: "http://127.0.0.1:1/cb"}}},
+	n := newNotifier(b, Config{Endpoints: []EndpointConfig{{Name: "bench", URL: "http://127.0.0.1:1/cb"}}},
 		WithHTTPClient(&http.Client{Transport: answer200{}}))
 	a := blobPush("bench/repo", 1)
 	ctx := context.Background()
@@ -70,7 +68,7 @@ func BenchmarkEndToEndLocal(b *testing.B) {
 		_, _ = io.Copy(io.Discard, r.Body)
 	}))
 	defer srv.Close()
-	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: srv.URL + "/cb"}}})
+	n := newNotifier(b, Config{Endpoints: []EndpointConfig{{Name: "bench", URL: srv.URL + "/cb"}}})
 	b.ReportAllocs()
 	b.ResetTimer()
 	deliverN(b, n, b.N)
@@ -86,7 +84,7 @@ func BenchmarkEndToEndLocalNoKeepAlive(b *testing.B) {
 	defer srv.Close()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableKeepAlives = true
-	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: srv.URL + "/cb"}}},
+	n := newNotifier(b, Config{Endpoints: []EndpointConfig{{Name: "bench", URL: srv.URL + "/cb"}}},
 		WithHTTPClient(&http.Client{Transport: tr}))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -113,8 +111,7 @@ func BenchmarkDelivery10ms(b *testing.B) {
 		{"batch50-concurrency8", Delivery{Batch: Batch{MaxEvents: 50}, Concurrency: 8}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: srv.URL + "/cb"}}},
-				WithDelivery("bench", bc.d))
+			n := newNotifier(b, delivering(Config{Endpoints: []EndpointConfig{{Name: "bench", URL: srv.URL + "/cb"}}}, bc.d))
 			ctx := context.Background()
 			b.ResetTimer()
 			for i := range b.N {
@@ -134,8 +131,7 @@ func BenchmarkDelivery10ms(b *testing.B) {
 // queue: disk (the event is on disk when Notify returns), with 8
 // concurrent requests sharing group commits.
 func BenchmarkDiskQueueAccept(b *testing.B) {
-	n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: "http://127.0.0.1:1/cb", Threshold: 1, Backoff: time.Hour}}},
-		WithDelivery("bench", Delivery{Queue: Queue{Kind: "disk", Path: b.TempDir() + "/q.db"}}))
+	n := newNotifier(b, delivering(Config{Endpoints: []EndpointConfig{{Name: "bench", URL: "http://127.0.0.1:1/cb", Threshold: 1, Backoff: time.Hour}}}, Delivery{Queue: Queue{Kind: "disk", Path: b.TempDir() + "/q.db"}}))
 	a := blobPush("bench/repo", 1)
 	b.SetParallelism(4) // 4 x GOMAXPROCS writers
 	b.ResetTimer()
@@ -169,8 +165,7 @@ func BenchmarkDrain(b *testing.B) {
 				_, _ = io.Copy(io.Discard, r.Body)
 			}))
 			defer srv.Close()
-			n := newNotifier(b, config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: srv.URL + "/cb", Timeout: time.Hour}}},
-				WithDelivery("bench", bc.d(b.TempDir())))
+			n := newNotifier(b, delivering(Config{Endpoints: []EndpointConfig{{Name: "bench", URL: srv.URL + "/cb", Timeout: time.Hour}}}, bc.d(b.TempDir())))
 			ctx := context.Background()
 			for i := range b.N {
 				n.Notify(ctx, blobPush(fmt.Sprintf("bench/repo%d", i%16), i))
@@ -192,7 +187,7 @@ func BenchmarkDrain(b *testing.B) {
 func BenchmarkBacklogHeap(b *testing.B) {
 	const backlog = 100_000
 	for range b.N {
-		n, err := New(config.Notifications{Endpoints: []config.Endpoint{{Name: "bench", URL: "http://127.0.0.1:1/cb", Threshold: 1, Backoff: time.Hour}}},
+		n, err := New(Config{Endpoints: []EndpointConfig{{Name: "bench", URL: "http://127.0.0.1:1/cb", Threshold: 1, Backoff: time.Hour}}},
 			WithLogger(discardLogger()))
 		if err != nil {
 			b.Fatal(err)

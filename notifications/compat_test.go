@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // The types below are written only from shared/compat/*.json (copied to
@@ -155,7 +153,7 @@ func keyPaths(t *testing.T, data []byte) []string {
 func deliveredBodies(t *testing.T) (blob, manifest []byte) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusOK))
-	cfg := oneEndpoint(config.Endpoint{URL: rc.url()})
+	cfg := oneEndpoint(EndpointConfig{URL: rc.url()})
 	cfg.Events.IncludeReferences = true
 	n := newNotifier(t, cfg, WithSource("vm:5000", ""))
 	pushTwo(n)
@@ -191,7 +189,7 @@ func TestVarsHaveDistributionsKeys(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusOK))
 	// the compat config, pointed at our receiver
-	n := newNotifier(t, oneEndpoint(config.Endpoint{
+	n := newNotifier(t, oneEndpoint(EndpointConfig{
 		Name: "local-5003", URL: rc.url(),
 		Headers: http.Header{"Authorization": {"Bearer secret-token-xyz"}},
 		Timeout: time.Second, Threshold: 5, Backoff: time.Second,
@@ -237,7 +235,7 @@ func TestRoundTrip(t *testing.T) {
 // TestVarsRedactsHeaders: header names stay, values never appear.
 func TestVarsRedactsHeaders(t *testing.T) {
 	g := gomega.NewWithT(t)
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: "http://127.0.0.1:1/x",
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: "http://127.0.0.1:1/x",
 		Headers: http.Header{"Authorization": {"Bearer s3cret"}, "X-Two": {"p", "q"}}}))
 	out, err := json.Marshal(n.Vars())
 	g.Expect(err).NotTo(gomega.HaveOccurred())
@@ -245,8 +243,8 @@ func TestVarsRedactsHeaders(t *testing.T) {
 	ep := n.Vars().(NotificationsVars).Endpoints[0]
 	g.Expect(ep.Headers).To(gomega.Equal(http.Header{"Authorization": {"<redacted>"}, "X-Two": {"<redacted>", "<redacted>"}}))
 	// defaults applied, as Distribution shows them
-	g.Expect(ep.Timeout).To(gomega.Equal(config.DefaultTimeout))
-	g.Expect(ep.Threshold).To(gomega.Equal(config.DefaultThreshold))
-	g.Expect(ep.Backoff).To(gomega.Equal(config.DefaultBackoff))
+	g.Expect(ep.Timeout).To(gomega.Equal(DefaultTimeout))
+	g.Expect(ep.Threshold).To(gomega.Equal(DefaultThreshold))
+	g.Expect(ep.Backoff).To(gomega.Equal(DefaultBackoff))
 	g.Expect(reflect.ValueOf(ep.Metrics.Statuses).IsNil()).To(gomega.BeFalse(), "Statuses is {} not null")
 }

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // These tests reproduce each row of the observed-counters table in
@@ -32,7 +30,7 @@ func pushTwo(n *Notifier) {
 func TestDelivered200(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{
+	n := newNotifier(t, oneEndpoint(EndpointConfig{
 		URL: rc.url(), Threshold: threshold, Backoff: backoff,
 		Headers: http.Header{"Authorization": {"Bearer secret-token-xyz"}, "X-Multi": {"a", "b"}},
 	}))
@@ -70,7 +68,7 @@ func TestAnsweredStatuses(t *testing.T) {
 		t.Run(tc.key, func(t *testing.T) {
 			g := gomega.NewWithT(t)
 			rc := newReceiver(t, always(tc.status))
-			n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: threshold, Backoff: forever}))
+			n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: threshold, Backoff: forever}))
 			pushTwo(n)
 			if tc.success {
 				g.Eventually(metricsOf(n, "test")).Should(gomega.Equal(EndpointMetrics{
@@ -123,7 +121,7 @@ func freeAddr(t *testing.T) string {
 func TestRefused(t *testing.T) {
 	g := gomega.NewWithT(t)
 	dialer := &countingDialer{}
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: "http://" + freeAddr(t) + "/callback", Threshold: threshold, Backoff: forever}),
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: "http://" + freeAddr(t) + "/callback", Threshold: threshold, Backoff: forever}),
 		WithHTTPClient(dialer.client()))
 	pushTwo(n)
 
@@ -138,7 +136,7 @@ func TestRefused(t *testing.T) {
 func TestRetryPace(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusInternalServerError))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: threshold, Backoff: backoff}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: threshold, Backoff: backoff}))
 	n.Notify(context.Background(), blobPush("test/repo", 1))
 
 	g.Eventually(func() int { return len(rc.seen()) }).Should(gomega.BeNumerically(">=", threshold+3))
@@ -160,7 +158,7 @@ func TestSlowerThanTimeout(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Timeout: 100 * time.Millisecond, Threshold: threshold, Backoff: backoff}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Timeout: 100 * time.Millisecond, Threshold: threshold, Backoff: backoff}))
 	n.Notify(context.Background(), blobPush("test/repo", 1))
 
 	g.Eventually(metricsOf(n, "test"), 5*time.Second).Should(gomega.Equal(EndpointMetrics{
@@ -184,7 +182,7 @@ func TestRecoveryFIFO(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: threshold, Backoff: backoff}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: threshold, Backoff: backoff}))
 	var want []string
 	for i := range 3 {
 		n.Notify(context.Background(), blobPush("test/repo", i))
@@ -215,7 +213,7 @@ func TestRefusedThenUp(t *testing.T) {
 	g := gomega.NewWithT(t)
 	addr := freeAddr(t)
 	dialer := &countingDialer{}
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: "http://" + addr + "/callback", Threshold: threshold, Backoff: backoff}),
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: "http://" + addr + "/callback", Threshold: threshold, Backoff: backoff}),
 		WithHTTPClient(dialer.client()))
 	for i := range 3 {
 		n.Notify(context.Background(), blobPush("test/repo", i))

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // TestDeadLetterAfterMaxAttempts: one repository's events always fail;
@@ -30,10 +28,10 @@ func TestDeadLetterAfterMaxAttempts(t *testing.T) {
 		return http.StatusOK
 	})
 	path := filepath.Join(t.TempDir(), "dead.jsonl")
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithDelivery("test", Delivery{
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Delivery: Delivery{
 		Retry:      Retry{MaxAttempts: 3, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 		DeadLetter: DeadLetter{Path: path},
-	}))
+	}}))
 	for i := range 4 {
 		n.Notify(context.Background(), blobPush("poison", i))
 		n.Notify(context.Background(), blobPush("fine", i))
@@ -91,8 +89,7 @@ func TestDeadLetterOn4xx(t *testing.T) {
 				}
 				return http.StatusOK
 			})
-			n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: threshold, Backoff: backoff}),
-				WithDelivery("test", Delivery{DeadLetter: DeadLetter{On4xx: true}}))
+			n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: threshold, Backoff: backoff, Delivery: Delivery{DeadLetter: DeadLetter{On4xx: true}}}))
 			n.Notify(context.Background(), blobPush("test/repo", 1))
 			want := EndpointMetrics{Events: 1, Successes: 1, Failures: 2, Statuses: map[string]int{statusKey(tc.status): 2, "200 OK": 1}}
 			if tc.dead {
@@ -107,8 +104,7 @@ func TestDeadLetterOn4xx(t *testing.T) {
 func TestDeadLetterMaxAgeAndVars(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusServiceUnavailable))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: threshold, Backoff: forever}),
-		WithDelivery("test", Delivery{Retry: Retry{MaxAge: time.Nanosecond}}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: threshold, Backoff: forever, Delivery: Delivery{Retry: Retry{MaxAge: time.Nanosecond}}}))
 	n.Notify(context.Background(), blobPush("test/repo", 1))
 	g.Eventually(metricsOf(n, "test")).Should(gomega.Equal(EndpointMetrics{
 		Events: 1, DeadLettered: 1, Failures: 1, Statuses: map[string]int{"503 Service Unavailable": 1},

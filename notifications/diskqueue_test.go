@@ -3,6 +3,7 @@ package notifications
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -17,8 +18,6 @@ import (
 
 	"github.com/onsi/gomega"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 func diskDelivery(path string) Delivery { return Delivery{Queue: Queue{Kind: "disk", Path: path}} }
@@ -33,8 +32,8 @@ func TestDiskQueueSurvivesRestart(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "queue.db")
 			d := diskDelivery(path)
 			d.Concurrency = conc
-			dead := config.Endpoint{Name: "test", URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever}
-			first, err := New(oneEndpoint(dead), WithLogger(discardLogger()), WithDelivery("test", d))
+			dead := EndpointConfig{Name: "test", URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever}
+			first, err := New(delivering(oneEndpoint(dead), d), WithLogger(discardLogger()))
 			g.Expect(err).NotTo(gomega.HaveOccurred())
 			for i := range 6 {
 				first.Notify(context.Background(), blobPush("repo"+string(rune('a'+i%2)), i))
@@ -45,7 +44,7 @@ func TestDiskQueueSurvivesRestart(t *testing.T) {
 			g.Expect(first.Shutdown(ctx)).To(gomega.Equal(map[string]int{"test": 0}), "kept on disk, not dropped")
 
 			rc := newReceiver(t, always(http.StatusOK))
-			second := newNotifier(t, oneEndpoint(config.Endpoint{Name: "test", URL: rc.url()}), WithDelivery("test", d))
+			second := newNotifier(t, oneEndpoint(EndpointConfig{Name: "test", URL: rc.url(), Delivery: d}))
 			g.Eventually(metricsOf(second, "test")).Should(gomega.Equal(EndpointMetrics{
 				Events: 6, Successes: 6, Statuses: map[string]int{"200 OK": 6},
 			}))
@@ -77,8 +76,7 @@ func TestDiskQueueRemovesDelivered(t *testing.T) {
 			g := gomega.NewWithT(t)
 			path := filepath.Join(t.TempDir(), "queue.db")
 			rc := newReceiver(t, always(http.StatusOK))
-			n, err := New(oneEndpoint(config.Endpoint{URL: rc.url()}), WithLogger(discardLogger()),
-				WithDelivery("test", Delivery{Queue: Queue{Kind: "disk", Path: path}, Batch: Batch{MaxEvents: tc.batch}}))
+			n, err := New(oneEndpoint(EndpointConfig{URL: rc.url(), Delivery: Delivery{Queue: Queue{Kind: "disk", Path: path}, Batch: Batch{MaxEvents: tc.batch}}}), WithLogger(discardLogger()))
 			g.Expect(err).NotTo(gomega.HaveOccurred())
 			for i := range tc.events {
 				n.Notify(context.Background(), blobPush("r", i))
@@ -117,30 +115,37 @@ func TestDiskQueueDamagedEntries(t *testing.T) {
 
 	logs := &logBuffer{}
 	rc := newReceiver(t, always(http.StatusOK))
-	newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithLogger(logs.logger()), WithDelivery("test", diskDelivery(path)))
+	newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Delivery: diskDelivery(path)}), WithLogger(logs.logger()))
 	g.Eventually(func() []string { return rc.ids() }).Should(gomega.Equal([]string{"one", "three"}))
 	g.Expect(logs.lines("could not be read")).To(gomega.ConsistOf(gomega.ContainSubstring("0000000000000002")))
 }
 
 func TestDiskQueueConfigErrors(t *testing.T) {
 	g := gomega.NewWithT(t)
-	cfg := oneEndpoint(config.Endpoint{URL: "http://x/"})
-	_, err := New(cfg, WithDelivery("test", Delivery{Queue: Queue{Kind: "disk"}}))
-	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.path: required for queue disk")))
-	_, err = New(cfg, WithDelivery("test", Delivery{Queue: Queue{Kind: "tape"}}))
-	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`notifications.endpoints[0].queue: unknown queue "tape"`)))
-	// a missing folder is created; one that cannot be is an error naming the key
-	n := newNotifier(t, cfg, WithDelivery("test", diskDelivery(filepath.Join(t.TempDir(), "new", "dir", "q.db"))))
+	cfg := oneEndpoint(EndpointConfig{URL: "http://x/"})
+	setting := func(err error) string {
+		var epErr *EndpointError
+		if !errors.As(err, &epErr) {
+			return fmt.Sprintf("not an *EndpointError: %v", err)
+		}
+		return epErr.Setting
+	}
+	_, err := New(delivering(cfg, Delivery{Queue: Queue{Kind: "tape"}}))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`unknown queue "tape"`)))
+	g.Expect(setting(err)).To(gomega.Equal("Queue.Kind"))
+	// a missing folder is created; one that cannot be is an error naming the setting
+	n := newNotifier(t, delivering(cfg, diskDelivery(filepath.Join(t.TempDir(), "new", "dir", "q.db"))))
 	g.Expect(n.Metrics()).To(gomega.HaveKey("test"))
 	file := filepath.Join(t.TempDir(), "file")
 	g.Expect(os.WriteFile(file, nil, 0o600)).To(gomega.Succeed())
-	_, err = New(cfg, WithDelivery("test", diskDelivery(filepath.Join(file, "dir", "q.db"))))
-	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.path: creating the folder of " + file)))
+	_, err = New(delivering(cfg, diskDelivery(filepath.Join(file, "dir", "q.db"))))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("creating the folder of " + file)))
+	g.Expect(setting(err)).To(gomega.Equal("Queue.Path"))
 
 	// a file held by another Notifier is refused, not waited on forever
 	path := filepath.Join(t.TempDir(), "q.db")
-	newNotifier(t, cfg, WithDelivery("test", diskDelivery(path)))
-	_, err = New(cfg, WithDelivery("test", diskDelivery(path)))
+	newNotifier(t, delivering(cfg, diskDelivery(path)))
+	_, err = New(delivering(cfg, diskDelivery(path)))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("in use by another process")))
 }
 
@@ -151,15 +156,15 @@ func TestDiskQueueConcurrencyChangeRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "queue.db")
 	d := diskDelivery(path)
 	d.Concurrency = 2
-	cfg := oneEndpoint(config.Endpoint{URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever})
-	n, err := New(cfg, WithLogger(discardLogger()), WithDelivery("test", d))
+	cfg := oneEndpoint(EndpointConfig{URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever})
+	n, err := New(delivering(cfg, d), WithLogger(discardLogger()))
 	g.Expect(err).NotTo(gomega.HaveOccurred())
 	n.Notify(context.Background(), blobPush("r", 1))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	n.Shutdown(ctx)
 
-	_, err = New(cfg, WithLogger(discardLogger()), WithDelivery("test", diskDelivery(path)))
+	_, err = New(delivering(cfg, diskDelivery(path)), WithLogger(discardLogger()))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("written with another concurrency")))
 }
 
@@ -198,7 +203,7 @@ func TestDiskQueueSurvivesKill9(t *testing.T) {
 	_ = cmd.Wait()
 
 	rc := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{Name: "test", URL: rc.url()}), WithDelivery("test", diskDelivery(path)))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{Name: "test", URL: rc.url(), Delivery: diskDelivery(path)}))
 	g.Eventually(func() int { return n.Metrics()["test"].Successes }, 10*time.Second).Should(gomega.BeNumerically(">=", kill9Events))
 	var delivered []string
 	for _, a := range rc.seen() {
@@ -215,8 +220,8 @@ func TestDiskQueueSurvivesKill9(t *testing.T) {
 const kill9Events = 200
 
 func kill9Child(path string) {
-	n, err := New(oneEndpoint(config.Endpoint{Name: "test", URL: "http://127.0.0.1:1/", Threshold: 1, Backoff: time.Hour}),
-		WithLogger(discardLogger()), WithDelivery("test", diskDelivery(path)))
+	n, err := New(oneEndpoint(EndpointConfig{Name: "test", URL: "http://127.0.0.1:1/", Threshold: 1, Backoff: time.Hour, Delivery: diskDelivery(path)}),
+		WithLogger(discardLogger()))
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)

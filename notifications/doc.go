@@ -12,7 +12,7 @@
 //	  -> retryingSink.Write      (threshold immediate retries, then one per backoff, forever)
 //	  -> httpSink.Write          (one POST per attempt, whole-request timeout)
 //
-// Opt-in per endpoint (WithDelivery): a diskQueue (bbolt) in place of the
+// Opt-in per endpoint (EndpointConfig.Delivery): a diskQueue (bbolt) in place of the
 // memoryQueue, a shardedQueue of several queues keyed by repository for
 // concurrency, batches taken from the queue, retry limits with a dead-letter
 // log, and Standard Webhooks signatures in the HTTP stage.
@@ -21,4 +21,9 @@
 // batching, concurrency) can be replaced or inserted without touching the
 // others. The queue and HTTP stages report to a metricsListener that keeps
 // EndpointMetrics, read by Vars and by the Prometheus collector.
+//
+// The package takes its own settings (Config, EndpointConfig) and imports
+// neither the config nor the app package; app copies config.yml's values
+// into them by field name. It imports registry sideways for the Action it
+// turns into events.
 package notifications

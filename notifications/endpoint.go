@@ -6,23 +6,20 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"reflect"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // endpoint is one webhook receiver's pipeline and counters:
 // ignore filter -> queue -> retrying sink -> HTTP sink.
 type endpoint struct {
-	cfg      config.Endpoint // defaults applied
+	cfg      EndpointConfig // defaults applied
 	metrics  *safeMetrics
 	queue    queue
 	head     Sink     // where the broadcaster writes
 	givesUp  bool     // dead-lettering is on
-	extended bool     // any WithDelivery setting: show our counters too
+	extended bool     // any Delivery setting: show our counters too
 	db       *bolt.DB // disk queue file, nil for memory
 }
 
@@ -31,13 +28,22 @@ type endpointDeps struct {
 	logger      *slog.Logger
 	faults      Faults
 	logInterval time.Duration
-	delivery    Delivery
 }
 
-// newEndpoint builds and starts the endpoint's pipeline; it fails only
-// when a disk queue cannot be opened.
-func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
-	ep := &endpoint{cfg: cfg, metrics: newSafeMetrics(d.faults), extended: !reflect.ValueOf(d.delivery).IsZero()}
+// newEndpoint builds and starts the endpoint's pipeline (cfg has its
+// defaults applied); it fails, with an *EndpointError, only on what it
+// cannot build: an unknown queue kind, a disk queue that cannot be
+// opened, a secret that cannot be decoded.
+func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
+	fail := func(setting string, err error) error {
+		return &EndpointError{Endpoint: cfg.Name, Setting: setting, Err: err}
+	}
+	delivery := cfg.Delivery
+	ep := &endpoint{cfg: cfg, metrics: newSafeMetrics(d.faults), extended: !delivery.isDistributions()}
+	signer, serr := newSigner(delivery.Signing.Secrets)
+	if serr != nil {
+		return nil, fail(serr.setting, serr.err)
+	}
 
 	client := *d.client // per endpoint: its own timeout
 	client.Timeout = cfg.Timeout
@@ -46,7 +52,7 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 		// events, with their headers, to wherever the receiver points.
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
-	hs := &httpSink{url: cfg.URL, headers: cfg.Headers, client: &client, listener: ep.metrics, signer: newSigner(d.delivery.Signing.Secrets)}
+	hs := &httpSink{url: cfg.URL, headers: cfg.Headers, client: &client, listener: ep.metrics, signer: signer}
 
 	throttle := &logThrottle{interval: d.logInterval, now: time.Now}
 	logger := d.logger.With("endpoint", cfg.Name)
@@ -61,24 +67,26 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 			"suppressed", suppressed)
 	}
 	var deadLetter func([]Event, int, error)
-	if ep.givesUp = d.delivery.givesUp(); ep.givesUp {
-		deadLetter = ep.deadLetterer(d.delivery.DeadLetter.Path, logger)
+	if ep.givesUp = delivery.givesUp(); ep.givesUp {
+		deadLetter = ep.deadLetterer(delivery.DeadLetter.Path, logger)
 	}
-	shards := max(d.delivery.Concurrency, 1)
+	shards := max(delivery.Concurrency, 1)
 	var commit *groupCommitter
 	// A shard is a queue with its own retrying stage (its own count of
 	// consecutive failures); the HTTP stage is safe to share.
 	newShard := func(i int) (queue, error) {
 		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
-			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now,
+			policy: delivery.Retry, on4xx: delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now,
 			listener: ep.metrics}
 		if ep.db == nil {
-			return newMemoryQueue(retry, ep.metrics, d.delivery.Batch), nil
+			return newMemoryQueue(retry, ep.metrics, delivery.Batch), nil
 		}
-		return openDiskQueue(ep.db, commit, shardBucket(i, shards), retry, ep.metrics, d.delivery.Batch, logger)
+		return openDiskQueue(ep.db, commit, shardBucket(i, shards), retry, ep.metrics, delivery.Batch, logger)
 	}
-	if d.delivery.Queue.Kind == "disk" {
-		db, err := openQueueDB(d.delivery.Queue.Path)
+	switch delivery.Queue.Kind {
+	case "", "memory":
+	case "disk":
+		db, err := openQueueDB(delivery.Queue.Path)
 		if err == nil {
 			err = checkShardBuckets(db, shards)
 			if err != nil {
@@ -86,10 +94,12 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 			}
 		}
 		if err != nil {
-			return nil, err
+			return nil, fail("Queue.Path", err)
 		}
 		ep.db = db
 		commit = &groupCommitter{db: db}
+	default:
+		return nil, fail("Queue.Kind", fmt.Errorf("unknown queue %q (want memory or disk)", delivery.Queue.Kind))
 	}
 	var err error
 	if shards > 1 {
@@ -101,7 +111,7 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 		if ep.db != nil {
 			ep.db.Close()
 		}
-		return nil, err
+		return nil, fail("Queue.Path", err)
 	}
 
 	var entry Sink = ep.queue

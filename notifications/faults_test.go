@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/onsi/gomega"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // The fault hooks must produce exactly the wrong counters the harness's
@@ -16,7 +14,7 @@ import (
 func TestFaultDropOneIn(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithFaults(Faults{DropOneIn: 3}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url()}), WithFaults(Faults{DropOneIn: 3}))
 	for i := range 9 {
 		n.Notify(context.Background(), blobPush("test/repo", i))
 	}
@@ -27,7 +25,7 @@ func TestFaultDropOneIn(t *testing.T) {
 func TestFaultForgetPendingDecrement(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithFaults(Faults{ForgetPendingDecrement: true}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url()}), WithFaults(Faults{ForgetPendingDecrement: true}))
 	pushTwo(n)
 	g.Eventually(metricsOf(n, "test")).Should(gomega.Equal(EndpointMetrics{Events: 2, Pending: 2, Successes: 2, Statuses: map[string]int{"200 OK": 2}}))
 }
@@ -40,7 +38,7 @@ func TestFaultCountFailureAsSuccess(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: threshold, Backoff: backoff}), WithFaults(Faults{CountFailureAsSuccess: true}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: threshold, Backoff: backoff}), WithFaults(Faults{CountFailureAsSuccess: true}))
 	n.Notify(context.Background(), blobPush("test/repo", 1))
 	g.Eventually(metricsOf(n, "test")).Should(gomega.Equal(EndpointMetrics{
 		Events: 1, Successes: 3, Statuses: map[string]int{"500 Internal Server Error": 2, "200 OK": 1},

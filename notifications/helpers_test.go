@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,6 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/registry"
 )
 
@@ -105,7 +105,7 @@ func hangUntilGivenUp(r *http.Request) {
 }
 
 // newNotifier builds a Notifier for one test and shuts it down after.
-func newNotifier(t testing.TB, cfg config.Notifications, opts ...Option) *Notifier {
+func newNotifier(t testing.TB, cfg Config, opts ...Option) *Notifier {
 	t.Helper()
 	opts = append([]Option{WithLogger(discardLogger())}, opts...)
 	n, err := New(cfg, opts...)
@@ -120,11 +120,18 @@ func newNotifier(t testing.TB, cfg config.Notifications, opts ...Option) *Notifi
 	return n
 }
 
-func oneEndpoint(ep config.Endpoint) config.Notifications {
+func oneEndpoint(ep EndpointConfig) Config {
 	if ep.Name == "" {
 		ep.Name = "test"
 	}
-	return config.Notifications{Endpoints: []config.Endpoint{ep}}
+	return Config{Endpoints: []EndpointConfig{ep}}
+}
+
+// delivering is cfg with d as the delivery settings of its first endpoint.
+func delivering(cfg Config, d Delivery) Config {
+	cfg.Endpoints = slices.Clone(cfg.Endpoints)
+	cfg.Endpoints[0].Delivery = d
+	return cfg
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // TestFailedWritesLogRateLimited: a dead endpoint retried in a tight loop
@@ -18,7 +16,7 @@ func TestFailedWritesLogRateLimited(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusServiceUnavailable))
 	logs := &logBuffer{}
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Threshold: 1 << 30}), // retry at once, forever
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: 1 << 30}), // retry at once, forever
 		WithLogger(logs.logger()), WithLogInterval(time.Hour))
 	n.Notify(context.Background(), blobPush("test/repo", 1))
 

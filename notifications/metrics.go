@@ -19,7 +19,7 @@ type EndpointMetrics struct {
 	Errors    int            // attempts with no HTTP answer (refused, reset, timeout)
 	Statuses  map[string]int // answered attempts by "<code> <StatusText>"
 
-	// Beyond Distribution, shown only for endpoints using WithDelivery.
+	// Beyond Distribution, shown only for endpoints with a Delivery setting.
 	DeadLettered int // events given up on and set aside (Pending -1 each)
 	Retries      int // attempts that repeated an earlier failed one
 	Batches      int // POSTs delivered (envelopes; Successes counts their events)

@@ -7,13 +7,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/registry"
 )
 
@@ -42,7 +40,6 @@ type options struct {
 	client                 *http.Client
 	faults                 Faults
 	logInterval            time.Duration
-	delivery               map[string]Delivery // by endpoint name
 }
 
 // WithSource sets the event's source: addr is hostname:port of this
@@ -72,13 +69,11 @@ func WithLogInterval(d time.Duration) Option { return func(o *options) { o.logIn
 // self-test. Never use it in production.
 func WithFaults(f Faults) Option { return func(o *options) { o.faults = f } }
 
-// New builds and starts the pipeline for every enabled endpoint in cfg. A
-// bad config is an error naming the key.
-func New(cfg config.Notifications, opts ...Option) (*Notifier, error) {
-	eps, err := settle(cfg)
-	if err != nil {
-		return nil, err
-	}
+// New builds and starts the pipeline for every endpoint in cfg, with
+// Distribution's defaults for zero timeout, threshold and backoff. It
+// expects settings the config package has validated and fails, with an
+// *EndpointError, only on an endpoint it cannot build (see newEndpoint).
+func New(cfg Config, opts ...Option) (*Notifier, error) {
 	o := options{logger: slog.Default(), logInterval: 10 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
@@ -102,20 +97,16 @@ func New(cfg config.Notifications, opts ...Option) (*Notifier, error) {
 	if n.bridge.source.InstanceID == "" {
 		n.bridge.source.InstanceID = newID()
 	}
-	if err := checkDeliveries(cfg, o.delivery); err != nil {
-		return nil, err
-	}
 	b := &broadcaster{}
-	for _, c := range eps {
-		ep, err := newEndpoint(c, endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval, delivery: o.delivery[c.Name]})
+	for _, c := range cfg.Endpoints {
+		ep, err := newEndpoint(c.withDefaults(), endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval})
 		if err != nil {
 			stop, cancel := context.WithCancel(context.Background())
 			cancel() // stop at once: nothing was accepted yet, a disk queue keeps its events
 			for _, started := range n.endpoints {
 				started.drain(stop)
 			}
-			i := slices.IndexFunc(cfg.Endpoints, func(e config.Endpoint) bool { return e.Name == c.Name })
-			return nil, fmt.Errorf("notifications.endpoints[%d].queue.path: %w", i, err)
+			return nil, err
 		}
 		n.endpoints = append(n.endpoints, ep)
 		b.sinks = append(b.sinks, ep.head)

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/registry"
 )
 
@@ -41,10 +40,10 @@ func deleteTag() registry.Action {
 func TestIgnoreMediaTypeListsCombine(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{
+	n := newNotifier(t, oneEndpoint(EndpointConfig{
 		URL:               rc.url(),
 		IgnoredMediaTypes: []string{"application/octet-stream"},
-		Ignore:            config.Ignore{MediaTypes: []string{"application/vnd.oci.image.manifest.v1+json"}},
+		Ignore:            Ignore{MediaTypes: []string{"application/vnd.oci.image.manifest.v1+json"}},
 	}))
 	pushTwo(n)                                       // blob and manifest: both ignored
 	n.Notify(context.Background(), deleteTag())      // media type "": delivered
@@ -60,7 +59,7 @@ func TestIgnoreMediaTypeListsCombine(t *testing.T) {
 func TestIgnoreActionsAlone(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url(), Ignore: config.Ignore{Actions: []string{"pull", "delete"}}}))
+	n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Ignore: Ignore{Actions: []string{"pull", "delete"}}}))
 	n.Notify(context.Background(), pullManifest())
 	n.Notify(context.Background(), deleteTag())
 	n.Notify(context.Background(), blobPush("test/repo", 1))
@@ -76,7 +75,7 @@ func TestDeadEndpointIsolated(t *testing.T) {
 	g := gomega.NewWithT(t)
 	dead := newReceiver(t, func(_ int, r *http.Request) int { hangUntilGivenUp(r); return http.StatusOK })
 	live := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, config.Notifications{Endpoints: []config.Endpoint{
+	n := newNotifier(t, Config{Endpoints: []EndpointConfig{
 		{Name: "dead", URL: dead.url(), Timeout: time.Minute},
 		{Name: "live", URL: live.url()},
 	}})
@@ -89,20 +88,6 @@ func TestDeadEndpointIsolated(t *testing.T) {
 	}))
 	g.Expect(metricsOf(n, "dead")()).To(gomega.Equal(EndpointMetrics{Events: events, Pending: events, Statuses: map[string]int{}}))
 	g.Expect(dead.seen()).To(gomega.HaveLen(1), "the dead endpoint holds its head event")
-}
-
-func TestDisabledEndpointGetsNothing(t *testing.T) {
-	g := gomega.NewWithT(t)
-	rc := newReceiver(t, always(http.StatusOK))
-	n := newNotifier(t, config.Notifications{Endpoints: []config.Endpoint{
-		{Name: "off", URL: rc.url(), Disabled: true},
-		{Name: "on", URL: rc.url()},
-	}})
-	pushTwo(n)
-	g.Eventually(func() int { return n.Metrics()["on"].Successes }).Should(gomega.Equal(2))
-	g.Expect(n.Metrics()).NotTo(gomega.HaveKey("off"))
-	g.Expect(n.Vars().(NotificationsVars).Endpoints).To(gomega.HaveLen(1))
-	g.Expect(rc.seen()).To(gomega.HaveLen(2))
 }
 
 // gathered reads one registry's notification series as "name{labels} value".
@@ -138,8 +123,8 @@ func TestTwoNotifiersKeepSeparateMetrics(t *testing.T) {
 	g := gomega.NewWithT(t)
 	ok := newReceiver(t, always(http.StatusOK))
 	bad := newReceiver(t, always(http.StatusInternalServerError))
-	a := newNotifier(t, oneEndpoint(config.Endpoint{Name: "hook", URL: ok.url()}))
-	b := newNotifier(t, oneEndpoint(config.Endpoint{Name: "hook", URL: bad.url(), Threshold: 1, Backoff: forever}))
+	a := newNotifier(t, oneEndpoint(EndpointConfig{Name: "hook", URL: ok.url()}))
+	b := newNotifier(t, oneEndpoint(EndpointConfig{Name: "hook", URL: bad.url(), Threshold: 1, Backoff: forever}))
 	regA, regB := prometheus.NewRegistry(), prometheus.NewRegistry()
 	g.Expect(a.Register(regA)).To(gomega.Succeed())
 	g.Expect(b.Register(regB)).To(gomega.Succeed())

@@ -48,7 +48,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}{{"Events", m.Events}, {"Successes", m.Successes}, {"Failures", m.Failures}, {"Errors", m.Errors}} {
 			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(v.n), name, v.typ)
 		}
-		if ep.extended { // series of ours only for endpoints using WithDelivery
+		if ep.extended { // series of ours only for endpoints with a Delivery setting
 			for _, v := range []struct {
 				typ string
 				n   int

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
-
-	"github.com/hookbench/hookbench/config"
 )
 
 // TestShutdownDeliversPending: pending events still go out while the
@@ -23,7 +21,7 @@ func TestShutdownDeliversPending(t *testing.T) {
 		return http.StatusOK
 	})
 	logs := &logBuffer{}
-	n, err := New(oneEndpoint(config.Endpoint{URL: rc.url()}), WithLogger(logs.logger()))
+	n, err := New(oneEndpoint(EndpointConfig{URL: rc.url()}), WithLogger(logs.logger()))
 	g.Expect(err).NotTo(gomega.HaveOccurred())
 	for i := range 10 {
 		n.Notify(context.Background(), blobPush("test/repo", i))
@@ -49,7 +47,7 @@ func TestShutdownReportsDropped(t *testing.T) {
 	g := gomega.NewWithT(t)
 	ok := newReceiver(t, always(http.StatusOK))
 	logs := &logBuffer{}
-	n, err := New(config.Notifications{Endpoints: []config.Endpoint{
+	n, err := New(Config{Endpoints: []EndpointConfig{
 		{Name: "dead", URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever},
 		{Name: "ok", URL: ok.url()},
 	}}, WithLogger(logs.logger()))
@@ -78,7 +76,7 @@ func TestShutdownReportsDropped(t *testing.T) {
 func TestShutdownCancelsInFlight(t *testing.T) {
 	g := gomega.NewWithT(t)
 	rc := newReceiver(t, func(_ int, r *http.Request) int { hangUntilGivenUp(r); return http.StatusOK })
-	n, err := New(oneEndpoint(config.Endpoint{URL: rc.url(), Timeout: time.Minute}), WithLogger(discardLogger()))
+	n, err := New(oneEndpoint(EndpointConfig{URL: rc.url(), Timeout: time.Minute}), WithLogger(discardLogger()))
 	g.Expect(err).NotTo(gomega.HaveOccurred())
 	n.Notify(context.Background(), blobPush("test/repo", 1))
 	g.Eventually(func() int { return len(rc.seen()) }).Should(gomega.Equal(1))

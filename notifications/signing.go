@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,18 +39,28 @@ type signer struct {
 	now  func() time.Time
 }
 
-func newSigner(secrets []string) *signer {
+// secretError is a secret newSigner cannot use, and which one.
+type secretError struct {
+	setting string
+	err     error
+}
+
+// newSigner decodes the secrets (nil: no signing). A secret it cannot
+// decode is an error rather than skipped: signing with fewer keys than
+// asked would fail receivers' checks in a way hard to trace.
+func newSigner(secrets []string) (*signer, *secretError) {
 	if len(secrets) == 0 {
-		return nil
+		return nil, nil
 	}
 	s := &signer{now: time.Now}
-	for _, sec := range secrets {
+	for i, sec := range secrets {
 		key, err := decodeSecret(sec)
-		if err == nil { // checked at New
-			s.keys = append(s.keys, key)
+		if err != nil {
+			return nil, &secretError{setting: fmt.Sprintf("Signing.Secrets[%d]", i), err: err}
 		}
+		s.keys = append(s.keys, key)
 	}
-	return s
+	return s, nil
 }
 
 // deliveryID is the webhook-id of a POST: the event's id, or for a batch

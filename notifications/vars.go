@@ -21,14 +21,8 @@ type EndpointVars struct {
 	Threshold         int           `json:"Threshold"`
 	Backoff           time.Duration `json:"Backoff"` // nanoseconds
 	IgnoredMediaTypes []string      `json:"IgnoredMediaTypes"`
-	Ignore            IgnoreVars    `json:"Ignore"`
+	Ignore            Ignore        `json:"Ignore"`
 	Metrics           MetricsVars   `json:"Metrics"`
-}
-
-// IgnoreVars is the endpoint's ignore block.
-type IgnoreVars struct {
-	MediaTypes []string `json:"MediaTypes"`
-	Actions    []string `json:"Actions"`
 }
 
 // MetricsVars is EndpointMetrics as /debug/vars shows it.
@@ -40,7 +34,7 @@ type MetricsVars struct {
 	Errors    int            `json:"Errors"`
 	Statuses  map[string]int `json:"Statuses"`
 
-	// Ours, present only for endpoints using WithDelivery, so a
+	// Ours, present only for endpoints with a Delivery setting, so a
 	// Distribution-mode endpoint shows exactly Distribution's keys.
 	DeadLettered     *int           `json:"DeadLettered,omitempty"`
 	Retries          *int           `json:"Retries,omitempty"`
@@ -75,7 +69,7 @@ func (ep *endpoint) vars() EndpointVars {
 		Threshold:         ep.cfg.Threshold,
 		Backoff:           ep.cfg.Backoff,
 		IgnoredMediaTypes: ep.cfg.IgnoredMediaTypes,
-		Ignore:            IgnoreVars{MediaTypes: ep.cfg.Ignore.MediaTypes, Actions: ep.cfg.Ignore.Actions},
+		Ignore:            ep.cfg.Ignore,
 		Metrics: MetricsVars{
 			Pending: m.Pending, Events: m.Events, Successes: m.Successes,
 			Failures: m.Failures, Errors: m.Errors, Statuses: m.Statuses,

@@ -135,7 +135,7 @@ func replay(ctx context.Context, cfg *config.Config, name string, log *slog.Logg
 	ep.Disabled = false
 	ep.Queue = config.Queue{} // memory: the registry may be holding the disk queue's file
 	one := config.Notifications{Events: cfg.Notifications.Events, Endpoints: []config.Endpoint{ep}}
-	n, err := notifications.New(one, notifications.WithLogger(log), notifications.WithDelivery(name, app.Delivery(ep)))
+	n, err := app.NewNotifier(one, notifications.WithLogger(log)) // the registry's own path, memory queue aside
 	if err != nil {
 		return rep, restore(path, recs, err)
 	}
