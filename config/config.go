@@ -49,6 +49,29 @@ type HTTP struct {
 	// DrainTimeout is how long a SIGTERM waits for in-flight requests
 	// (and then pending notifications) before exiting; default 10s.
 	DrainTimeout time.Duration `yaml:"draintimeout"`
+	// Prefix serves the API under a path ("/registry/" -> /registry/v2/).
+	Prefix string `yaml:"prefix"`
+	// Headers are added to every API response (Distribution's default
+	// config sets X-Content-Type-Options: [nosniff]).
+	Headers http.Header `yaml:"headers"`
+	TLS     *TLS        `yaml:"tls"` // nil: plain HTTP
+	// Net is the listener's network; only tcp (the default) is served.
+	Net string `yaml:"net"`
+}
+
+// TLS serves the API over TLS, as Distribution's http.tls.
+type TLS struct {
+	Certificate string   `yaml:"certificate"` // PEM file: certificate (chain)
+	Key         string   `yaml:"key"`         // PEM file: its private key
+	ClientCAs   []string `yaml:"clientcas"`   // PEM files of CAs for client certificates (mTLS)
+	// ClientAuth is require-and-verify-client-cert (default with
+	// clientcas) or verify-client-cert-if-given.
+	ClientAuth string `yaml:"clientauth"`
+	// MinimumTLS is tls1.0, tls1.1, tls1.2 or tls1.3; default tls1.2.
+	MinimumTLS string `yaml:"minimumtls"`
+	// CipherSuites are Go's (= Distribution's) names, for TLS 1.2 and
+	// below (TLS 1.3 suites are not configurable); default: Go's.
+	CipherSuites []string `yaml:"ciphersuites"`
 }
 
 // Debug configures the debug server (/debug/vars, /debug/health, /metrics).
@@ -63,9 +86,24 @@ type Prometheus struct {
 	Path    string `yaml:"path"` // default /metrics
 }
 
-// Auth configures access control; only htpasswd is supported.
+// Auth configures access control: htpasswd or token (at most one).
 type Auth struct {
 	Htpasswd *Htpasswd `yaml:"htpasswd"`
+	Token    *Token    `yaml:"token"`
+}
+
+// Token is Docker token auth: clients fetch a JWT from Realm and send it
+// as a Bearer token; the registry checks its signature, issuer, audience
+// (Service), times and granted scopes.
+type Token struct {
+	Realm          string `yaml:"realm"`
+	Service        string `yaml:"service"`
+	Issuer         string `yaml:"issuer"`
+	RootCertBundle string `yaml:"rootcertbundle"` // PEM certificates whose keys (or chains) sign tokens
+	JWKS           string `yaml:"jwks"`           // JSON Web Key Set file of signing keys
+	// AutoRedirect makes the challenge's realm https://<Host>/<AutoRedirectPath>.
+	AutoRedirect     bool   `yaml:"autoredirect"`
+	AutoRedirectPath string `yaml:"autoredirectpath"` // default /auth/token
 }
 
 // Htpasswd is basic auth against an htpasswd file of bcrypt hashes.
@@ -161,4 +199,6 @@ const (
 	DefaultLogFormatter   = "text"
 	DefaultRealm          = "Registry Realm"
 	DefaultDrainTimeout   = 10 * time.Second
+	DefaultMinimumTLS     = "tls1.2"
+	DefaultAutoRedirect   = "/auth/token"
 )

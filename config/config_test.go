@@ -179,7 +179,6 @@ func TestErrors(t *testing.T) {
 		{"two storage drivers", minimal + "  filesystem:\n    rootdirectory: /x\n", nil, "storage: more than one storage driver"},
 		{"missing rootdirectory", "version: 0.1\nstorage:\n  filesystem:\n", nil, "storage.filesystem.rootdirectory: missing"},
 		{"unsupported driver", "version: 0.1\nstorage:\n  s3:\n    bucket: b\n", nil, "storage.s3: storage driver s3 is not supported"},
-		{"token auth", minimal + "auth:\n  token:\n    realm: x\n", nil, "auth.token: token auth is not supported"},
 		{"htpasswd without path", minimal + "auth:\n  htpasswd:\n    realm: r\n", nil, "auth.htpasswd.path: missing"},
 		{"bad addr", minimal + "http:\n  addr: localhost\n", nil, "http.addr: \"localhost\" is not host:port"},
 		{"bad port", minimal + "http:\n  addr: :http\n", nil, "http.addr: \":http\": port must be a number"},
@@ -259,7 +258,6 @@ func TestWarnings(t *testing.T) {
 		want string
 	}{
 		{"http secret", minimal + "http:\n  secret: s3cr3t\n", nil, "http.secret: ignored"},
-		{"http headers", minimal + "http:\n  headers:\n    X-Content-Type-Options: [nosniff]\n", nil, "http.headers: ignored"},
 		{"redis", minimal + "redis:\n  addr: localhost:6379\n", nil, "redis: ignored"},
 		{"health", minimal + "health:\n  storagedriver:\n    enabled: true\n", nil, "health: ignored"},
 		{"log fields", minimal + "log:\n  fields:\n    service: registry\n", nil, "log.fields: ignored"},
