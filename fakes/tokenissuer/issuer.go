@@ -35,6 +35,9 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
+// signingAlgs are the algorithms its tokens may carry (for parsing them back).
+var signingAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
+
 // KeyHeader says how a token names its signing key.
 type KeyHeader int
 
