@@ -225,6 +225,11 @@ func (a *App) Start() error {
 	a.started = true
 	errLog := slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
 	a.api = &http.Server{Handler: a.handler, ReadHeaderTimeout: 30 * time.Second, ErrorLog: errLog, TLSConfig: a.tls}
+	if a.tls != nil && (a.cfg.HTTP.HTTP2.Disabled || !http2Suites(a.tls)) {
+		// A non-nil, empty map keeps ServeTLS from setting up HTTP/2 (which
+		// would refuse to serve without an AES-128-GCM suite).
+		a.api.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+	}
 	a.addr = ln.Addr().String()
 	go a.serve(a.api, ln)
 	if dln != nil {

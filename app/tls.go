@@ -52,6 +52,19 @@ func tlsConfig(t *config.TLS) (*tls.Config, error) {
 	return c, nil
 }
 
+// http2Suites reports whether c allows a cipher suite HTTP/2 requires.
+func http2Suites(c *tls.Config) bool {
+	if len(c.CipherSuites) == 0 || c.MinVersion >= tls.VersionTLS13 {
+		return true
+	}
+	for _, id := range c.CipherSuites {
+		if id == tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 || id == tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 {
+			return true
+		}
+	}
+	return false
+}
+
 // withHeaders adds http.headers to every response (Distribution's sample
 // config sets X-Content-Type-Options: nosniff).
 func withHeaders(h http.Handler, headers http.Header) http.Handler {

@@ -56,7 +56,13 @@ type HTTP struct {
 	Headers http.Header `yaml:"headers"`
 	TLS     *TLS        `yaml:"tls"` // nil: plain HTTP
 	// Net is the listener's network; only tcp (the default) is served.
-	Net string `yaml:"net"`
+	Net   string `yaml:"net"`
+	HTTP2 HTTP2  `yaml:"http2"`
+}
+
+// HTTP2 configures HTTP/2, which is served over TLS unless disabled.
+type HTTP2 struct {
+	Disabled bool `yaml:"disabled"`
 }
 
 // TLS serves the API over TLS, as Distribution's http.tls.

@@ -333,7 +333,6 @@ var ignored = map[string]string{
 	"storage.filesystem.maxthreads": "not needed: the filesystem driver has no thread pool",
 	"http.secret":                   "upload state is kept server-side, no signing secret is needed",
 	"http.relativeurls":             "Location headers are always relative",
-	"http.http2":                    "not supported",
 	"http.h2c":                      "not supported",
 	"auth.htpasswd.autoredirect":    "not supported",
 	"redis":                         "no cache is used",
