@@ -356,3 +356,74 @@ func TestOrasAgainstTLSAndToken(t *testing.T) {
 }
 
 func tlsTo(ca *tokenissuer.CA) *tls.Config { return &tls.Config{RootCAs: ca.Pool()} }
+
+// TestDockerAgainstTLSAndToken logs in, pushes and pulls with the docker
+// CLI. The daemon reads /etc/docker/certs.d/<host:port>/ca.crt on every
+// push, so the test CA is put there (and removed afterwards) without a
+// daemon restart.
+func TestDockerAgainstTLSAndToken(t *testing.T) {
+	docker, err := exec.LookPath("docker")
+	if err != nil {
+		unavailable(t, "docker CLI not found: %v", err)
+	}
+	if out, err := exec.Command(docker, "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
+		unavailable(t, "docker engine not reachable: %v\n%s", err, out)
+	}
+	s := startSecureRegistry(t)
+	_, port, _ := net.SplitHostPort(s.host)
+	host := "127.0.0.1:" + port // the daemon resolves no test names; an IP works
+	certsDir := filepath.Join("/etc/docker/certs.d", host)
+	if err := os.MkdirAll(certsDir, 0o755); err != nil {
+		unavailable(t, "cannot write %s: %v", certsDir, err)
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(certsDir)
+		_ = os.Remove(filepath.Dir(certsDir)) // only if empty: ours or no one else's in use
+	})
+	ca, err := os.ReadFile(s.caPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(certsDir, "ca.crt"), ca, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref := host + "/team/docker:v1"
+	t.Cleanup(func() { _ = exec.Command(docker, "image", "rm", "-f", ref).Run() })
+
+	alice, bob := s.env(t), s.env(t)
+	login := func(env []string, user, pw string) error {
+		cmd := exec.Command(docker, "login", host, "-u", user, "--password-stdin")
+		cmd.Env, cmd.Stdin = env, strings.NewReader(pw)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	}
+	if err := login(alice, "alice", "wrong"); err == nil {
+		t.Fatal("docker login with a wrong password succeeded")
+	}
+	if err := login(alice, "alice", "alice-pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := login(bob, "bob", "bob-pw"); err != nil {
+		t.Fatal(err)
+	}
+	layer := layerTar(t, s.dir, "hello.txt", "hello from docker "+port)
+	s.must(t, alice, docker, "import", layer, ref)
+	s.must(t, alice, docker, "push", ref)
+	id := strings.TrimSpace(s.must(t, alice, docker, "image", "inspect", "--format", "{{.Id}}", ref))
+	s.must(t, alice, docker, "image", "rm", ref)
+	s.must(t, bob, docker, "pull", ref)
+	if got := strings.TrimSpace(s.must(t, bob, docker, "image", "inspect", "--format", "{{.Id}}", ref)); got != id {
+		t.Fatalf("pulled image %s, pushed %s", got, id)
+	}
+	// bob's token has pull only: his push is refused.
+	s.must(t, bob, docker, "tag", ref, host+"/team/docker:bob")
+	t.Cleanup(func() { _ = exec.Command(docker, "image", "rm", "-f", host+"/team/docker:bob").Run() })
+	if out, err := s.run(t, bob, docker, "push", host+"/team/docker:bob"); err == nil {
+		t.Fatalf("bob pushed:\n%s", out)
+	}
+	gomega.NewWithT(t).Eventually(s.actors).WithTimeout(5 * time.Second).Should(gomega.And(
+		gomega.HaveKey("alice"), gomega.HaveLen(1)))
+}
