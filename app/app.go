@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,7 +124,12 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 		notifications.WithLogger(a.log),
 	}
 	if cfg.HTTP.Host != "" {
-		nOpts = append(nOpts, notifications.WithBaseURL(cfg.HTTP.Host))
+		// Target URLs carry http.prefix, as Distribution's URL builder's do.
+		base := strings.TrimSuffix(cfg.HTTP.Host, "/")
+		if p := strings.Trim(cfg.HTTP.Prefix, "/"); p != "" {
+			base += "/" + p
+		}
+		nOpts = append(nOpts, notifications.WithBaseURL(base))
 	}
 	nOpts = append(nOpts, deliveryOptions(cfg.Notifications)...)
 	a.notifier, err = notifications.New(cfg.Notifications, append(nOpts, o.notifierOps...)...)

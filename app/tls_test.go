@@ -298,3 +298,20 @@ func TestTokenAuthOverTLS(t *testing.T) {
 		t.Fatalf("issued %d", iss.Issued())
 	}
 }
+
+// With http.prefix and http.host, event target URLs carry the prefix.
+func TestPrefixInTargetURLs(t *testing.T) {
+	rcv := newReceiver(t)
+	a := startApp(t, base+"  host: https://registry.example\n  prefix: /reg/\nnotifications:\n  endpoints:\n    - name: hook\n      url: "+rcv.srv.URL+"/cb\n      backoff: 50ms\n")
+	data := []byte("x")
+	if r := do(t, "POST", "http://"+a.Addr()+"/reg/v2/team/app/blobs/uploads/?digest="+digestOf(data), data); r.StatusCode != 201 {
+		t.Fatalf("push: %d", r.StatusCode)
+	}
+	gomega.NewWithT(t).Eventually(rcv.count, 5*time.Second, 10*time.Millisecond).Should(gomega.Equal(1))
+	rcv.mu.Lock()
+	target, _ := rcv.events[0]["target"].(map[string]any)
+	rcv.mu.Unlock()
+	if want := "https://registry.example/reg/v2/team/app/blobs/" + digestOf(data); target["url"] != want {
+		t.Fatalf("target url %v, want %s", target["url"], want)
+	}
+}
