@@ -105,3 +105,20 @@ func TestSecurityKeyErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestTLSAndTokenFromEnv(t *testing.T) {
+	cfg, _, err := Parse([]byte(minimal), []string{
+		"REGISTRY_HTTP_TLS_CERTIFICATE=/c", "REGISTRY_HTTP_TLS_KEY=/k", "REGISTRY_HTTP_TLS_CLIENTCAS=[/a, /b]",
+		"REGISTRY_AUTH_TOKEN_REALM=https://x/t", "REGISTRY_AUTH_TOKEN_SERVICE=s", "REGISTRY_AUTH_TOKEN_ISSUER=i",
+		"REGISTRY_AUTH_TOKEN_JWKS=/j", "REGISTRY_AUTH_TOKEN_AUTOREDIRECT=true",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl := cfg.HTTP.TLS; tl.Certificate != "/c" || tl.Key != "/k" || len(tl.ClientCAs) != 2 {
+		t.Errorf("tls %+v", tl)
+	}
+	if tok := cfg.Auth.Token; tok.Realm != "https://x/t" || tok.JWKS != "/j" || !tok.AutoRedirect {
+		t.Errorf("token %+v", tok)
+	}
+}
