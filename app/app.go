@@ -5,11 +5,13 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +39,7 @@ type App struct {
 	handler    http.Handler
 	debug      http.Handler // nil without http.debug.addr
 	metrics    *prometheus.Registry
+	tls        *tls.Config // nil: plain HTTP
 
 	mu          sync.Mutex
 	api, dbg    *http.Server
@@ -96,13 +99,37 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 		}
 		regOpts = append(regOpts, registry.WithAuthenticator(users.Authenticate, h.Realm))
 	}
+	if t := cfg.Auth.Token; t != nil {
+		tok, err := auth.NewToken(auth.TokenOptions{
+			Realm: t.Realm, Service: t.Service, Issuer: t.Issuer,
+			RootCertBundle: t.RootCertBundle, JWKS: t.JWKS,
+			AutoRedirect: t.AutoRedirect, AutoRedirectPath: t.AutoRedirectPath,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("auth.token.%w", err)
+		}
+		regOpts = append(regOpts, registry.WithAccessController(tok))
+	}
+	if cfg.HTTP.Prefix != "" {
+		regOpts = append(regOpts, registry.WithPathPrefix(cfg.HTTP.Prefix))
+	}
+	if t := cfg.HTTP.TLS; t != nil {
+		if a.tls, err = tlsConfig(t); err != nil {
+			return nil, err
+		}
+	}
 
 	nOpts := []notifications.Option{
 		notifications.WithSource(cfg.HTTP.Addr, a.instanceID),
 		notifications.WithLogger(a.log),
 	}
 	if cfg.HTTP.Host != "" {
-		nOpts = append(nOpts, notifications.WithBaseURL(cfg.HTTP.Host))
+		// Target URLs carry http.prefix, as Distribution's URL builder's do.
+		base := strings.TrimSuffix(cfg.HTTP.Host, "/")
+		if p := strings.Trim(cfg.HTTP.Prefix, "/"); p != "" {
+			base += "/" + p
+		}
+		nOpts = append(nOpts, notifications.WithBaseURL(base))
 	}
 	a.notifier, err = NewNotifier(cfg.Notifications, append(nOpts, o.notifierOps...)...)
 	if err != nil {
@@ -112,7 +139,7 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 		// Without endpoints the registry gets no listener: no event is even built.
 		regOpts = append(regOpts, registry.WithListener(a.notifier))
 	}
-	a.handler = registry.New(regOpts...)
+	a.handler = withHeaders(registry.New(regOpts...), cfg.HTTP.Headers)
 
 	if cfg.HTTP.Debug.Addr != "" {
 		dOpts := []debug.Option{debug.WithNotifications(a.notifier.Vars)}
@@ -202,7 +229,12 @@ func (a *App) Start() error {
 	}
 	a.started = true
 	errLog := slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
-	a.api = &http.Server{Handler: a.handler, ReadHeaderTimeout: 30 * time.Second, ErrorLog: errLog}
+	a.api = &http.Server{Handler: a.handler, ReadHeaderTimeout: 30 * time.Second, ErrorLog: errLog, TLSConfig: a.tls}
+	if a.tls != nil && (a.cfg.HTTP.HTTP2.Disabled || !http2Suites(a.tls)) {
+		// A non-nil, empty map keeps ServeTLS from setting up HTTP/2 (which
+		// would refuse to serve without an AES-128-GCM suite).
+		a.api.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+	}
 	a.addr = ln.Addr().String()
 	go a.serve(a.api, ln)
 	if dln != nil {
@@ -211,13 +243,18 @@ func (a *App) Start() error {
 		go a.serve(a.dbg, dln)
 	}
 	a.log.Info("registry listening", "addr", a.addr, "debug", a.dAddr, "instanceID", a.instanceID,
-		"storage", storageName(a.cfg.Storage), "delete", a.cfg.Storage.Delete.Enabled,
+		"tls", a.tls != nil, "storage", storageName(a.cfg.Storage), "delete", a.cfg.Storage.Delete.Enabled,
 		"endpoints", len(a.cfg.Notifications.Endpoints))
 	return nil
 }
 
 func (a *App) serve(s *http.Server, ln net.Listener) {
-	if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	serve := s.Serve
+	if s.TLSConfig != nil {
+		// ServeTLS adds h2 and http/1.1 to the config's NextProtos.
+		serve = func(ln net.Listener) error { return s.ServeTLS(ln, "", "") }
+	}
+	if err := serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.log.Error("server stopped", "addr", ln.Addr().String(), "error", err)
 		a.serveErrs <- err
 	}

@@ -54,6 +54,35 @@ type HTTP struct {
 	// DrainTimeout is how long a SIGTERM waits for in-flight requests
 	// (and then pending notifications) before exiting; default 10s.
 	DrainTimeout time.Duration `yaml:"draintimeout,omitempty"`
+	// Prefix serves the API under a path ("/registry/" -> /registry/v2/).
+	Prefix string `yaml:"prefix,omitempty"`
+	// Headers are added to every API response (Distribution's default
+	// config sets X-Content-Type-Options: [nosniff]).
+	Headers http.Header `yaml:"headers,omitempty"`
+	TLS     *TLS        `yaml:"tls,omitempty"` // nil: plain HTTP
+	// Net is the listener's network; only tcp (the default) is served.
+	Net   string `yaml:"net,omitempty"`
+	HTTP2 HTTP2  `yaml:"http2,omitempty"`
+}
+
+// HTTP2 configures HTTP/2, which is served over TLS unless disabled.
+type HTTP2 struct {
+	Disabled bool `yaml:"disabled,omitempty"`
+}
+
+// TLS serves the API over TLS, as Distribution's http.tls.
+type TLS struct {
+	Certificate string   `yaml:"certificate,omitempty"` // PEM file: certificate (chain)
+	Key         string   `yaml:"key,omitempty"`         // PEM file: its private key
+	ClientCAs   []string `yaml:"clientcas,omitempty"`   // PEM files of CAs for client certificates (mTLS)
+	// ClientAuth is require-and-verify-client-cert (default with
+	// clientcas) or verify-client-cert-if-given.
+	ClientAuth string `yaml:"clientauth,omitempty"`
+	// MinimumTLS is tls1.0, tls1.1, tls1.2 or tls1.3; default tls1.2.
+	MinimumTLS string `yaml:"minimumtls,omitempty"`
+	// CipherSuites are Go's (= Distribution's) names, for TLS 1.2 and
+	// below (TLS 1.3 suites are not configurable); default: Go's.
+	CipherSuites []string `yaml:"ciphersuites,omitempty"`
 }
 
 // Debug configures the debug server (/debug/vars, /debug/health, /metrics).
@@ -68,9 +97,24 @@ type Prometheus struct {
 	Path    string `yaml:"path,omitempty"` // default /metrics
 }
 
-// Auth configures access control; only htpasswd is supported.
+// Auth configures access control: htpasswd or token (at most one).
 type Auth struct {
 	Htpasswd *Htpasswd `yaml:"htpasswd,omitempty"`
+	Token    *Token    `yaml:"token,omitempty"`
+}
+
+// Token is Docker token auth: clients fetch a JWT from Realm and send it
+// as a Bearer token; the registry checks its signature, issuer, audience
+// (Service), times and granted scopes.
+type Token struct {
+	Realm          string `yaml:"realm,omitempty"`
+	Service        string `yaml:"service,omitempty"`
+	Issuer         string `yaml:"issuer,omitempty"`
+	RootCertBundle string `yaml:"rootcertbundle,omitempty"` // PEM certificates whose keys (or chains) sign tokens
+	JWKS           string `yaml:"jwks,omitempty"`           // JSON Web Key Set file of signing keys
+	// AutoRedirect makes the challenge's realm https://<Host>/<AutoRedirectPath>.
+	AutoRedirect     bool   `yaml:"autoredirect,omitempty"`
+	AutoRedirectPath string `yaml:"autoredirectpath,omitempty"` // default /auth/token
 }
 
 // Htpasswd is basic auth against an htpasswd file of bcrypt hashes.
@@ -168,4 +212,6 @@ const (
 	DefaultLogFormatter   = "text"
 	DefaultRealm          = "Registry Realm"
 	DefaultDrainTimeout   = 10 * time.Second
+	DefaultMinimumTLS     = "tls1.2"
+	DefaultAutoRedirect   = "/auth/token"
 )

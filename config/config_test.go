@@ -182,7 +182,6 @@ func TestErrors(t *testing.T) {
 		{"two storage drivers", minimal + "  filesystem:\n    rootdirectory: /x\n", nil, "storage: more than one storage driver"},
 		{"missing rootdirectory", "version: 0.1\nstorage:\n  filesystem:\n", nil, "storage.filesystem.rootdirectory: missing"},
 		{"unsupported driver", "version: 0.1\nstorage:\n  s3:\n    bucket: b\n", nil, "storage.s3: storage driver s3 is not supported"},
-		{"token auth", minimal + "auth:\n  token:\n    realm: x\n", nil, "auth.token: token auth is not supported"},
 		{"htpasswd without path", minimal + "auth:\n  htpasswd:\n    realm: r\n", nil, "auth.htpasswd.path: missing"},
 		{"bad addr", minimal + "http:\n  addr: localhost\n", nil, "http.addr: \"localhost\" is not host:port"},
 		{"bad port", minimal + "http:\n  addr: :http\n", nil, "http.addr: \":http\": port must be a number"},
@@ -298,8 +297,12 @@ func TestMarshalParsesBack(t *testing.T) {
 		Log:     Log{Level: "debug", Formatter: "json"},
 		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/data"}, Delete: Delete{Enabled: true}},
 		HTTP: HTTP{Addr: "127.0.0.1:5000", Host: "https://r.example", DrainTimeout: 3 * time.Second,
-			Debug: Debug{Addr: ":5001", Prometheus: Prometheus{Enabled: true, Path: "/m"}}},
-		Auth: Auth{Htpasswd: &Htpasswd{Realm: "r", Path: "/etc/htpasswd"}},
+			Debug: Debug{Addr: ":5001", Prometheus: Prometheus{Enabled: true, Path: "/m"}},
+			Prefix: "/r/", Headers: http.Header{"X-Content-Type-Options": {"nosniff"}}, Net: "tcp", HTTP2: HTTP2{Disabled: true},
+			TLS: &TLS{Certificate: "/c.pem", Key: "/k.pem", ClientCAs: []string{"/ca.pem"}, ClientAuth: "verify-client-cert-if-given",
+				MinimumTLS: "tls1.3", CipherSuites: []string{"TLS_AES_128_GCM_SHA256"}}},
+		Auth: Auth{Htpasswd: &Htpasswd{Realm: "r", Path: "/etc/htpasswd"},
+			Token: &Token{Realm: "https://a/t", Service: "s", Issuer: "i", RootCertBundle: "/b.pem", JWKS: "/j.json", AutoRedirect: true, AutoRedirectPath: "/x"}},
 		Notifications: Notifications{Events: Events{IncludeReferences: true}, Endpoints: []Endpoint{{
 			Name: "a", Disabled: true, URL: "http://h/", Headers: http.Header{"Authorization": {"Bearer x"}},
 			Timeout: 250 * time.Millisecond, Threshold: 3, Backoff: 2 * time.Second,
@@ -315,16 +318,21 @@ func TestMarshalParsesBack(t *testing.T) {
 	if zero := unsetFields(reflect.ValueOf(*full), ""); len(zero) > 0 {
 		t.Fatalf("the test config leaves fields unset, so their round trip is not checked: %v", zero)
 	}
-	data, err := yaml.Marshal(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, warnings, err := Parse(data, nil)
-	if err != nil || len(warnings) > 0 {
-		t.Fatalf("parsing\n%s: %v %q", data, err, warnings)
-	}
-	if !reflect.DeepEqual(got, full) {
-		t.Errorf("parsed back\n%+v\nwant\n%+v\nfrom\n%s", got, full, data)
+	// The auth schemes exclude each other: each goes round on its own.
+	withHtpasswd, withToken := *full, *full
+	withHtpasswd.Auth.Token, withToken.Auth.Htpasswd = nil, nil
+	for _, c := range []*Config{&withHtpasswd, &withToken} {
+		data, err := yaml.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, warnings, err := Parse(data, nil)
+		if err != nil || len(warnings) > 0 {
+			t.Fatalf("parsing\n%s: %v %q", data, err, warnings)
+		}
+		if !reflect.DeepEqual(got, c) {
+			t.Errorf("parsed back\n%+v\nwant\n%+v\nfrom\n%s", got, c, data)
+		}
 	}
 
 	small, err := yaml.Marshal(&Config{Version: "0.1", Storage: Storage{InMemory: &struct{}{}}})
@@ -384,7 +392,6 @@ func TestWarnings(t *testing.T) {
 		want string
 	}{
 		{"http secret", minimal + "http:\n  secret: s3cr3t\n", nil, "http.secret: ignored"},
-		{"http headers", minimal + "http:\n  headers:\n    X-Content-Type-Options: [nosniff]\n", nil, "http.headers: ignored"},
 		{"redis", minimal + "redis:\n  addr: localhost:6379\n", nil, "redis: ignored"},
 		{"health", minimal + "health:\n  storagedriver:\n    enabled: true\n", nil, "health: ignored"},
 		{"log fields", minimal + "log:\n  fields:\n    service: registry\n", nil, "log.fields: ignored"},

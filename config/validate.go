@@ -1,11 +1,13 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,11 +84,125 @@ func (c *Config) validate() []error {
 		}
 	}
 
+	switch c.HTTP.Net {
+	case "", "tcp":
+	case "unix":
+		bad("http.net", "unix sockets are not supported (only tcp)")
+	default:
+		bad("http.net", "unknown network %q (want tcp)", c.HTTP.Net)
+	}
+	if p := c.HTTP.Prefix; p != "" {
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#") {
+			bad("http.prefix", "%q must be a path starting with /", p)
+		}
+	}
+	for name, vals := range c.HTTP.Headers {
+		if name == "" || strings.ContainsAny(name, " \t\r\n:") {
+			bad("http.headers", "invalid header name %q", name)
+		}
+		for _, v := range vals {
+			if strings.ContainsAny(v, "\r\n") {
+				bad("http.headers."+name, "value must not contain a line break")
+			}
+		}
+	}
+	if t := c.HTTP.TLS; t != nil {
+		errs = append(errs, t.problems()...)
+	}
+
 	if h := c.Auth.Htpasswd; h != nil && strings.TrimSpace(h.Path) == "" {
 		bad("auth.htpasswd.path", "missing")
 	}
+	if t := c.Auth.Token; t != nil {
+		if c.Auth.Htpasswd != nil {
+			bad("auth", "more than one auth scheme configured (htpasswd and token); choose one")
+		}
+		for _, k := range []struct{ key, v string }{{"realm", t.Realm}, {"service", t.Service}, {"issuer", t.Issuer}} {
+			if strings.TrimSpace(k.v) == "" && (k.key != "realm" || !t.AutoRedirect) {
+				bad("auth.token."+k.key, "missing")
+			}
+		}
+		if t.Realm != "" && !t.AutoRedirect {
+			if err := checkURL(t.Realm); err != nil {
+				bad("auth.token.realm", "%v", err)
+			}
+		}
+		if strings.TrimSpace(t.RootCertBundle) == "" && strings.TrimSpace(t.JWKS) == "" {
+			bad("auth.token", "needs rootcertbundle or jwks (the keys that sign tokens)")
+		}
+		if p := t.AutoRedirectPath; p != "" && !strings.HasPrefix(p, "/") {
+			bad("auth.token.autoredirectpath", "%q must start with /", p)
+		}
+	}
 
 	errs = append(errs, c.Notifications.problems()...)
+	return errs
+}
+
+// TLSVersions maps http.tls.minimumtls values to crypto/tls versions.
+var TLSVersions = map[string]uint16{
+	"tls1.0": tls.VersionTLS10,
+	"tls1.1": tls.VersionTLS11,
+	"tls1.2": tls.VersionTLS12,
+	"tls1.3": tls.VersionTLS13,
+}
+
+// CipherSuite finds a cipher suite by its Go (and Distribution) name,
+// e.g. TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256; insecure suites included,
+// as Distribution accepts them when named.
+func CipherSuite(name string) (*tls.CipherSuite, bool) {
+	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
+		for _, cs := range list {
+			if cs.Name == name {
+				return cs, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func (t *TLS) problems() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("http.tls.%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if strings.TrimSpace(t.Certificate) == "" {
+		bad("certificate", "missing (TLS needs a certificate and its key)")
+	}
+	if strings.TrimSpace(t.Key) == "" {
+		bad("key", "missing (TLS needs a certificate and its key)")
+	}
+	for i, ca := range t.ClientCAs {
+		if strings.TrimSpace(ca) == "" {
+			bad(fmt.Sprintf("clientcas[%d]", i), "empty path")
+		}
+	}
+	switch t.ClientAuth {
+	case "", "require-and-verify-client-cert", "verify-client-cert-if-given":
+		if t.ClientAuth != "" && len(t.ClientCAs) == 0 {
+			bad("clientauth", "needs http.tls.clientcas")
+		}
+	default:
+		bad("clientauth", "unknown mode %q (want require-and-verify-client-cert or verify-client-cert-if-given)", t.ClientAuth)
+	}
+	minimum, minName := uint16(tls.VersionTLS12), DefaultMinimumTLS
+	if t.MinimumTLS != "" {
+		minName = t.MinimumTLS
+		v, ok := TLSVersions[t.MinimumTLS]
+		if !ok {
+			bad("minimumtls", "unknown version %q (want tls1.0, tls1.1, tls1.2 or tls1.3)", t.MinimumTLS)
+		}
+		minimum = v
+	}
+	for i, name := range t.CipherSuites {
+		cs, ok := CipherSuite(name)
+		switch {
+		case !ok:
+			bad(fmt.Sprintf("ciphersuites[%d]", i), "unknown cipher suite %q (want a Go name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)", name)
+		case !slices.ContainsFunc(cs.SupportedVersions, func(v uint16) bool { return v >= minimum }):
+			bad(fmt.Sprintf("ciphersuites[%d]", i), "%q is not usable with minimumtls %s", name, minName)
+		}
+	}
 	return errs
 }
 
@@ -162,6 +278,15 @@ func (c *Config) applyDefaults() {
 	}
 	if h := c.Auth.Htpasswd; h != nil && h.Realm == "" {
 		h.Realm = DefaultRealm
+	}
+	if t := c.HTTP.TLS; t != nil && t.MinimumTLS == "" {
+		t.MinimumTLS = DefaultMinimumTLS
+	}
+	if t := c.HTTP.TLS; t != nil && t.ClientAuth == "" && len(t.ClientCAs) > 0 {
+		t.ClientAuth = "require-and-verify-client-cert"
+	}
+	if t := c.Auth.Token; t != nil && t.AutoRedirect && t.AutoRedirectPath == "" {
+		t.AutoRedirectPath = DefaultAutoRedirect
 	}
 }
 

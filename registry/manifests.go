@@ -174,7 +174,7 @@ func (q *request) manifestPut(ref Reference) {
 		return
 	}
 	h := q.w.Header()
-	h.Set("Location", "/v2/"+q.name+"/manifests/"+string(d))
+	h.Set("Location", q.reg.base+q.name+"/manifests/"+string(d))
 	h.Set("Docker-Content-Digest", string(d))
 	if p.Subject != nil {
 		h.Set("OCI-Subject", string(p.Subject.Digest))

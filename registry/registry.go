@@ -27,6 +27,8 @@ type Registry struct {
 	deletes      bool
 	authenticate func(*http.Request) (string, bool)
 	challenge    string
+	access       AccessController
+	base         string // "/v2/", or under WithPathPrefix
 	log          *slog.Logger
 	maxManifest  int64
 }
@@ -67,9 +69,19 @@ func WithMaxManifestSize(n int64) Option {
 	}
 }
 
+// WithPathPrefix serves the API under prefix ("/registry" or "/registry/"
+// -> /registry/v2/), in Location and Link headers too, as Distribution's
+// http.prefix.
+func WithPathPrefix(prefix string) Option {
+	return func(r *Registry) {
+		r.base = "/" + strings.Trim(prefix, "/") + "/v2/"
+		r.base = strings.Replace(r.base, "//", "/", 1)
+	}
+}
+
 // New returns a Registry configured by opts.
 func New(opts ...Option) *Registry {
-	r := &Registry{maxManifest: DefaultMaxManifestSize}
+	r := &Registry{maxManifest: DefaultMaxManifestSize, base: "/v2/"}
 	for _, o := range opts {
 		o(r)
 	}
@@ -82,8 +94,8 @@ func New(opts ...Option) *Registry {
 	return r
 }
 
-// ServeHTTP implements http.Handler: request id, logging, authentication,
-// then routing.
+// ServeHTTP implements http.Handler: request id, logging, routing,
+// authentication and authorization, then the route's handler.
 func (reg *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestID(r)
 	w.Header().Set("X-Request-Id", id)
@@ -98,12 +110,23 @@ func (reg *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var ok bool
 		if user, ok = reg.authenticate(r); !ok {
 			w.Header().Set("WWW-Authenticate", reg.challenge)
+			w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 			writeError(w, errUnauthorized, "authentication required", nil)
 			return
 		}
 	}
 	req := &request{reg: reg, w: w, r: r, ctx: r.Context(), id: id, user: user}
-	reg.route(req)
+	rt, ok := reg.route(req)
+	if !ok {
+		return
+	}
+	if reg.access != nil {
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		if req.user, ok = reg.authorize(w, r, requiredAccess(r, rt.kind, req.name)); !ok {
+			return
+		}
+	}
+	req.dispatch(rt)
 }
 
 // request is one API request on its way through the handlers.
@@ -117,24 +140,30 @@ type request struct {
 	name string // repository
 }
 
-// route dispatches on the path. Repository names contain slashes, so the
-// path is matched from its end: /v2/<name>/blobs/uploads/<id>,
+// route is where a request goes: its kind and last path segment (the
+// repository name is set on the request).
+type route struct {
+	kind, last string
+	start      bool // upload: POST .../blobs/uploads/ (no session id)
+}
+
+// route matches the path. Repository names contain slashes, so the path
+// is matched from its end: /v2/<name>/blobs/uploads/<id>,
 // /v2/<name>/blobs/<digest>, /v2/<name>/manifests/<ref>,
-// /v2/<name>/tags/list, /v2/<name>/referrers/<digest>.
-func (reg *Registry) route(q *request) {
+// /v2/<name>/tags/list, /v2/<name>/referrers/<digest>. It answers a path
+// that is not the API itself (false).
+func (reg *Registry) route(q *request) (route, bool) {
 	path := q.r.URL.Path
-	if path == "/v2" || path == "/v2/" {
-		q.base()
-		return
+	if path == reg.base || path == strings.TrimSuffix(reg.base, "/") {
+		return route{kind: "base"}, true
 	}
-	rest, ok := strings.CutPrefix(path, "/v2/")
+	rest, ok := strings.CutPrefix(path, reg.base)
 	if !ok {
 		writeError(q.w, errNotFound, "not a distribution API path", nil)
-		return
+		return route{}, false
 	}
 	if rest == "_catalog" {
-		q.catalog()
-		return
+		return route{kind: "catalog"}, true
 	}
 	segs := strings.Split(rest, "/")
 	n := len(segs)
@@ -161,29 +190,38 @@ func (reg *Registry) route(q *request) {
 		kind, nameEnd = "referrers", n-2
 	default:
 		writeError(q.w, errNotFound, "not a distribution API path", nil)
-		return
+		return route{}, false
 	}
 	q.name = strings.Join(segs[:nameEnd], "/")
 	if !ValidName(q.name) {
 		writeError(q.w, errNameInvalid, "invalid repository name", map[string]string{"name": q.name})
-		return
+		return route{}, false
 	}
 	last := segs[n-1]
-	switch kind {
+	return route{kind: kind, last: last, start: kind == "upload" && (nameEnd == n-2 || last == "")}, true
+}
+
+// dispatch runs the route's handler.
+func (q *request) dispatch(rt route) {
+	switch rt.kind {
+	case "base":
+		q.base()
+	case "catalog":
+		q.catalog()
 	case "upload":
-		if nameEnd == n-2 || last == "" {
+		if rt.start {
 			q.uploadStart()
 			return
 		}
-		q.upload(last)
+		q.upload(rt.last)
 	case "blob":
-		q.blob(last)
+		q.blob(rt.last)
 	case "manifest":
-		q.manifest(last)
+		q.manifest(rt.last)
 	case "tags":
 		q.tags()
 	case "referrers":
-		q.referrers(last)
+		q.referrers(rt.last)
 	}
 }
 

@@ -30,7 +30,7 @@ func (q *request) tags() {
 	if !ok {
 		return
 	}
-	q.writeList("/v2/"+q.name+"/tags/list", next, struct {
+	q.writeList(q.reg.base+q.name+"/tags/list", next, struct {
 		Name string   `json:"name"`
 		Tags []string `json:"tags"`
 	}{q.name, page})
@@ -51,7 +51,7 @@ func (q *request) catalog() {
 	if !ok {
 		return
 	}
-	q.writeList("/v2/_catalog", next, struct {
+	q.writeList(q.reg.base+"_catalog", next, struct {
 		Repositories []string `json:"repositories"`
 	}{page})
 }

@@ -50,7 +50,11 @@ func (q *request) mount(ds, from string) bool {
 		return false
 	}
 	// Without from, any repository holding the blob will do (the spec's
-	// "automatic content discovery"; this registry has a single tenant).
+	// "automatic content discovery"), unless access is controlled per
+	// repository: then the user may not be allowed to read the source.
+	if from == "" && q.reg.access != nil {
+		return false
+	}
 	size, err := q.reg.store.BlobMount(q.ctx, from, q.name, d)
 	if errors.Is(err, storage.ErrBlobUnknown) {
 		return false
@@ -234,7 +238,7 @@ func parseContentRange(s string) (start, end int64, ok bool) {
 
 func (q *request) setUploadHeaders(id string, size int64) {
 	h := q.w.Header()
-	h.Set("Location", "/v2/"+q.name+"/blobs/uploads/"+id)
+	h.Set("Location", q.reg.base+q.name+"/blobs/uploads/"+id)
 	h.Set("Docker-Upload-UUID", id)
 	end := size - 1
 	if end < 0 {
@@ -251,7 +255,7 @@ func (q *request) uploadAccepted(status int, id string, size int64) {
 
 func (q *request) blobCreated(d digest.Digest) {
 	h := q.w.Header()
-	h.Set("Location", "/v2/"+q.name+"/blobs/"+string(d))
+	h.Set("Location", q.reg.base+q.name+"/blobs/"+string(d))
 	h.Set("Docker-Content-Digest", string(d))
 	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusCreated)
