@@ -55,6 +55,15 @@ type HTTP struct {
 type Debug struct {
 	Addr       string     `yaml:"addr"` // empty: no debug server
 	Prometheus Prometheus `yaml:"prometheus"`
+	Auth       DebugAuth  `yaml:"auth"` // this project's; Distribution's debug server is open
+}
+
+// DebugAuth makes the debug server ask for credentials (opt-in): basic
+// auth against an htpasswd file, a bearer token, or either when both are
+// set. /debug/health stays open for probes.
+type DebugAuth struct {
+	Htpasswd *Htpasswd `yaml:"htpasswd"`
+	Token    string    `yaml:"token"` // Authorization: Bearer <token>
 }
 
 // Prometheus configures the /metrics endpoint on the debug server.
@@ -161,4 +170,9 @@ const (
 	DefaultLogFormatter   = "text"
 	DefaultRealm          = "Registry Realm"
 	DefaultDrainTimeout   = 10 * time.Second
+	DefaultDebugRealm     = "Registry Debug"
+
+	// MinDebugTokenLen is the shortest http.debug.auth.token accepted: a
+	// guessable token would protect nothing.
+	MinDebugTokenLen = 16
 )

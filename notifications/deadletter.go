@@ -27,6 +27,7 @@ type DeadLetterRecord struct {
 type deadLetterLog struct {
 	mu   sync.Mutex
 	path string
+	fail func() error // injected write failure (tests), nil in production
 }
 
 func (l *deadLetterLog) append(rec DeadLetterRecord) error {
@@ -37,6 +38,11 @@ func (l *deadLetterLog) append(rec DeadLetterRecord) error {
 	line = append(line, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.fail != nil {
+		if err := l.fail(); err != nil {
+			return err
+		}
+	}
 	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
