@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	digest "github.com/opencontainers/go-digest"
 	"github.com/onsi/gomega"
+	digest "github.com/opencontainers/go-digest"
 
 	"github.com/hookbench/hookbench/notifications"
 )
