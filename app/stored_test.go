@@ -54,7 +54,9 @@ func TestDiskFullPushFails(t *testing.T) {
 	resp.Body.Close()
 	g.Expect(resp.StatusCode).To(gomega.Equal(http.StatusServiceUnavailable))
 	g.Expect(resp.Header.Get("Content-Type")).To(gomega.Equal("application/json"))
-	var oci struct{ Errors []struct{ Code, Message string } }
+	var oci struct {
+		Errors []struct{ Code, Message string }
+	}
 	g.Expect(json.Unmarshal(body, &oci)).To(gomega.Succeed())
 	g.Expect(oci.Errors).To(gomega.HaveLen(1))
 	g.Expect(oci.Errors[0].Code).To(gomega.Equal("UNAVAILABLE"))
