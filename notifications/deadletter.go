@@ -47,7 +47,16 @@ func (l *deadLetterLog) append(rec DeadLetterRecord) error {
 	if err != nil {
 		return err
 	}
+	var size int64 = -1
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
 	_, werr := f.Write(line)
+	if werr != nil && size >= 0 {
+		// A disk that filled up mid-line: cut the partial line off, so
+		// the record written on a later try is not glued to it.
+		_ = f.Truncate(size)
+	}
 	serr := f.Sync()
 	cerr := f.Close()
 	return errors.Join(werr, serr, cerr)
