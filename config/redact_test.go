@@ -65,3 +65,13 @@ func TestDebugAuthKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestDebugAuthWithoutDebugServerWarns(t *testing.T) {
+	_, warnings, err := Parse([]byte("version: 0.1\nstorage:\n  inmemory:\nhttp:\n  debug:\n    auth:\n      token: 0123456789abcdef\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "http.debug.auth:") {
+		t.Errorf("warnings %q, want one naming http.debug.auth", warnings)
+	}
+}
