@@ -118,6 +118,21 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 			return nil, err
 		}
 	}
+	var dOpts []debug.Option
+	if h := cfg.HTTP.Debug.Auth.Htpasswd; h != nil {
+		users, err := auth.Load(h.Path)
+		if err != nil {
+			return nil, fmt.Errorf("http.debug.auth.htpasswd.path: %w", err)
+		}
+		realm := h.Realm
+		if realm == "" {
+			realm = config.DefaultDebugRealm
+		}
+		dOpts = append(dOpts, debug.WithBasicAuth(users.Verify, realm))
+	}
+	if tok := cfg.HTTP.Debug.Auth.Token; tok != "" {
+		dOpts = append(dOpts, debug.WithBearerToken(tok))
+	}
 
 	nOpts := []notifications.Option{
 		notifications.WithSource(cfg.HTTP.Addr, a.instanceID),
@@ -142,7 +157,7 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 	a.handler = withHeaders(registry.New(regOpts...), cfg.HTTP.Headers)
 
 	if cfg.HTTP.Debug.Addr != "" {
-		dOpts := []debug.Option{debug.WithNotifications(a.notifier.Vars)}
+		dOpts = append(dOpts, debug.WithNotifications(a.notifier.Vars))
 		if p := cfg.HTTP.Debug.Prometheus; p.Enabled {
 			a.metrics = prometheus.NewRegistry()
 			a.metrics.MustRegister(

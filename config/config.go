@@ -89,6 +89,15 @@ type TLS struct {
 type Debug struct {
 	Addr       string     `yaml:"addr,omitempty"` // empty: no debug server
 	Prometheus Prometheus `yaml:"prometheus,omitempty"`
+	Auth       DebugAuth  `yaml:"auth,omitempty"` // this project's; Distribution's debug server is open
+}
+
+// DebugAuth makes the debug server ask for credentials (opt-in): basic
+// auth against an htpasswd file, a bearer token, or either when both are
+// set. /debug/health stays open for probes.
+type DebugAuth struct {
+	Htpasswd *Htpasswd `yaml:"htpasswd,omitempty"`
+	Token    string    `yaml:"token,omitempty"` // Authorization: Bearer <token>
 }
 
 // Prometheus configures the /metrics endpoint on the debug server.
@@ -214,4 +223,9 @@ const (
 	DefaultDrainTimeout   = 10 * time.Second
 	DefaultMinimumTLS     = "tls1.2"
 	DefaultAutoRedirect   = "/auth/token"
+	DefaultDebugRealm     = "Registry Debug"
+
+	// MinDebugTokenLen is the shortest http.debug.auth.token accepted: a
+	// guessable token would protect nothing.
+	MinDebugTokenLen = 16
 )

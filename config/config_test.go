@@ -297,7 +297,7 @@ func TestMarshalParsesBack(t *testing.T) {
 		Log:     Log{Level: "debug", Formatter: "json"},
 		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/data"}, Delete: Delete{Enabled: true}},
 		HTTP: HTTP{Addr: "127.0.0.1:5000", Host: "https://r.example", DrainTimeout: 3 * time.Second,
-			Debug: Debug{Addr: ":5001", Prometheus: Prometheus{Enabled: true, Path: "/m"}},
+			Debug:  Debug{Addr: ":5001", Prometheus: Prometheus{Enabled: true, Path: "/m"}},
 			Prefix: "/r/", Headers: http.Header{"X-Content-Type-Options": {"nosniff"}}, Net: "tcp", HTTP2: HTTP2{Disabled: true},
 			TLS: &TLS{Certificate: "/c.pem", Key: "/k.pem", ClientCAs: []string{"/ca.pem"}, ClientAuth: "verify-client-cert-if-given",
 				MinimumTLS: "tls1.3", CipherSuites: []string{"TLS_AES_128_GCM_SHA256"}}},

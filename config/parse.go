@@ -60,6 +60,9 @@ func Parse(data []byte, env []string) (*Config, []string, error) {
 	if cfg.HTTP.Debug.Addr == "" && cfg.HTTP.Debug.Prometheus.Enabled {
 		d.warnings = append(d.warnings, "http.debug.prometheus.enabled: no effect without http.debug.addr (no debug server)")
 	}
+	if a := cfg.HTTP.Debug.Auth; cfg.HTTP.Debug.Addr == "" && (a.Htpasswd != nil || a.Token != "") {
+		d.warnings = append(d.warnings, "http.debug.auth: no effect without http.debug.addr (no debug server)")
+	}
 	cfg.applyDefaults()
 	return cfg, d.warnings, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/hookbench/hookbench/internal/redact"
 	"net"
 	"net/url"
 	"slices"
@@ -108,6 +109,17 @@ func (c *Config) validate() []error {
 	}
 	if t := c.HTTP.TLS; t != nil {
 		errs = append(errs, t.problems()...)
+	}
+	if h := c.HTTP.Debug.Auth.Htpasswd; h != nil && strings.TrimSpace(h.Path) == "" {
+		bad("http.debug.auth.htpasswd.path", "missing")
+	}
+	if t := c.HTTP.Debug.Auth.Token; t != "" {
+		switch {
+		case strings.ContainsAny(t, " \t\r\n"):
+			bad("http.debug.auth.token", "must not contain spaces or line breaks")
+		case len(t) < MinDebugTokenLen:
+			bad("http.debug.auth.token", "too short (%d characters); use at least %d", len(t), MinDebugTokenLen)
+		}
 	}
 
 	if h := c.Auth.Htpasswd; h != nil && strings.TrimSpace(h.Path) == "" {
@@ -223,15 +235,20 @@ func checkURL(raw string) error {
 	if raw == "" {
 		return errors.New("missing")
 	}
+	// Errors show the URL redacted: it may carry a password or a token.
 	u, err := url.Parse(raw)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole URL
+		}
 		return fmt.Errorf("not a URL: %v", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q: scheme must be http or https", raw)
+		return fmt.Errorf("%q: scheme must be http or https", redact.URL(raw))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q: no host", raw)
+		return fmt.Errorf("%q: no host", redact.URL(raw))
 	}
 	return nil
 }

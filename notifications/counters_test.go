@@ -51,7 +51,9 @@ func TestDelivered200(t *testing.T) {
 }
 
 // TestAnsweredStatuses: every status is counted per attempt in Statuses;
-// 2xx and 3xx deliver, anything else is a failure retried forever.
+// only 2xx delivers: a 3xx (not followed: no same-origin Location here) is
+// a failure retried forever, like any other status (Distribution counts
+// 3xx as success; see README).
 func TestAnsweredStatuses(t *testing.T) {
 	for _, tc := range []struct {
 		status  int
@@ -62,8 +64,12 @@ func TestAnsweredStatuses(t *testing.T) {
 		{http.StatusNotFound, "404 Not Found", false},
 		{http.StatusBadRequest, "400 Bad Request", false},
 		{http.StatusAccepted, "202 Accepted", true},
-		{http.StatusFound, "302 Found", true}, // not followed
-		{http.StatusNotModified, "304 Not Modified", true},
+		{http.StatusMovedPermanently, "301 Moved Permanently", false},
+		{http.StatusFound, "302 Found", false},
+		{http.StatusSeeOther, "303 See Other", false},
+		{http.StatusNotModified, "304 Not Modified", false},
+		{http.StatusTemporaryRedirect, "307 Temporary Redirect", false}, // no Location: nothing to follow
+		{http.StatusPermanentRedirect, "308 Permanent Redirect", false},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
 			g := gomega.NewWithT(t)

@@ -27,6 +27,7 @@ type DeadLetterRecord struct {
 type deadLetterLog struct {
 	mu   sync.Mutex
 	path string
+	fail func() error // injected write failure (tests), nil in production
 }
 
 func (l *deadLetterLog) append(rec DeadLetterRecord) error {
@@ -37,11 +38,25 @@ func (l *deadLetterLog) append(rec DeadLetterRecord) error {
 	line = append(line, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.fail != nil {
+		if err := l.fail(); err != nil {
+			return err
+		}
+	}
 	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
+	var size int64 = -1
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
 	_, werr := f.Write(line)
+	if werr != nil && size >= 0 {
+		// A disk that filled up mid-line: cut the partial line off, so
+		// the record written on a later try is not glued to it.
+		_ = f.Truncate(size)
+	}
 	serr := f.Sync()
 	cerr := f.Close()
 	return errors.Join(werr, serr, cerr)

@@ -36,6 +36,8 @@ type diskQueue struct {
 	listener metricsListener
 	batch    Batch
 	logger   *slog.Logger
+	// writeFault, when set (tests), fails Write as a full disk would.
+	writeFault func() error
 
 	queueLife
 	n    int    // events on disk not yet delivered; guarded by mu
@@ -146,6 +148,11 @@ func (q *diskQueue) Write(_ context.Context, events ...Event) error {
 	q.seq += uint64(len(events))
 	q.mu.Unlock()
 
+	if q.writeFault != nil {
+		if err := q.writeFault(); err != nil {
+			return fmt.Errorf("disk queue: %w", err)
+		}
+	}
 	err := q.commit.do(func(tx *bolt.Tx) error {
 		b := tx.Bucket(q.bucket)
 		b.FillPercent = appendFill

@@ -10,7 +10,12 @@
 //	  -> ignoreFilter.Write      (ignoredmediatypes, ignore.mediatypes, ignore.actions)
 //	  -> memoryQueue.Write       (unbounded FIFO; returns at once; one goroutine drains it)
 //	  -> retryingSink.Write      (threshold immediate retries, then one per backoff, forever)
-//	  -> httpSink.Write          (one POST per attempt, whole-request timeout)
+//	  -> httpSink.Write          (one POST per attempt, whole-request timeout; only 2xx delivers,
+//	                              a same-origin 307/308 is followed once, no other redirect)
+//
+// Notifier.NotifyStored is the same path for requests that change the
+// registry: a disk queue that cannot store the events makes it fail, and
+// the registry answers 503 instead of success.
 //
 // Opt-in per endpoint (EndpointConfig.Delivery): a diskQueue (bbolt) in place of the
 // memoryQueue, a shardedQueue of several queues keyed by repository for

@@ -2,9 +2,12 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/hookbench/hookbench/internal/redact"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -21,6 +24,10 @@ type endpoint struct {
 	givesUp  bool     // dead-lettering is on
 	extended bool     // any Delivery setting: show our counters too
 	db       *bolt.DB // disk queue file, nil for memory
+
+	deadLetters *deadLetterLog // deadletter.path, nil without one
+	logger      *slog.Logger   // with the endpoint's name
+	safeURL     string         // cfg.URL redacted, for logs and records
 }
 
 type endpointDeps struct {
@@ -28,6 +35,10 @@ type endpointDeps struct {
 	logger      *slog.Logger
 	faults      Faults
 	logInterval time.Duration
+
+	// Injected write failures (tests): the disk queue's commits and the
+	// dead-letter log's appends fail with the returned error when non-nil.
+	queueFault, deadLetterFault func() error
 }
 
 // newEndpoint builds and starts the endpoint's pipeline (cfg has its
@@ -47,12 +58,17 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 
 	client := *d.client // per endpoint: its own timeout
 	client.Timeout = cfg.Timeout
-	if client.CheckRedirect == nil {
-		// A 3xx is a success as it stands: following it would re-POST the
-		// events, with their headers, to wherever the receiver points.
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// Never follow redirects automatically: that would count a 3xx as a
+	// delivery and send the events, headers and signature wherever the
+	// receiver points. httpSink follows a same-origin 307/308 itself.
+	client.CheckRedirect = noRedirects
+	target, err := url.Parse(cfg.URL)
+	if err != nil { // validated by settle; kept for callers that skip it
+		return nil, fmt.Errorf("notifications.endpoints: url: %w", redactErr(err))
 	}
-	hs := &httpSink{url: cfg.URL, headers: cfg.Headers, client: &client, listener: ep.metrics, signer: signer}
+	hs := &httpSink{url: cfg.URL, target: target, headers: cfg.Headers, client: &client, listener: ep.metrics,
+		signer: signer, now: time.Now}
+	safeURL := redact.URL(cfg.URL)
 
 	throttle := &logThrottle{interval: d.logInterval, now: time.Now}
 	logger := d.logger.With("endpoint", cfg.Name)
@@ -61,14 +77,21 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 		if !ok {
 			return
 		}
-		logger.Error("retryingsink: error writing events, retrying",
-			"sink", hs.String(), "url", cfg.URL, "error", err,
-			"threshold", cfg.Threshold, "backoff", cfg.Backoff,
-			"suppressed", suppressed)
+		attrs := []any{"sink", hs.String(), "url", safeURL, "error", err,
+			"threshold", cfg.Threshold, "backoff", cfg.Backoff, "suppressed", suppressed}
+		var es errStatus
+		if errors.As(err, &es) && es.location != "" {
+			attrs = append(attrs, "location", es.location) // a redirect not followed
+		}
+		logger.Error("retryingsink: error writing events, retrying", attrs...)
 	}
-	var deadLetter func([]Event, int, error)
+	ep.logger, ep.safeURL = logger, safeURL
+	if p := delivery.DeadLetter.Path; p != "" {
+		ep.deadLetters = &deadLetterLog{path: p, fail: d.deadLetterFault}
+	}
+	var deadLetter func([]Event, int, error) error
 	if ep.givesUp = delivery.givesUp(); ep.givesUp {
-		deadLetter = ep.deadLetterer(delivery.DeadLetter.Path, logger)
+		deadLetter = ep.deadLetterer(d.logInterval)
 	}
 	shards := max(delivery.Concurrency, 1)
 	var commit *groupCommitter
@@ -81,7 +104,12 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 		if ep.db == nil {
 			return newMemoryQueue(retry, ep.metrics, delivery.Batch), nil
 		}
-		return openDiskQueue(ep.db, commit, shardBucket(i, shards), retry, ep.metrics, delivery.Batch, logger)
+		dq, err := openDiskQueue(ep.db, commit, shardBucket(i, shards), retry, ep.metrics, delivery.Batch, logger)
+		if err != nil {
+			return nil, err
+		}
+		dq.writeFault = d.queueFault
+		return dq, nil
 	}
 	switch delivery.Queue.Kind {
 	case "", "memory":
@@ -101,7 +129,6 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 	default:
 		return nil, fail("Queue.Kind", fmt.Errorf("unknown queue %q (want memory or disk)", delivery.Queue.Kind))
 	}
-	var err error
 	if shards > 1 {
 		ep.queue, err = newShardedQueue(shards, newShard)
 	} else {
@@ -149,29 +176,40 @@ func checkShardBuckets(db *bolt.DB, shards int) error {
 }
 
 // deadLetterer returns what the retrying stage calls with events it gives
-// up on: count them, log them, and append them to the log file if any.
-func (ep *endpoint) deadLetterer(path string, logger *slog.Logger) func([]Event, int, error) {
-	var file *deadLetterLog
-	if path != "" {
-		file = &deadLetterLog{path: path}
-	}
-	return func(events []Event, attempts int, err error) {
+// up on: append them to the dead-letter log if any, count them and log
+// them. When the log cannot be written it returns the error and the
+// events stay queued, to be retried and given up on again.
+func (ep *endpoint) deadLetterer(logInterval time.Duration) func([]Event, int, error) error {
+	failed := &logThrottle{interval: logInterval, now: time.Now}
+	return func(events []Event, attempts int, err error) error {
+		ids := eventIDs(events)
+		if ep.deadLetters != nil {
+			rec := DeadLetterRecord{Time: time.Now().UTC(), Endpoint: ep.cfg.Name, URL: ep.safeURL, Attempts: attempts, Error: err.Error(), Events: events}
+			if werr := ep.deadLetters.append(rec); werr != nil {
+				if ok, suppressed := failed.allow(); ok {
+					ep.logger.Error("notifications: writing dead-letter log failed; events stay queued and are retried",
+						"file", ep.deadLetters.path, "error", werr, "ids", ids, "suppressed", suppressed)
+				}
+				return werr
+			}
+		}
 		ep.metrics.deadLettered(events...)
-		ids := make([]string, len(events))
-		for i, e := range events {
-			ids[i] = e.ID
+		file := ""
+		if ep.deadLetters != nil {
+			file = ep.deadLetters.path
 		}
-		logger.Warn("notifications: gave up on events, dead-lettered", "url", ep.cfg.URL,
-			"attempts", attempts, "error", err, "ids", ids, "file", path)
-		if file == nil {
-			return
-		}
-		rec := DeadLetterRecord{Time: time.Now().UTC(), Endpoint: ep.cfg.Name, URL: ep.cfg.URL, Attempts: attempts, Error: err.Error(), Events: events}
-		if werr := file.append(rec); werr != nil {
-			// Still logged above with every id: not lost silently.
-			logger.Error("notifications: writing dead-letter log failed", "file", path, "error", werr, "ids", ids)
-		}
+		ep.logger.Warn("notifications: gave up on events, dead-lettered", "url", ep.safeURL,
+			"attempts", attempts, "error", err, "ids", ids, "file", file)
+		return nil
 	}
+}
+
+func eventIDs(events []Event) []string {
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	return ids
 }
 
 // oldestPendingAge is how long the oldest undelivered event has waited.
@@ -204,5 +242,48 @@ func (ep *endpoint) drain(ctx context.Context) (left int, kept bool) {
 	if ep.db != nil {
 		_ = ep.db.Close()
 	}
+	if left > 0 && !kept {
+		ep.recordUndelivered()
+	}
 	return left, kept
+}
+
+// durable reports whether accepted events are stored on disk before Notify
+// returns, so that failing to store one must fail the request.
+func (ep *endpoint) durable() bool { return ep.db != nil }
+
+// undeliveredIDsPerLine bounds a shutdown log line listing dropped ids.
+const undeliveredIDsPerLine = 1000
+
+// recordUndelivered keeps what a memory queue still holds at shutdown
+// replayable: the events go to the dead-letter log when there is one
+// (`registry notifications replay` sends them again, same ids), otherwise
+// their ids are logged.
+func (ep *endpoint) recordUndelivered() {
+	u, ok := ep.queue.(interface{ undelivered() []Event })
+	if !ok {
+		return
+	}
+	events := u.undelivered()
+	if len(events) == 0 {
+		return
+	}
+	if ep.deadLetters != nil {
+		rec := DeadLetterRecord{Time: time.Now().UTC(), Endpoint: ep.cfg.Name, URL: ep.safeURL,
+			Error: "undelivered at shutdown", Events: events}
+		err := ep.deadLetters.append(rec)
+		if err == nil {
+			ep.logger.Warn("notifications: undelivered events written to the dead-letter log at shutdown",
+				"file", ep.deadLetters.path, "events", len(events))
+			return
+		}
+		ep.logger.Error("notifications: writing undelivered events to the dead-letter log failed; ids follow",
+			"file", ep.deadLetters.path, "error", err)
+	}
+	ids := eventIDs(events)
+	for i := 0; i < len(ids); i += undeliveredIDsPerLine {
+		part := ids[i:min(i+undeliveredIDsPerLine, len(ids))]
+		ep.logger.Warn("notifications: ids of undelivered events dropped at shutdown", "url", ep.safeURL,
+			"ids", part, "from", i, "of", len(ids))
+	}
 }

@@ -198,3 +198,14 @@ func manifestPush(repo, tag string) registry.Action {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// withDelivery is cfg with d as the delivery settings of the endpoint named name.
+func withDelivery(cfg Config, name string, d Delivery) Config {
+	cfg.Endpoints = slices.Clone(cfg.Endpoints)
+	for i := range cfg.Endpoints {
+		if cfg.Endpoints[i].Name == name {
+			cfg.Endpoints[i].Delivery = d
+		}
+	}
+	return cfg
+}

@@ -14,7 +14,7 @@ import (
 type EndpointMetrics struct {
 	Pending   int            // accepted into the queue and not yet delivered
 	Events    int            // accepted into the queue
-	Successes int            // delivered (2xx or 3xx answer)
+	Successes int            // delivered (2xx answer to a POST carrying them)
 	Failures  int            // attempts answered with any other status
 	Errors    int            // attempts with no HTTP answer (refused, reset, timeout)
 	Statuses  map[string]int // answered attempts by "<code> <StatusText>"
@@ -30,7 +30,7 @@ type EndpointMetrics struct {
 type metricsListener interface {
 	ingress(events ...Event)             // accepted into the queue
 	egress(events ...Event)              // left the queue delivered
-	success(status int, events ...Event) // an attempt answered 2xx/3xx
+	success(status int, events ...Event) // an attempt answered 2xx
 	failure(status int, events ...Event) // an attempt answered otherwise
 	err(err error, events ...Event)      // an attempt got no answer
 	deadLettered(events ...Event)        // given up on (they leave the queue as egress)

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,7 +29,7 @@ type Notifier struct {
 	late   *logThrottle // events refused after Shutdown
 }
 
-var _ registry.Listener = (*Notifier)(nil)
+var _ registry.StoringListener = (*Notifier)(nil)
 
 // Option configures a Notifier.
 type Option func(*options)
@@ -40,6 +41,7 @@ type options struct {
 	client                 *http.Client
 	faults                 Faults
 	logInterval            time.Duration
+	writeFaults            WriteFaults
 }
 
 // WithSource sets the event's source: addr is hostname:port of this
@@ -54,8 +56,9 @@ func WithSource(addr, instanceID string) Option {
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithHTTPClient sets the client the HTTP stage posts with. Each endpoint
-// uses a copy with its own Timeout; redirects are not followed unless the
-// client says how.
+// uses a copy with its own Timeout and with automatic redirects off (its
+// CheckRedirect is replaced): only a same-origin 307/308 is followed, once,
+// by the HTTP stage itself.
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
 
 // WithBaseURL sets the scheme://host used in target URLs (config
@@ -99,7 +102,8 @@ func New(cfg Config, opts ...Option) (*Notifier, error) {
 	}
 	b := &broadcaster{}
 	for _, c := range cfg.Endpoints {
-		ep, err := newEndpoint(c.withDefaults(), endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval})
+		ep, err := newEndpoint(c.withDefaults(), endpointDeps{client: o.client, logger: o.logger, faults: o.faults, logInterval: o.logInterval,
+			queueFault: o.writeFaults.Queue, deadLetterFault: o.writeFaults.DeadLetter})
 		if err != nil {
 			stop, cancel := context.WithCancel(context.Background())
 			cancel() // stop at once: nothing was accepted yet, a disk queue keeps its events
@@ -144,6 +148,56 @@ func (n *Notifier) Notify(ctx context.Context, a registry.Action) {
 		n.logger.Error("notifications: event not queued", "id", e.ID, "action", e.Action,
 			"repository", e.Target.Repository, "error", err)
 	}
+}
+
+// NotifyStored is Notify for the Actions of one request that changed the
+// registry (registry.StoringListener). Their events are queued together on
+// each endpoint; when an endpoint with a disk queue cannot store them (a
+// full disk, a write error, or shutdown under way) it returns an error so
+// the request can fail instead of answering success without its events.
+// Memory queues cannot fail to store; their errors are only logged, as in
+// Notify. Other endpoints may have stored the events already: a retried
+// request sends them again, with new ids.
+func (n *Notifier) NotifyStored(ctx context.Context, actions ...registry.Action) error {
+	if len(n.endpoints) == 0 || len(actions) == 0 {
+		return nil
+	}
+	events := make([]Event, len(actions))
+	for i, a := range actions {
+		events[i] = n.bridge.event(a)
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	var errs []error
+	for _, ep := range n.endpoints {
+		var err error
+		if n.closed {
+			err = errClosed
+		} else {
+			err = ep.head.Write(ctx, events...)
+		}
+		if err == nil {
+			continue
+		}
+		if ep.durable() {
+			errs = append(errs, fmt.Errorf("endpoint %s: event not stored: %w", ep.cfg.Name, err))
+			continue
+		}
+		for _, e := range events {
+			if n.closed {
+				n.refuseLate(e)
+			} else {
+				n.logger.Error("notifications: event not queued", "id", e.ID, "action", e.Action,
+					"repository", e.Target.Repository, "error", err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		err := errors.Join(errs...)
+		n.logger.Error("notifications: events not stored; the request fails", "ids", eventIDs(events), "error", err)
+		return err
+	}
+	return nil
 }
 
 // refuseLate logs (rate-limited) events that arrive after Shutdown began,
@@ -227,7 +281,7 @@ func (n *Notifier) Shutdown(ctx context.Context) map[string]int {
 		if k := kept[ep.cfg.Name]; k > 0 {
 			n.logger.Info("notifications: undelivered events kept in the disk queue for the next start", "endpoint", ep.cfg.Name, "kept", k)
 		} else if d := dropped[ep.cfg.Name]; d > 0 {
-			n.logger.Warn("notifications: shutdown dropped undelivered events", "endpoint", ep.cfg.Name, "url", ep.cfg.URL, "dropped", d)
+			n.logger.Warn("notifications: shutdown dropped undelivered events", "endpoint", ep.cfg.Name, "url", ep.safeURL, "dropped", d)
 		} else {
 			n.logger.Info("notifications: endpoint drained", "endpoint", ep.cfg.Name)
 		}

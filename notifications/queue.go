@@ -70,6 +70,13 @@ func (q *memoryQueue) Flush(ctx context.Context) error {
 	return q.flush(ctx, q.events.len)
 }
 
+// undelivered copies the events not yet delivered, in flight included.
+func (q *memoryQueue) undelivered() []Event {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.events.peekN(q.events.len())
+}
+
 // Close stops delivery at once (an attempt in flight is cancelled) and
 // closes the next stage. Events still queued stay counted in Len.
 func (q *memoryQueue) Close() error { return q.stop(q.next) }

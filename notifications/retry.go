@@ -14,8 +14,9 @@ import (
 // failures are retried at once, after that one attempt per backoff (no
 // growth), the count of consecutive failures spanning events and reset by
 // a success. With a Retry policy it backs off exponentially with jitter
-// and, past MaxAttempts or MaxAge (or at once on a 4xx with On4xx), hands
-// the events to deadLetter and moves on.
+// and, past MaxAttempts or MaxAge (or at once on a 4xx with On4xx, or on
+// 410 Gone), hands the events to deadLetter and moves on. A Retry-After on
+// 429 or 503 lengthens the next wait, up to the backoff ceiling.
 type retryingSink struct {
 	next      Sink
 	threshold int
@@ -23,13 +24,16 @@ type retryingSink struct {
 	policy    Retry
 	on4xx     bool
 	onFailure func(err error) // told of every failed attempt (it logs, rate-limited)
-	// deadLetter takes events given up on; nil means never give up.
-	deadLetter func(events []Event, attempts int, err error)
+	// deadLetter takes events given up on; nil means never give up. When it
+	// fails (the dead-letter log cannot be written) the events are not
+	// handled: they stay at the head of the queue and are retried.
+	deadLetter func(events []Event, attempts int, err error) error
 	now        func() time.Time
 	listener   metricsListener // counts retries; nil in unit tests
 
-	mu       sync.Mutex // one Write at a time: retries keep the order of events
-	failures int
+	mu         sync.Mutex // one Write at a time: retries keep the order of events
+	failures   int
+	retryAfter time.Duration // asked for by the last answer (429/503), 0: none
 }
 
 func (r *retryingSink) Write(ctx context.Context, events ...Event) error {
@@ -67,18 +71,36 @@ func (r *retryingSink) Write(ctx context.Context, events ...Event) error {
 			return ctx.Err()
 		}
 		r.failures++
+		var es errStatus
+		if errors.As(err, &es) {
+			r.retryAfter = es.retryAfter
+		}
 		if r.onFailure != nil {
 			r.onFailure(err)
 		}
-		if r.giveUp(events, attempts, err) {
-			r.deadLetter(events, attempts, err)
+		if r.giveUp(events, attempts, err) && r.deadLetter(events, attempts, err) == nil {
 			return nil // set aside: the queue moves on
 		}
 	}
 }
 
-// wait is how long to wait before the next attempt.
+// wait is how long to wait before the next attempt: the backoff, or what
+// the receiver asked for with Retry-After when longer, up to the ceiling
+// (retry.maxbackoff when set, else the endpoint's backoff).
 func (r *retryingSink) wait() time.Duration {
+	d := r.backoffWait()
+	if ra := r.retryAfter; ra > 0 {
+		r.retryAfter = 0
+		ceiling := r.policy.MaxBackoff
+		if ceiling <= 0 {
+			ceiling = r.backoff
+		}
+		d = max(d, min(ra, ceiling))
+	}
+	return d
+}
+
+func (r *retryingSink) backoffWait() time.Duration {
 	if r.policy.Backoff <= 0 { // Distribution's breaker
 		if r.failures >= r.threshold {
 			return r.backoff
@@ -103,6 +125,9 @@ func (r *retryingSink) giveUp(events []Event, attempts int, err error) bool {
 		return false
 	}
 	var es errStatus
+	if errors.As(err, &es) && es.code == http.StatusGone {
+		return true // the receiver says it is gone for good
+	}
 	if r.on4xx && errors.As(err, &es) && es.code >= 400 && es.code < 500 &&
 		es.code != http.StatusRequestTimeout && es.code != http.StatusTooManyRequests {
 		return true

@@ -64,12 +64,37 @@ func isDurable(q queue) bool {
 	return ok && d.durable()
 }
 
+// Write gives each shard its events in one Write, so that a disk shard
+// stores the events of one request together or not at all.
 func (s *shardedQueue) Write(ctx context.Context, events ...Event) error {
-	var errs []error
+	if len(events) == 1 {
+		return s.shard(events[0].Target.Repository).Write(ctx, events...)
+	}
+	var order []queue
+	by := map[queue][]Event{}
 	for _, e := range events {
-		errs = append(errs, s.shard(e.Target.Repository).Write(ctx, e))
+		q := s.shard(e.Target.Repository)
+		if by[q] == nil {
+			order = append(order, q)
+		}
+		by[q] = append(by[q], e)
+	}
+	var errs []error
+	for _, q := range order {
+		errs = append(errs, q.Write(ctx, by[q]...))
 	}
 	return errors.Join(errs...)
+}
+
+// undelivered is what the memory shards still hold (after Close).
+func (s *shardedQueue) undelivered() []Event {
+	var out []Event
+	for _, q := range s.shards {
+		if u, ok := q.(interface{ undelivered() []Event }); ok {
+			out = append(out, u.undelivered()...)
+		}
+	}
+	return out
 }
 
 func (s *shardedQueue) Len() int {

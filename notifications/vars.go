@@ -12,7 +12,8 @@ type NotificationsVars struct {
 }
 
 // EndpointVars is one endpoint in /debug/vars: its name, URL, effective
-// config and counters. Header values are redacted (Distribution shows them).
+// config and counters. Header values, the URL's password and its query
+// values are redacted (Distribution shows them).
 type EndpointVars struct {
 	Name              string        `json:"name"`
 	URL               string        `json:"url"`
@@ -63,7 +64,7 @@ func (ep *endpoint) vars() EndpointVars {
 	m := ep.metrics.snapshot()
 	v := EndpointVars{
 		Name:              ep.cfg.Name,
-		URL:               ep.cfg.URL,
+		URL:               ep.safeURL,
 		Headers:           redacted(ep.cfg.Headers),
 		Timeout:           ep.cfg.Timeout,
 		Threshold:         ep.cfg.Threshold,

@@ -54,9 +54,10 @@ func (q *request) blob(ref string) {
 			q.blobError(err)
 			return
 		}
-		q.w.Header().Set("Content-Length", "0")
-		q.w.WriteHeader(http.StatusAccepted)
-		q.notify(blobAction(Delete, d, 0))
+		if q.notifyStored(blobAction(Delete, d, 0)) {
+			q.w.Header().Set("Content-Length", "0")
+			q.w.WriteHeader(http.StatusAccepted)
+		}
 	default:
 		q.methodNotAllowed()
 	}

@@ -32,6 +32,9 @@ var (
 	errPaginationInvalid   = errorCode{"PAGINATION_NUMBER_INVALID", http.StatusBadRequest}
 	errNotFound            = errorCode{"NOT_FOUND", http.StatusNotFound}
 	errInternal            = errorCode{"UNKNOWN", http.StatusInternalServerError}
+	// Distribution's errcode.ErrorCodeUnavailable: the change is kept but
+	// its event is not, so the request must be retried.
+	errUnavailable = errorCode{"UNAVAILABLE", http.StatusServiceUnavailable}
 )
 
 // apiError is one entry of the spec's error body.

@@ -60,6 +60,18 @@ type Listener interface {
 	Notify(ctx context.Context, a Action)
 }
 
+// StoringListener is a Listener that can fail to keep an Action's event:
+// one whose queue is durable (on disk) and cannot store it. For requests
+// that change the registry (push, mount, delete) the registry calls
+// NotifyStored with all of the request's Actions before it answers, and
+// an error turns the answer into 503 UNAVAILABLE: no success is reported
+// for a change whose events were not kept. What was stored stays stored,
+// and the same request can be retried. Pulls use Notify.
+type StoringListener interface {
+	Listener
+	NotifyStored(ctx context.Context, actions ...Action) error
+}
+
 // ListenerFunc adapts a function to Listener.
 type ListenerFunc func(ctx context.Context, a Action)
 

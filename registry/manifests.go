@@ -173,6 +173,18 @@ func (q *request) manifestPut(ref Reference) {
 		q.internalError(err)
 		return
 	}
+	if q.listening() {
+		var actions []Action
+		if len(tags) == 0 {
+			actions = append(actions, Action{Verb: Push, Object: Manifest, Descriptor: desc, References: p.References()})
+		}
+		for _, t := range tags { // one event per tag, as a push by each tag would give
+			actions = append(actions, Action{Verb: Push, Object: Manifest, Tag: t, Descriptor: desc, References: p.References()})
+		}
+		if !q.notifyStored(actions...) {
+			return
+		}
+	}
 	h := q.w.Header()
 	h.Set("Location", q.reg.base+q.name+"/manifests/"+string(d))
 	h.Set("Docker-Content-Digest", string(d))
@@ -184,15 +196,6 @@ func (q *request) manifestPut(ref Reference) {
 	}
 	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusCreated)
-	if !q.listening() {
-		return
-	}
-	if len(tags) == 0 {
-		q.notify(Action{Verb: Push, Object: Manifest, Descriptor: desc, References: p.References()})
-	}
-	for _, t := range tags { // one event per tag, as a push by each tag would give
-		q.notify(Action{Verb: Push, Object: Manifest, Tag: t, Descriptor: desc, References: p.References()})
-	}
 }
 
 func (q *request) manifestDelete(ref Reference) {
@@ -204,8 +207,9 @@ func (q *request) manifestDelete(ref Reference) {
 			q.manifestError(err)
 			return
 		}
-		q.accepted()
-		q.notify(Action{Verb: Delete, Object: Tag, Tag: ref.Tag})
+		if q.notifyStored(Action{Verb: Delete, Object: Tag, Tag: ref.Tag}) {
+			q.accepted()
+		}
 		return
 	}
 	tags, err := q.reg.store.ManifestDelete(q.ctx, q.name, ref.Digest)
@@ -213,10 +217,12 @@ func (q *request) manifestDelete(ref Reference) {
 		q.manifestError(err)
 		return
 	}
-	q.accepted()
-	q.notify(Action{Verb: Delete, Object: Manifest, Descriptor: v1.Descriptor{Digest: ref.Digest}})
+	actions := []Action{{Verb: Delete, Object: Manifest, Descriptor: v1.Descriptor{Digest: ref.Digest}}}
 	for _, t := range tags {
-		q.notify(Action{Verb: Delete, Object: Tag, Tag: t})
+		actions = append(actions, Action{Verb: Delete, Object: Tag, Tag: t})
+	}
+	if q.notifyStored(actions...) {
+		q.accepted()
 	}
 }
 

@@ -63,10 +63,11 @@ func (q *request) mount(ds, from string) bool {
 		q.internalError(err)
 		return true
 	}
-	q.blobCreated(d)
 	a := blobAction(Mount, d, size)
 	a.FromRepository = from
-	q.notify(a)
+	if q.notifyStored(a) {
+		q.blobCreated(d)
+	}
 	return true
 }
 
@@ -87,8 +88,9 @@ func (q *request) singleUpload(ds string) {
 		q.uploadError(err)
 		return
 	}
-	q.blobCreated(d)
-	q.notify(blobAction(Push, d, size))
+	if q.notifyStored(blobAction(Push, d, size)) {
+		q.blobCreated(d)
+	}
 }
 
 // upload serves /v2/<name>/blobs/uploads/<id>.
@@ -152,8 +154,9 @@ func (q *request) uploadFinish(id string) {
 			q.internalError(err)
 			return
 		}
-		q.blobCreated(d)
-		q.notify(blobAction(Push, d, size))
+		if q.notifyStored(blobAction(Push, d, size)) {
+			q.blobCreated(d)
+		}
 		return
 	}
 	if q.r.ContentLength != 0 {
@@ -166,8 +169,9 @@ func (q *request) uploadFinish(id string) {
 		q.uploadError(err)
 		return
 	}
-	q.blobCreated(d)
-	q.notify(blobAction(Push, d, size))
+	if q.notifyStored(blobAction(Push, d, size)) {
+		q.blobCreated(d)
+	}
 }
 
 // wholeBlobInPut reports whether a PUT carries the whole blob: the

@@ -20,6 +20,12 @@ import (
 type Htpasswd struct {
 	users map[string][]byte // user -> bcrypt hash
 
+	// dummy is compared against for unknown users: a bcrypt hash of the
+	// users' cost, so that an unknown user takes as long as a known user
+	// with a wrong password and names cannot be found by timing.
+	dummy   []byte
+	compare func(hash, password []byte) error
+
 	// verified remembers a digest of the last password that matched per
 	// user, so a client sending the same credentials on every request pays
 	// for bcrypt once, not per request.
@@ -27,14 +33,23 @@ type Htpasswd struct {
 	verified map[string][sha256.Size]byte
 }
 
+// Option configures an Htpasswd.
+type Option func(*Htpasswd)
+
+// WithComparer replaces bcrypt.CompareHashAndPassword (tests count calls
+// with it, to show unknown users are compared too).
+func WithComparer(compare func(hash, password []byte) error) Option {
+	return func(h *Htpasswd) { h.compare = compare }
+}
+
 // Load reads the htpasswd file at path.
-func Load(path string) (*Htpasswd, error) {
+func Load(path string, opts ...Option) (*Htpasswd, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("htpasswd: %w", err)
 	}
 	defer f.Close()
-	h, err := Parse(f)
+	h, err := Parse(f, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("htpasswd %s: %w", path, err)
 	}
@@ -45,8 +60,11 @@ func Load(path string) (*Htpasswd, error) {
 // with # are skipped. Only bcrypt hashes ($2a$, $2b$, $2y$; made by
 // `htpasswd -B`) are accepted, as in Distribution: any other format is an
 // error naming the line.
-func Parse(r io.Reader) (*Htpasswd, error) {
-	h := &Htpasswd{users: map[string][]byte{}, verified: map[string][sha256.Size]byte{}}
+func Parse(r io.Reader, opts ...Option) (*Htpasswd, error) {
+	h := &Htpasswd{users: map[string][]byte{}, verified: map[string][sha256.Size]byte{}, compare: bcrypt.CompareHashAndPassword}
+	for _, opt := range opts {
+		opt(h)
+	}
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -70,7 +88,28 @@ func Parse(r io.Reader) (*Htpasswd, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("not a password"), h.usualCost())
+	if err != nil {
+		return nil, fmt.Errorf("making the hash unknown users are checked against: %w", err)
+	}
+	h.dummy = dummy
 	return h, nil
+}
+
+// usualCost is the bcrypt cost most users' hashes have (the higher on a
+// tie): with one cost in the file, as htpasswd -B makes it, an unknown
+// user costs exactly what a known one does.
+func (h *Htpasswd) usualCost() int {
+	counts := map[int]int{}
+	best, bestN := bcrypt.MinCost, 0
+	for _, hash := range h.users {
+		c, _ := bcrypt.Cost(hash) // checked by Parse
+		counts[c]++
+		if n := counts[c]; n > bestN || (n == bestN && c > best) {
+			best, bestN = c, n
+		}
+	}
+	return best
 }
 
 // describe names a non-bcrypt hash format without echoing the hash.
@@ -93,15 +132,11 @@ func describe(hash string) string {
 // Users is the number of users loaded.
 func (h *Htpasswd) Users() int { return len(h.users) }
 
-// dummy is compared against for unknown users so that the answer takes
-// as long as for a known user with a wrong password.
-var dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
-
 // Verify reports whether password is user's.
 func (h *Htpasswd) Verify(user, password string) bool {
 	hash, ok := h.users[user]
 	if !ok {
-		_ = bcrypt.CompareHashAndPassword(dummy, []byte(password))
+		_ = h.compare(h.dummy, []byte(password))
 		return false
 	}
 	sum := sha256.Sum256([]byte(password))
@@ -111,7 +146,7 @@ func (h *Htpasswd) Verify(user, password string) bool {
 	if seen && subtle.ConstantTimeCompare(known[:], sum[:]) == 1 {
 		return true
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
+	if h.compare(hash, []byte(password)) != nil {
 		return false
 	}
 	h.mu.Lock()

@@ -6,11 +6,15 @@
 package debug
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,6 +24,37 @@ import (
 type Server struct {
 	mux           *http.ServeMux
 	notifications func() any
+	auth          authOptions
+}
+
+// authOptions is who may read the debug server; none set: anyone, as
+// Distribution's debug server.
+type authOptions struct {
+	basic func(user, password string) bool
+	realm string
+	token [sha256.Size]byte // sha256 of the bearer token
+	hasTk bool
+}
+
+func (a authOptions) on() bool { return a.basic != nil || a.hasTk }
+
+// allowed reports whether r carries valid credentials: the bearer token,
+// or a user and password basic accepts.
+func (a authOptions) allowed(r *http.Request) bool {
+	if a.hasTk {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			sum := sha256.Sum256([]byte(tok))
+			if subtle.ConstantTimeCompare(sum[:], a.token[:]) == 1 {
+				return true
+			}
+		}
+	}
+	if a.basic != nil {
+		if user, password, ok := r.BasicAuth(); ok && a.basic(user, password) {
+			return true
+		}
+	}
+	return false
 }
 
 // Option configures a Server.
@@ -30,6 +65,20 @@ type options struct {
 	metricsPath   string
 	gatherer      prometheus.Gatherer
 	pprof         bool
+	auth          authOptions
+}
+
+// WithBasicAuth makes every endpoint but /debug/health ask for basic
+// credentials that verify accepts (e.g. an htpasswd file's Verify).
+func WithBasicAuth(verify func(user, password string) bool, realm string) Option {
+	return func(o *options) { o.auth.basic, o.auth.realm = verify, realm }
+}
+
+// WithBearerToken makes every endpoint but /debug/health ask for
+// "Authorization: Bearer <token>" (either this or basic credentials when
+// both are set).
+func WithBearerToken(token string) Option {
+	return func(o *options) { o.auth.token, o.auth.hasTk = sha256.Sum256([]byte(token)), true }
 }
 
 // WithNotifications sets what /debug/vars shows under registry.notifications
@@ -53,7 +102,7 @@ func New(opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Server{mux: http.NewServeMux(), notifications: o.notifications}
+	s := &Server{mux: http.NewServeMux(), notifications: o.notifications, auth: o.auth}
 	s.mux.HandleFunc("GET /debug/vars", s.vars)
 	s.mux.HandleFunc("GET /debug/health", health)
 	if o.gatherer != nil && o.metricsPath != "" {
@@ -69,8 +118,21 @@ func New(opts ...Option) *Server {
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. With auth on, only /debug/health
+// (nothing secret, and what probes poll) is served without credentials.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.auth.on() && r.URL.Path != "/debug/health" && !s.auth.allowed(r) {
+		if s.auth.basic != nil {
+			w.Header().Add("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", s.auth.realm))
+		}
+		if s.auth.hasTk {
+			w.Header().Add("WWW-Authenticate", "Bearer")
+		}
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Vars is the document /debug/vars serves, in expvar's top-level layout.
 type Vars struct {
