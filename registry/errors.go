@@ -32,6 +32,7 @@ var (
 	errPaginationInvalid   = errorCode{"PAGINATION_NUMBER_INVALID", http.StatusBadRequest}
 	errNotFound            = errorCode{"NOT_FOUND", http.StatusNotFound}
 	errInternal            = errorCode{"UNKNOWN", http.StatusInternalServerError}
+	errUnavailable         = errorCode{"UNAVAILABLE", http.StatusServiceUnavailable}
 )
 
 // apiError is one entry of the spec's error body.
