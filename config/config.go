@@ -4,6 +4,8 @@
 package config
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -28,8 +30,39 @@ type Log struct {
 type Storage struct {
 	Filesystem *Filesystem `yaml:"filesystem"`
 	InMemory   *struct{}   `yaml:"inmemory"`
+	S3         *S3         `yaml:"s3"`
 	Delete     Delete      `yaml:"delete"`
 }
+
+// S3 is the s3 driver's configuration: Distribution's keys, and its
+// defaults (applied by Parse; sizes are bytes).
+type S3 struct {
+	Region                      string `yaml:"region"`
+	RegionEndpoint              string `yaml:"regionendpoint"` // S3-compatible service (MinIO, ...); empty: AWS
+	Bucket                      string `yaml:"bucket"`
+	RootDirectory               string `yaml:"rootdirectory"`
+	AccessKey                   string `yaml:"accesskey"`
+	SecretKey                   Secret `yaml:"secretkey"`
+	ForcePathStyle              bool   `yaml:"forcepathstyle"`
+	Secure                      *bool  `yaml:"secure"` // default true
+	SkipVerify                  bool   `yaml:"skipverify"`
+	ChunkSize                   int    `yaml:"chunksize"`                   // default 10 MiB, at least 5 MiB
+	MultipartCopyThresholdSize  int    `yaml:"multipartcopythresholdsize"`  // default 32 MiB
+	MultipartCopyChunkSize      int    `yaml:"multipartcopychunksize"`      // default 32 MiB
+	MultipartCopyMaxConcurrency int    `yaml:"multipartcopymaxconcurrency"` // default 100
+}
+
+// Secret is a config value never shown: printing, logging or JSON gives
+// "<redacted>"; string(s) is the value.
+type Secret string
+
+const redacted = "<redacted>"
+
+func (s Secret) String() string               { return redacted }
+func (s Secret) GoString() string             { return redacted }
+func (s Secret) LogValue() slog.Value         { return slog.StringValue(redacted) }
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(redacted) }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Filesystem is the filesystem driver's configuration.
 type Filesystem struct {
@@ -161,4 +194,9 @@ const (
 	DefaultLogFormatter   = "text"
 	DefaultRealm          = "Registry Realm"
 	DefaultDrainTimeout   = 10 * time.Second
+
+	DefaultS3ChunkSize                   = 10 << 20
+	DefaultS3MultipartCopyThresholdSize  = 32 << 20
+	DefaultS3MultipartCopyChunkSize      = 32 << 20
+	DefaultS3MultipartCopyMaxConcurrency = 100
 )

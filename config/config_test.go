@@ -178,7 +178,7 @@ func TestErrors(t *testing.T) {
 		{"no storage driver", "version: 0.1\nstorage:\n  delete:\n    enabled: true\n", nil, "storage: no storage driver"},
 		{"two storage drivers", minimal + "  filesystem:\n    rootdirectory: /x\n", nil, "storage: more than one storage driver"},
 		{"missing rootdirectory", "version: 0.1\nstorage:\n  filesystem:\n", nil, "storage.filesystem.rootdirectory: missing"},
-		{"unsupported driver", "version: 0.1\nstorage:\n  s3:\n    bucket: b\n", nil, "storage.s3: storage driver s3 is not supported"},
+		{"unsupported driver", "version: 0.1\nstorage:\n  azure:\n    container: c\n", nil, "storage.azure: storage driver azure is not supported"},
 		{"token auth", minimal + "auth:\n  token:\n    realm: x\n", nil, "auth.token: token auth is not supported"},
 		{"htpasswd without path", minimal + "auth:\n  htpasswd:\n    realm: r\n", nil, "auth.htpasswd.path: missing"},
 		{"bad addr", minimal + "http:\n  addr: localhost\n", nil, "http.addr: \"localhost\" is not host:port"},
