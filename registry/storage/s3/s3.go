@@ -161,8 +161,8 @@ func New(cfg Config, opts ...Option) (*Driver, error) {
 		if err != nil {
 			return nil, fmt.Errorf("s3: %w", err)
 		}
-		t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-		t.ResponseHeaderTimeout = time.Minute // a large server-side copy answers only when done
+		t.DialContext = (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		t.ResponseHeaderTimeout = 30 * time.Second // a store that accepts but never answers is down
 		if cfg.SkipVerify {
 			if t.TLSClientConfig == nil {
 				t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}

@@ -121,9 +121,8 @@ func (d *Driver) UploadWrite(ctx context.Context, name, id string, offset int64,
 	}
 	key := d.partKey(id, size)
 	opts := minio.PutObjectOptions{ContentType: "application/octet-stream"}
-	opts.SetMatchETagExcept("*") // first writer at this offset wins
-	// A chunk needs no digest check; any algorithm will do.
-	n, err := d.putStream(ctx, key, br, func(digest.Digest) error { return nil }, digest.Canonical, opts)
+	opts.SetMatchETagExcept("*")                       // first writer at this offset wins
+	n, err := d.putStream(ctx, key, br, nil, "", opts) // a chunk has no digest to check
 	if err == errExists {
 		if now, lerr := d.UploadSize(ctx, name, id); lerr == nil {
 			return now, &storage.RangeError{Size: now}
