@@ -25,12 +25,12 @@ const bucket = "registry"
 // env is one MinIO server with a bucket, and a way to make drivers on it
 // (each driver plays one registry replica).
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	minio *servers.MinIO
 	root  string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	m := servers.MinIOForTest(t, bucket)
 	return &env{t: t, minio: m, root: "/" + strings.ReplaceAll(t.Name(), "/", "-") + "/"}
