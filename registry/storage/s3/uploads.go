@@ -152,7 +152,8 @@ func (p *partsReader) Read(b []byte) (int, error) {
 			key := p.parts[0].key
 			rc, _, _, err := p.d.core.GetObject(p.ctx, p.d.bucket, key, minio.GetObjectOptions{})
 			if err != nil {
-				return 0, p.d.fail("get", key, err)
+				// Gone: another replica committed or cancelled it meanwhile.
+				return 0, p.d.notFoundAs("get", key, err, storage.ErrUploadUnknown)
 			}
 			p.cur = rc
 		}
