@@ -27,6 +27,7 @@ import (
 	"github.com/hookbench/hookbench/registry/storage"
 	"github.com/hookbench/hookbench/registry/storage/filesystem"
 	"github.com/hookbench/hookbench/registry/storage/inmemory"
+	"github.com/hookbench/hookbench/registry/storage/s3"
 )
 
 // App is one registry instance. Build it with New, run it with Start, stop
@@ -189,8 +190,33 @@ func newStorage(s config.Storage) (storage.Driver, error) {
 		return d, nil
 	case s.InMemory != nil:
 		return inmemory.New(), nil
+	case s.S3 != nil:
+		d, err := s3.New(s3Config(s.S3))
+		if err != nil {
+			return nil, fmt.Errorf("storage.s3: %w", err)
+		}
+		return d, nil
 	}
-	return nil, errors.New("storage: no storage driver configured (want filesystem or inmemory)")
+	return nil, errors.New("storage: no storage driver configured (want filesystem, inmemory or s3)")
+}
+
+// s3Config is storage.s3 for the driver (defaults already applied by config).
+func s3Config(c *config.S3) s3.Config {
+	return s3.Config{
+		Region:                      c.Region,
+		RegionEndpoint:              c.RegionEndpoint,
+		Bucket:                      c.Bucket,
+		RootDirectory:               c.RootDirectory,
+		AccessKey:                   c.AccessKey,
+		SecretKey:                   string(c.SecretKey),
+		ForcePathStyle:              c.ForcePathStyle,
+		Secure:                      c.Secure == nil || *c.Secure,
+		SkipVerify:                  c.SkipVerify,
+		ChunkSize:                   int64(c.ChunkSize),
+		MultipartCopyThresholdSize:  int64(c.MultipartCopyThresholdSize),
+		MultipartCopyChunkSize:      int64(c.MultipartCopyChunkSize),
+		MultipartCopyMaxConcurrency: c.MultipartCopyMaxConcurrency,
+	}
 }
 
 func hasEnabledEndpoint(n config.Notifications) bool {
@@ -282,6 +308,9 @@ func (a *App) Errors() <-chan error { return a.serveErrs }
 func storageName(s config.Storage) string {
 	if s.Filesystem != nil {
 		return "filesystem:" + s.Filesystem.RootDirectory
+	}
+	if s.S3 != nil {
+		return "s3:" + s.S3.Bucket + "/" + strings.Trim(s.S3.RootDirectory, "/")
 	}
 	return "inmemory"
 }

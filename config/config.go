@@ -9,6 +9,9 @@
 package config
 
 import (
+	"encoding/json"
+	"github.com/hookbench/hookbench/internal/redact"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -33,8 +36,37 @@ type Log struct {
 type Storage struct {
 	Filesystem *Filesystem `yaml:"filesystem,omitempty"`
 	InMemory   *struct{}   `yaml:"inmemory,omitempty"`
+	S3         *S3         `yaml:"s3,omitempty"`
 	Delete     Delete      `yaml:"delete,omitempty"`
 }
+
+// S3 is the s3 driver's configuration: Distribution's keys, and its
+// defaults (applied by Parse; sizes are bytes).
+type S3 struct {
+	Region                      string `yaml:"region"`
+	RegionEndpoint              string `yaml:"regionendpoint"` // S3-compatible service (MinIO, ...); empty: AWS
+	Bucket                      string `yaml:"bucket"`
+	RootDirectory               string `yaml:"rootdirectory"`
+	AccessKey                   string `yaml:"accesskey"`
+	SecretKey                   Secret `yaml:"secretkey"`
+	ForcePathStyle              bool   `yaml:"forcepathstyle"`
+	Secure                      *bool  `yaml:"secure"` // default true
+	SkipVerify                  bool   `yaml:"skipverify"`
+	ChunkSize                   int    `yaml:"chunksize"`                   // default 10 MiB, at least 5 MiB
+	MultipartCopyThresholdSize  int    `yaml:"multipartcopythresholdsize"`  // default 32 MiB
+	MultipartCopyChunkSize      int    `yaml:"multipartcopychunksize"`      // default 32 MiB
+	MultipartCopyMaxConcurrency int    `yaml:"multipartcopymaxconcurrency"` // default 100
+}
+
+// Secret is a config value never shown: printing, logging or JSON gives
+// "<redact.Redacted>"; string(s) is the value.
+type Secret string
+
+func (s Secret) String() string               { return redact.Redacted }
+func (s Secret) GoString() string             { return redact.Redacted }
+func (s Secret) LogValue() slog.Value         { return slog.StringValue(redact.Redacted) }
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(redact.Redacted) }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redact.Redacted), nil }
 
 // Filesystem is the filesystem driver's configuration.
 type Filesystem struct {
@@ -228,4 +260,9 @@ const (
 	// MinDebugTokenLen is the shortest http.debug.auth.token accepted: a
 	// guessable token would protect nothing.
 	MinDebugTokenLen = 16
+
+	DefaultS3ChunkSize                   = 10 << 20
+	DefaultS3MultipartCopyThresholdSize  = 32 << 20
+	DefaultS3MultipartCopyChunkSize      = 32 << 20
+	DefaultS3MultipartCopyMaxConcurrency = 100
 )

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/hookbench/hookbench/internal/redact"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -181,7 +182,7 @@ func TestErrors(t *testing.T) {
 		{"no storage driver", "version: 0.1\nstorage:\n  delete:\n    enabled: true\n", nil, "storage: no storage driver"},
 		{"two storage drivers", minimal + "  filesystem:\n    rootdirectory: /x\n", nil, "storage: more than one storage driver"},
 		{"missing rootdirectory", "version: 0.1\nstorage:\n  filesystem:\n", nil, "storage.filesystem.rootdirectory: missing"},
-		{"unsupported driver", "version: 0.1\nstorage:\n  s3:\n    bucket: b\n", nil, "storage.s3: storage driver s3 is not supported"},
+		{"unsupported driver", "version: 0.1\nstorage:\n  azure:\n    container: c\n", nil, "storage.azure: storage driver azure is not supported"},
 		{"htpasswd without path", minimal + "auth:\n  htpasswd:\n    realm: r\n", nil, "auth.htpasswd.path: missing"},
 		{"bad addr", minimal + "http:\n  addr: localhost\n", nil, "http.addr: \"localhost\" is not host:port"},
 		{"bad port", minimal + "http:\n  addr: :http\n", nil, "http.addr: \":http\": port must be a number"},
@@ -295,7 +296,10 @@ func TestMarshalParsesBack(t *testing.T) {
 	full := &Config{
 		Version: "0.1",
 		Log:     Log{Level: "debug", Formatter: "json"},
-		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/data"}, Delete: Delete{Enabled: true}},
+		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/data"}, Delete: Delete{Enabled: true},
+			S3: &S3{Region: "us-east-1", RegionEndpoint: "http://127.0.0.1:9000", Bucket: "bkt", RootDirectory: "/r", AccessKey: "ak",
+				SecretKey: "sk", ForcePathStyle: true, Secure: new(true), SkipVerify: true, ChunkSize: 6 << 20,
+				MultipartCopyThresholdSize: 1 << 20, MultipartCopyChunkSize: 8 << 20, MultipartCopyMaxConcurrency: 4}},
 		HTTP: HTTP{Addr: "127.0.0.1:5000", Host: "https://r.example", DrainTimeout: 3 * time.Second,
 			Debug: Debug{Addr: ":5001", Prometheus: Prometheus{Enabled: true, Path: "/m"},
 				Auth: DebugAuth{Htpasswd: &Htpasswd{Realm: "d", Path: "/etc/debug.htpasswd"}, Token: "0123456789abcdef"}},
@@ -320,9 +324,14 @@ func TestMarshalParsesBack(t *testing.T) {
 		t.Fatalf("the test config leaves fields unset, so their round trip is not checked: %v", zero)
 	}
 	// The auth schemes exclude each other: each goes round on its own.
-	withHtpasswd, withToken := *full, *full
+	// So do the storage drivers; a written S3 secret key is <redacted>
+	// (give the real one by REGISTRY_STORAGE_S3_SECRETKEY).
+	withHtpasswd, withToken, withS3 := *full, *full, *full
 	withHtpasswd.Auth.Token, withToken.Auth.Htpasswd = nil, nil
-	for _, c := range []*Config{&withHtpasswd, &withToken} {
+	withS3.Auth.Token, withS3.Storage.Filesystem = nil, nil
+	withS3.Storage.S3.SecretKey = redact.Redacted
+	withHtpasswd.Storage.S3, withToken.Storage.S3 = nil, nil
+	for _, c := range []*Config{&withHtpasswd, &withToken, &withS3} {
 		data, err := yaml.Marshal(c)
 		if err != nil {
 			t.Fatal(err)

@@ -51,11 +51,15 @@ func (c *Config) validate() []error {
 	if c.Storage.InMemory != nil {
 		drivers++
 	}
-	switch drivers {
-	case 0:
-		bad("storage", "no storage driver configured (want filesystem or inmemory)")
-	case 2:
-		bad("storage", "more than one storage driver configured (filesystem and inmemory); choose one")
+	if c.Storage.S3 != nil {
+		drivers++
+		errs = append(errs, c.Storage.S3.problems()...)
+	}
+	switch {
+	case drivers == 0:
+		bad("storage", "no storage driver configured (want filesystem, inmemory or s3)")
+	case drivers > 1:
+		bad("storage", "more than one storage driver configured (filesystem, inmemory, s3); choose one")
 	}
 
 	if c.HTTP.Addr != "" {
@@ -266,6 +270,69 @@ func checkSecret(s string) error {
 	return nil
 }
 
+// S3 limits on multipart parts, for chunksize and multipartcopychunksize.
+const (
+	minS3Part = 5 << 20
+	maxS3Part = 5 << 30
+)
+
+// problems is one error per problem in storage.s3, each naming its key;
+// the secret key's value is never part of a message.
+func (s *S3) problems() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("storage.s3.%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if strings.TrimSpace(s.Region) == "" {
+		bad("region", "missing (any region name will do for an S3-compatible regionendpoint, e.g. us-east-1)")
+	}
+	switch b := s.Bucket; {
+	case strings.TrimSpace(b) == "":
+		bad("bucket", "missing")
+	case len(b) < 3 || len(b) > 63 || strings.ContainsAny(b, "/ \t") || strings.Contains(b, ".."):
+		bad("bucket", "%q is not a bucket name (3 to 63 characters, no slashes or spaces)", b)
+	}
+	if ep := s.RegionEndpoint; ep != "" {
+		if strings.Contains(ep, "://") {
+			if err := checkURL(ep); err != nil {
+				bad("regionendpoint", "%v", err)
+			} else if u, _ := url.Parse(ep); u.Path != "" && u.Path != "/" {
+				bad("regionendpoint", "%q: no path allowed, only scheme://host[:port]", ep)
+			}
+		} else if strings.ContainsAny(ep, "/ ") {
+			bad("regionendpoint", "%q is not a URL or host[:port]", ep)
+		}
+	}
+	for _, seg := range strings.Split(strings.Trim(s.RootDirectory, "/"), "/") {
+		if seg == "." || seg == ".." || (seg == "" && strings.Trim(s.RootDirectory, "/") != "") {
+			bad("rootdirectory", "%q: no empty, . or .. path segments", s.RootDirectory)
+			break
+		}
+	}
+	switch {
+	case s.AccessKey != "" && s.SecretKey == "":
+		bad("secretkey", "missing (accesskey is set; give both or neither)")
+	case s.AccessKey == "" && s.SecretKey != "":
+		bad("accesskey", "missing (secretkey is set; give both or neither)")
+	}
+	for _, c := range []struct {
+		key      string
+		v        int
+		min, max int
+	}{
+		{"chunksize", s.ChunkSize, minS3Part, maxS3Part},
+		{"multipartcopychunksize", s.MultipartCopyChunkSize, minS3Part, maxS3Part},
+		{"multipartcopythresholdsize", s.MultipartCopyThresholdSize, 0, maxS3Part},
+		{"multipartcopymaxconcurrency", s.MultipartCopyMaxConcurrency, 0, 100},
+	} {
+		// 0 (or absent) takes the default.
+		if c.v != 0 && (c.v < c.min || c.v > c.max) {
+			bad(c.key, "must be from %d to %d, got %d", c.min, c.max, c.v)
+		}
+	}
+	return errs
+}
+
 // applyDefaults fills what the file left out, as Distribution does. The
 // endpoints' timeout, threshold and backoff stay zero: the notifications
 // package owns those defaults.
@@ -292,6 +359,25 @@ func (c *Config) applyDefaults() {
 	}
 	if c.HTTP.Debug.Prometheus.Path == "" {
 		c.HTTP.Debug.Prometheus.Path = DefaultPrometheusPath
+	}
+	if s := c.Storage.S3; s != nil {
+		if s.Secure == nil {
+			secure := true
+			s.Secure = &secure
+		}
+		for _, d := range []struct {
+			v   *int
+			def int
+		}{
+			{&s.ChunkSize, DefaultS3ChunkSize},
+			{&s.MultipartCopyThresholdSize, DefaultS3MultipartCopyThresholdSize},
+			{&s.MultipartCopyChunkSize, DefaultS3MultipartCopyChunkSize},
+			{&s.MultipartCopyMaxConcurrency, DefaultS3MultipartCopyMaxConcurrency},
+		} {
+			if *d.v == 0 {
+				*d.v = d.def
+			}
+		}
 	}
 	if h := c.Auth.Htpasswd; h != nil && h.Realm == "" {
 		h.Realm = DefaultRealm

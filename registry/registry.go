@@ -8,6 +8,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -254,9 +255,14 @@ func (q *request) deleteDisabled() bool {
 	return true
 }
 
-// internalError answers 500 for a storage failure and logs it; bad input
+// internalError answers a storage failure and logs it: 503 UNAVAILABLE
+// when a retry may cure it (storage.ErrUnavailable), else 500; bad input
 // never gets here.
 func (q *request) internalError(err error) {
 	q.reg.log.ErrorContext(q.ctx, "storage failure", "request_id", q.id, "repository", q.name, "err", err)
+	if errors.Is(err, storage.ErrUnavailable) {
+		writeError(q.w, errUnavailable, "storage unavailable, retry later", nil)
+		return
+	}
 	writeError(q.w, errInternal, "internal storage error", nil)
 }

@@ -37,13 +37,54 @@ cp -r "$src" "$OUT/src"
 chmod -R u+w "$OUT/src"
 (cd "$OUT/src" && GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 $GO build -o "$OUT/bin/conformance" .)
 
-# CONFORMANCE_STORAGE=inmemory tests the other driver; CONFORMANCE_HTPASSWD=<file>
-# (with OCI_USERNAME and OCI_PASSWORD) runs everything through basic auth.
-case ${CONFORMANCE_STORAGE:-filesystem} in
+pids=() # background processes to stop on exit, registry first
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# CONFORMANCE_STORAGE (or STORAGE, as in `make conformance STORAGE=s3`) picks
+# the driver: filesystem (default), inmemory, or s3 on a MinIO server started
+# here (built with `go install` on first use and cached: minutes the first
+# time). CONFORMANCE_HTPASSWD=<file> (with OCI_USERNAME and OCI_PASSWORD) runs
+# everything through basic auth.
+registry_env=()
+case ${CONFORMANCE_STORAGE:-${STORAGE:-filesystem}} in
   filesystem) storage="  filesystem:
     rootdirectory: $OUT/storage" ;;
   inmemory) storage="  inmemory:" ;;
-  *) echo "conformance: CONFORMANCE_STORAGE must be filesystem or inmemory" >&2; exit 2 ;;
+  s3)
+    echo "== starting MinIO (harness/servers/cmd/s3server)"
+    (cd "$ROOT" && CGO_ENABLED=0 $GO build -o "$OUT/bin/s3server" ./harness/servers/cmd/s3server)
+    s3user=conformance
+    s3secret=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    : > "$OUT/s3server.out"
+    MINIO_ROOT_USER=$s3user MINIO_ROOT_PASSWORD=$s3secret "$OUT/bin/s3server" -bucket registry \
+      > "$OUT/s3server.out" 2> "$OUT/s3server.log" &
+    pids+=($!)
+    endpoint=""
+    for _ in $(seq 1 9000); do # up to 15 minutes: the first run builds MinIO
+      endpoint=$(sed -n 's/^endpoint=\([^ ]*\) .*/\1/p' "$OUT/s3server.out" | head -1)
+      [ -n "$endpoint" ] && break
+      kill -0 "${pids[0]}" 2>/dev/null || { tail -n 40 "$OUT/s3server.log" >&2; exit 1; }
+      sleep 0.1
+    done
+    if [ -z "$endpoint" ]; then
+      echo "conformance: MinIO did not start" >&2
+      tail -n 40 "$OUT/s3server.log" >&2
+      exit 1
+    fi
+    echo "MinIO at $endpoint"
+    storage="  s3:
+    region: us-east-1
+    regionendpoint: $endpoint
+    bucket: registry
+    rootdirectory: /conformance
+    accesskey: $s3user
+    chunksize: 5242880"
+    # The secret key reaches the registry through its environment override.
+    registry_env=("REGISTRY_STORAGE_S3_SECRETKEY=$s3secret") ;;
+  *) echo "conformance: CONFORMANCE_STORAGE must be filesystem, inmemory or s3" >&2; exit 2 ;;
 esac
 auth=""
 if [ -n "${CONFORMANCE_HTPASSWD:-}" ]; then
@@ -68,9 +109,9 @@ YML
 
 echo "== starting registry"
 : > "$OUT/registry.log" # exists before the background redirect opens it
-"$OUT/bin/registry" serve "$OUT/config.yml" 2> "$OUT/registry.log" &
+env "${registry_env[@]}" "$OUT/bin/registry" serve "$OUT/config.yml" 2> "$OUT/registry.log" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+pids=("$pid" "${pids[@]}")
 addr=""
 for _ in $(seq 1 100); do
   # The registry logs its real address (port 0 picks a free one).

@@ -89,6 +89,9 @@ var (
 	ErrUploadUnknown     = errors.New("upload unknown")
 	ErrRepositoryUnknown = errors.New("repository unknown")
 	ErrDigestMismatch    = errors.New("content does not match digest")
+	// ErrUnavailable wraps failures a retry may cure (the store is down
+	// or overloaded); the registry answers them 503 UNAVAILABLE.
+	ErrUnavailable = errors.New("storage unavailable")
 )
 
 // RangeError reports a chunk that does not start where the upload ends.
