@@ -29,10 +29,10 @@ type Entry struct {
 	// References the event must carry (nil: none, as without
 	// includereferences).
 	References []v1.Descriptor `json:"references,omitempty"`
-	Method     string          `json:"method,omitempty"`    // request.method
-	UserAgent  string          `json:"userAgent,omitempty"` // request.useragent
-	Host       string          `json:"host,omitempty"`      // request.host
-	Actor      string          `json:"actor,omitempty"`     // actor.name ("" without auth)
+	Method     string          `json:"method,omitempty"`     // request.method
+	UserAgent  string          `json:"userAgent,omitempty"`  // request.useragent
+	Host       string          `json:"host,omitempty"`       // request.host
+	Actor      string          `json:"actor,omitempty"`      // actor.name ("" without auth)
 	SourceAddr string          `json:"sourceAddr,omitempty"` // source.addr; "" = not checked
 	// Unchecked names fields this entry cannot know (e.g. actor.name
 	// behind a bearer token); Diff skips them.
