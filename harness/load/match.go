@@ -52,7 +52,7 @@ const maxPairing = 4096
 // Match pairs every event with an owed entry equal in every checked field
 // (each entry answers one event). Events left over are paired, where they
 // are about the same object (repository and digest, repository and tag,
-// or digest), with a left-over entry, and reported as a Mismatch naming
+// or digest) or come from the same hit (user agent), with a left-over entry, and reported as a Mismatch naming
 // the first differing field; the rest are Unowed, and entries nobody
 // answered are Missing.
 func Match(owed []Entry, evs []Event) Matching {
@@ -94,7 +94,7 @@ func Match(owed []Entry, evs []Event) Matching {
 	// Leftovers: pair by object, most specific first.
 	if len(left) > 0 && len(left) <= maxPairing {
 		type obj struct{ a, b string }
-		byRepoDigest, byRepoTag, byDigest := map[obj][]int{}, map[obj][]int{}, map[obj][]int{}
+		byRepoDigest, byRepoTag, byDigest, byAgent := map[obj][]int{}, map[obj][]int{}, map[obj][]int{}, map[obj][]int{}
 		for i, e := range owed {
 			if used[i] {
 				continue
@@ -105,6 +105,9 @@ func Match(owed []Entry, evs []Event) Matching {
 			}
 			if e.Tag != "" {
 				byRepoTag[obj{e.Repository, e.Tag}] = append(byRepoTag[obj{e.Repository, e.Tag}], i)
+			}
+			if e.UserAgent != "" {
+				byAgent[obj{"", e.UserAgent}] = append(byAgent[obj{"", e.UserAgent}], i)
 			}
 		}
 		pick := func(ev Event, cands []int) int {
@@ -134,6 +137,9 @@ func Match(owed []Entry, evs []Event) Matching {
 			}
 			if i < 0 && ev.Target.Digest != "" {
 				i = pick(ev, byDigest[obj{"", ev.Target.Digest}])
+			}
+			if i < 0 && ev.Request.UserAgent != "" { // the load names op and hit in it
+				i = pick(ev, byAgent[obj{"", ev.Request.UserAgent}])
 			}
 			if i < 0 {
 				still = append(still, j)
