@@ -181,7 +181,7 @@ func TestMatchFailsOnEveryKindOfWrongDelivery(t *testing.T) {
 		// One mutation per checked field, each applied to an event where
 		// the field means something.
 		type mutation struct {
-			field string
+			field   string
 			applies func(ev map[string]any) bool
 			mutate  func(ev map[string]any)
 		}
