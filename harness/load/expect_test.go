@@ -240,3 +240,24 @@ func TestMatchRepeatedIdentities(t *testing.T) {
 		t.Fatalf("%+v", m)
 	}
 }
+
+// Matching stays linear when thousands of operations owe events of the
+// same identity (pulls of one manifest), in any arrival order.
+func BenchmarkMatchRepeatedPulls(b *testing.B) {
+	e, ev := owedPush()
+	e.Action, ev.Action, e.Tag, ev.Target.Tag = "pull", "pull", "", ""
+	const n = 20000
+	owed := make([]Entry, n)
+	evs := make([]Event, n)
+	for i := 0; i < n; i++ {
+		owed[i], evs[n-1-i] = e, ev
+		ua := fmt.Sprintf("hookbench-load/1 (op=manifest-pull-get; run=x; hit=%d)", i)
+		owed[i].UserAgent, evs[n-1-i].Request.UserAgent, evs[n-1-i].ID = ua, ua, fmt.Sprint(i)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if m := Match(owed, evs); m.Matched != n {
+			b.Fatalf("matched %d of %d", m.Matched, n)
+		}
+	}
+}

@@ -45,6 +45,10 @@ func MatchDeliveries(owed []Entry, ds []endpoint.Delivery) Matching {
 	return Match(owed, evs)
 }
 
+// scanLimit bounds how many same-identity entries one event is compared
+// with before it is left over (only a bug makes that many differ).
+const scanLimit = 64
+
 // maxPairing bounds the quadratic fallback that pairs leftovers to name a
 // field: beyond it, leftovers are reported as missing and unowed.
 const maxPairing = 4096
@@ -57,36 +61,69 @@ const maxPairing = 4096
 // answered are Missing.
 func Match(owed []Entry, evs []Event) Matching {
 	var m Matching
+	// Indexes: an entry made by the load is found by identity and user
+	// agent (which names the hit), so repeated identical operations
+	// (pulls of one manifest) cost O(1) each; an entry without Op, or an
+	// event without a body, by identity alone.
 	type ident struct{ action, repo, digest, tag string }
-	want := map[ident][]int{}
+	type agentKey struct {
+		ident
+		ua string
+	}
+	byAgent := map[agentKey][]int{} // entries with Op
+	bare := map[ident][]int{}       // entries without Op
+	all := map[ident][]int{}        // every entry, for partial events
 	for i, e := range owed {
 		k := ident{e.Action, e.Repository, e.Digest, e.Tag}
-		want[k] = append(want[k], i)
+		all[k] = append(all[k], i)
+		if e.Op == "" {
+			bare[k] = append(bare[k], i)
+		} else {
+			ak := agentKey{k, e.UserAgent}
+			byAgent[ak] = append(byAgent[ak], i)
+		}
 	}
 	used := make([]bool, len(owed))
+	// take consumes the first unused entry of l that ev matches, looking
+	// at scanLimit entries at most, and drops used ones from l's head.
+	take := func(l []int, ev Event) ([]int, int) {
+		for len(l) > 0 && used[l[0]] {
+			l = l[1:]
+		}
+		for x, i := range l {
+			if x == scanLimit {
+				break
+			}
+			if used[i] {
+				continue
+			}
+			if _, _, _, ok := owed[i].Diff(ev); ok {
+				used[i] = true
+				return l, i
+			}
+		}
+		return l, -1
+	}
 	var left []int
 	for j, ev := range evs {
 		if ev.Partial {
 			m.Partial++
 		}
 		k := ident{ev.Action, ev.Target.Repository, ev.Target.Digest, ev.Target.Tag}
-		cands := want[k]
-		hit := -1
-		for x, i := range cands {
-			if _, _, _, ok := owed[i].Diff(ev); ok {
-				hit = x
-				break
-			}
+		i := -1
+		if !ev.Partial {
+			ak := agentKey{k, ev.Request.UserAgent}
+			byAgent[ak], i = take(byAgent[ak], ev)
 		}
-		if hit < 0 {
+		if i < 0 {
+			bare[k], i = take(bare[k], ev)
+		}
+		if i < 0 && ev.Partial {
+			all[k], i = take(all[k], ev)
+		}
+		if i < 0 {
 			left = append(left, j)
 			continue
-		}
-		used[cands[hit]] = true
-		if hit == 0 { // the usual case: keep the slice, drop its head
-			want[k] = cands[1:]
-		} else {
-			want[k] = append(cands[:hit:hit], cands[hit+1:]...)
 		}
 		m.Matched++
 	}
