@@ -95,6 +95,10 @@ type EndpointReconciliation struct {
 	Duplicates      int          `json:"duplicates"` // accepted deliveries of an id already accepted
 	OrderViolations int          `json:"orderViolations"`
 	Checks          []Check      `json:"checks"`
+
+	// Mismatches: delivered events about an owed object that differ from
+	// what their operation owes (first differing field each).
+	Mismatches []load.Mismatch `json:"mismatches,omitempty"`
 }
 
 // Failed returns the checks that did not hold.
@@ -137,8 +141,6 @@ func Reconcile(owed []load.Entry, obs []Observation) Reconciliation {
 	return r
 }
 
-type key struct{ action, repo, digest, tag string }
-
 func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 	out := EndpointReconciliation{Name: o.Name}
 	tol := o.Tolerance
@@ -147,23 +149,14 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 		out.Checks = append(out.Checks, Check{Name: name, Registry: fmt.Sprint(reg), Observed: fmt.Sprint(obs), OK: ok, Note: note})
 	}
 
-	// What this endpoint is owed, indexed for matching.
-	want := map[key][]load.Entry{}
+	// What this endpoint is owed.
+	var owed []load.Entry
 	for _, e := range all {
-		if o.Ignore.Drops(e) {
-			continue
+		if !o.Ignore.Drops(e) {
+			owed = append(owed, e)
 		}
-		out.Owed++
-		k := key{e.Action, e.Repository, e.Digest, e.Tag}
-		want[k] = append(want[k], e)
 	}
-	take := func(k key) bool {
-		if es := want[k]; len(es) > 0 {
-			want[k] = es[1:]
-			return true
-		}
-		return false
-	}
+	out.Owed = len(owed)
 
 	// Accepted deliveries, first acceptance per id, in arrival order.
 	ds := append([]Delivery(nil), o.Deliveries...)
@@ -181,18 +174,12 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 		seen[d.ID] = true
 		firsts = append(firsts, d)
 	}
-	for _, d := range firsts {
-		switch {
-		case take(key{d.Action, d.Repository, d.Digest, d.Tag}),
-			take(key{d.Action, d.Repository, d.Digest, ""}),
-			d.Tag != "" && take(key{d.Action, d.Repository, "", d.Tag}):
-			out.Delivered++
-		default:
-			out.Unexpected = append(out.Unexpected, d)
-		}
-	}
-	for _, es := range want {
-		out.Lost = append(out.Lost, es...)
+	// Every first acceptance against what the load owes, field by field.
+	match := load.MatchDeliveries(owed, firsts)
+	out.Delivered = match.Matched + len(match.Mismatches)
+	out.Lost, out.Mismatches = match.Missing, match.Mismatches
+	for _, j := range match.Unowed {
+		out.Unexpected = append(out.Unexpected, firsts[j])
 	}
 	sort.Slice(out.Lost, func(i, j int) bool { return out.Lost[i].At.Before(out.Lost[j].At) })
 
@@ -215,6 +202,8 @@ func reconcileOne(all []load.Entry, o Observation) EndpointReconciliation {
 		len(out.Lost) == m.Pending+m.DeadLettered || tol.AllowLost, lostNote(tol))
 	add("Unexpected", "-", fmt.Sprintf("%d accepted events nobody pushed%s", len(out.Unexpected), sampleDeliveries(out.Unexpected)),
 		len(out.Unexpected) == 0, "")
+	add("Content", "-", fmt.Sprintf("%d delivered events differ from what their operation owes%s", len(out.Mismatches), sampleMismatches(out.Mismatches)),
+		len(out.Mismatches) == 0, contentNote(match.Partial))
 	if tol.Timeouts {
 		add("Duplicates", "-", out.Duplicates, true, "duplicates expected: the receiver answered after the registry's timeout")
 	} else if tol.InFlight > 0 {
@@ -327,7 +316,7 @@ func sampleEntries(es []load.Entry) string {
 			parts = append(parts, "...")
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s %s %s@%s%s", e.Action, e.Kind, e.Repository, short(e.Digest), tagSuffix(e.Tag)))
+		parts = append(parts, e.String())
 	}
 	return ": " + strings.Join(parts, ", ")
 }
@@ -342,23 +331,31 @@ func sampleDeliveries(ds []Delivery) string {
 			parts = append(parts, "...")
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s %s@%s%s id=%s", d.Action, d.Repository, short(d.Digest), tagSuffix(d.Tag), d.ID))
+		parts = append(parts, load.EventOf(d).String())
 	}
 	return ": " + strings.Join(parts, ", ")
 }
 
-func short(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
-}
-
-func tagSuffix(t string) string {
-	if t == "" {
+func sampleMismatches(ms []load.Mismatch) string {
+	if len(ms) == 0 {
 		return ""
 	}
-	return ":" + t
+	var parts []string
+	for i, m := range ms {
+		if i == 3 {
+			parts = append(parts, "...")
+			break
+		}
+		parts = append(parts, m.String())
+	}
+	return ": " + strings.Join(parts, "; ")
+}
+
+func contentNote(partial int) string {
+	if partial > 0 {
+		return fmt.Sprintf("every field an operation owes; %d events compared by identity only: the receiver kept no body", partial)
+	}
+	return "every field an operation owes (action, target, request method, user agent and host, actor)"
 }
 
 func lostNote(t Tolerance) string {

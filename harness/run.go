@@ -213,7 +213,7 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	chaosDone := make(chan []ChaosRecord, 1)
 	go func() { chaosDone <- runChaos(ctx, rt, sc.Chaos, fakes, onRestart, start, logf) }()
 
-	target := load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload,
+	target := load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload, IncludeReferences: sc.Registry.IncludeReferences,
 		Resolve: func() string { return apiURL.Load().(string) }}
 	for _, p := range sc.Load {
 		if o.Rate > 0 {

@@ -26,10 +26,12 @@ type event struct {
 		Repository string `json:"repository"`
 		Tag        string `json:"tag"`
 	} `json:"target"`
+	// raw is the event as received, kept so the harness can check every field.
+	raw json.RawMessage
 }
 
 type envelope struct {
-	Events *[]event `json:"events"`
+	Events *[]json.RawMessage `json:"events"`
 }
 
 // parseEnvelope checks the media type and decodes the body; the error says
@@ -49,12 +51,18 @@ func parseEnvelope(contentType string, body []byte) ([]event, error) {
 	if env.Events == nil {
 		return nil, errors.New(`body: no "events" array`)
 	}
-	for i, e := range *env.Events {
+	events := make([]event, len(*env.Events))
+	for i, raw := range *env.Events {
+		e := &events[i]
+		if err := json.Unmarshal(raw, e); err != nil {
+			return nil, fmt.Errorf("body: events[%d]: %v", i, err)
+		}
 		if e.ID == "" {
 			return nil, fmt.Errorf("body: events[%d] has no id", i)
 		}
+		e.raw = raw
 	}
-	return *env.Events, nil
+	return events, nil
 }
 
 // badRequest answers a status with a short plain-text reason.

@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -33,6 +34,8 @@ type Delivery struct {
 	Outcome    string    `json:"outcome"`
 	Post       uint64    `json:"post"`            // sequence number of the POST that carried it
 	Error      string    `json:"error,omitempty"` // why a bad request / 401 / proxy error
+	// Event is the whole event as received, for field-by-field checks.
+	Event json.RawMessage `json:"event,omitempty"`
 }
 
 // Accepted reports whether the answer counts as success for a registry (2xx or 3xx).
@@ -216,7 +219,7 @@ func (l *ledger) extra(post uint64, events []event, arrived time.Time, status in
 func row(e *event, post uint64, arrived time.Time, attempt, status int, outcome, why string) Delivery {
 	return Delivery{ID: e.ID, Action: e.Action, Repository: e.Target.Repository, Digest: e.Target.Digest,
 		Tag: e.Target.Tag, MediaType: e.Target.MediaType, Timestamp: e.Timestamp, Arrived: arrived,
-		Attempt: attempt, Status: status, Outcome: outcome, Post: post, Error: why}
+		Attempt: attempt, Status: status, Outcome: outcome, Post: post, Error: why, Event: e.raw}
 }
 
 func (l *ledger) count(f func(*Stats)) {

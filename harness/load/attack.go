@@ -3,11 +3,15 @@ package load
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,13 +21,32 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Target is the registry the load talks to.
+// Target is the registry the load talks to, and what it declares about
+// itself that changes which events an operation owes.
 type Target struct {
 	URL string // API base, e.g. http://127.0.0.1:5000
-	// SingleRequestUpload: the registry completes POST ?digest= with a body (201).
+	// SingleRequestUpload: the registry completes POST ?digest= with a
+	// body (201). Without it (CNCF Distribution answers 202 and ignores the
+	// body) blob-upload-single-post finishes with the portable PUT, owes a
+	// PUT event, and says so in Result.Declared.
 	SingleRequestUpload bool
-	Client              *http.Client // optional; its Transport is reused
-	Header              http.Header  // optional, added to every request (e.g. Authorization)
+	// NoTagQuery: PUT by digest ignores ?tag= (a registry before
+	// distribution-spec's multi-tag push). manifest-push-tags then owes one
+	// push event without a tag instead of one per tag (Result.Declared).
+	NoTagQuery bool
+	// IncludeReferences: the registry runs with
+	// notifications.events.includereferences, so manifest events carry
+	// the manifest's references (config and layers, or an index's
+	// manifests); without it they carry none.
+	IncludeReferences bool
+	// EventURLBase: the registry's http.host when set (event URLs start
+	// with it); default the scheme and host the load requests.
+	EventURLBase string
+	// SourceAddr events carry (the registry's hostname:port); "" leaves
+	// source.addr unchecked: the load cannot know the registry's hostname.
+	SourceAddr string
+	Client     *http.Client // optional; its Transport is reused
+	Header     http.Header  // optional, added to every request (e.g. Authorization)
 	// Resolve, when set, gives the current API base for every hit instead
 	// of URL (a restarted registry may come back on another host port).
 	Resolve func() string
@@ -44,18 +67,24 @@ type Result struct {
 	Metrics vegeta.Metrics `json:"metrics"`
 	Hits    []Hit          `json:"hits"`
 	Seeded  int            `json:"seeded"` // ledger entries made while seeding
+	// Declared lists where the registry's declared differences (Target)
+	// changed what an operation owes: tolerances in data, never silent.
+	Declared []string `json:"declared,omitempty"`
 }
 
 // Run seeds what p needs, then attacks target with p's pacing until p's
-// count or duration is reached or ctx ends. Every success is recorded in
-// ledger; onHit (optional) sees every hit as it completes.
+// count or duration is reached or ctx ends. Every request that succeeds
+// records in ledger the events it owes, with their content; onHit
+// (optional) sees every hit as it completes.
 func Run(ctx context.Context, target Target, p Profile, ledger *Ledger, onHit func(Hit)) (*Result, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	p = p.withDefaults()
-	r := &runner{p: p, target: target, ledger: ledger, run: uuid.NewString()[:8]}
-	r.client = r.httpClient()
+	r := &runner{p: p, target: target, ledger: ledger, run: uuid.NewString()[:8], sched: p.schedule()}
+	r.actor, r.actorKnown = actorOf(target.Header)
+	r.direct = r.httpClient(nil)
+	r.client = r.httpClient(r)
 	before := ledger.Len()
 	if err := r.seed(ctx); err != nil {
 		return nil, fmt.Errorf("load %s: seeding: %w", p.Op, err)
@@ -78,37 +107,51 @@ func Run(ctx context.Context, target Target, p Profile, ledger *Ledger, onHit fu
 			continue
 		}
 		res.Metrics.Add(vr)
-		h := Hit{Op: p.Op, At: vr.Timestamp, Latency: vr.Latency, Code: int(vr.Code), Error: vr.Error}
+		op := p.Op
+		if i := strings.LastIndexByte(vr.URL, '/'); i >= 0 {
+			op = vr.URL[i+1:]
+		}
+		h := Hit{Op: op, At: vr.Timestamp, Latency: vr.Latency, Code: int(vr.Code), Error: vr.Error}
 		res.Hits = append(res.Hits, h)
-		r.record(vr, vr.Code >= 200 && vr.Code < 300)
 		if onHit != nil {
 			onHit(h)
 		}
 	}
 	res.Metrics.Close()
+	res.Declared = r.declaredList()
 	return res, nil
 }
 
 type runner struct {
-	p      Profile
-	target Target
-	ledger *Ledger
-	client *http.Client
-	run    string
+	p          Profile
+	target     Target
+	ledger     *Ledger
+	client     *http.Client // vegeta's: one hit is one whole operation
+	direct     *http.Client // the operation's own requests
+	run        string
+	sched      []string
+	actor      string
+	actorKnown bool
 
-	seq      atomic.Uint64
-	byURL    owedByURL // URL -> what the hits in flight there owe, oldest first
-	config   []v1.Descriptor
-	layer    []v1.Descriptor
-	seeded   [][]v1.Descriptor // per repository: manifests for pull/delete
-	seededTg [][]string        // their tags
+	seq     atomic.Uint64
+	seedSeq atomic.Uint64
+	// Per repository, made by seeding.
+	config, layer, empty, base []v1.Descriptor
+	seeded                     [][]v1.Descriptor // manifests for legacy pull/delete
+	seededTg                   [][]string        // their tags
+
+	mu       sync.Mutex
+	declared map[string]bool
 }
 
 func (r *runner) repo(i uint64) string {
 	return fmt.Sprintf("%s-%d", r.p.RepoPrefix, i%uint64(r.p.Repositories))
 }
 
-func (r *runner) base() string {
+// mountSource is the repository blob-mount hits upload to and mount from.
+func (r *runner) mountSource() string { return r.p.RepoPrefix + "-src" }
+
+func (r *runner) baseURL() string {
 	if r.target.Resolve != nil {
 		return strings.TrimRight(r.target.Resolve(), "/")
 	}
@@ -125,41 +168,354 @@ func (r *runner) single() bool {
 	return r.target.SingleRequestUpload
 }
 
-func (r *runner) httpClient() *http.Client {
-	var inner http.RoundTripper = http.DefaultTransport
+func (r *runner) declare(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.declared == nil {
+		r.declared = map[string]bool{}
+	}
+	r.declared[s] = true
+}
+
+func (r *runner) declaredList() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.declared))
+	for s := range r.declared {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// httpClient is the client of the operations' requests (hits == nil) or
+// vegeta's client, whose every request is one whole operation.
+func (r *runner) httpClient(hits *runner) *http.Client {
+	var inner http.RoundTripper
 	if r.target.Client != nil && r.target.Client.Transport != nil {
 		inner = r.target.Client.Transport
 	} else {
 		inner = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 	}
+	var rt http.RoundTripper = &headerTransport{inner: inner, header: r.target.Header}
+	if hits != nil {
+		rt = &hitTransport{r: hits}
+	}
 	return &http.Client{
 		Timeout:   r.p.Timeout,
-		Transport: &uploadTransport{inner: inner, header: r.target.Header},
+		Transport: rt,
 		// Registries answer uploads with Location; never follow it.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
-// seed pushes the blobs every manifest references and, for pull and delete
-// load, the manifests to act on. Seeding always uses the portable two-step
-// upload and never GET/HEAD (those would make pull events).
+// actorOf is the actor.name events carry for requests with h: the user of
+// Basic auth, "" without auth, unknown (false) for any other scheme.
+func actorOf(h http.Header) (string, bool) {
+	a := h.Get("Authorization")
+	if a == "" {
+		return "", true
+	}
+	req := &http.Request{Header: http.Header{"Authorization": {a}}}
+	if user, _, ok := req.BasicAuth(); ok {
+		return user, true
+	}
+	return "", false
+}
+
+// userAgent names the operation and hit, so that an event nobody owes
+// still tells which operation caused it (Event.Op).
+func (r *runner) userAgent(op string, n uint64) string {
+	return fmt.Sprintf("hookbench-load/1 (op=%s; run=%s; hit=%d)", op, r.run, n)
+}
+
+// hit is one operation in progress: its requests share base and user agent.
+type hit struct {
+	op   string
+	n    uint64
+	base string
+	ua   string
+}
+
+func (r *runner) newHit(op string, n uint64) *hit {
+	return &hit{op: op, n: n, base: r.baseURL(), ua: r.userAgent(op, n)}
+}
+
+// entry starts what a request of h owes: the fields every event has.
+func (r *runner) entry(h *hit, method, action, kind, repo string) Entry {
+	e := Entry{Op: h.op, Action: action, Kind: kind, Repository: repo, Method: method, UserAgent: h.ua,
+		Actor: r.actor, SourceAddr: r.target.SourceAddr, At: time.Now(), Seeded: h.op == OpSeed}
+	if u, err := url.Parse(h.base); err == nil {
+		e.Host = u.Host
+	}
+	if !r.actorKnown {
+		e.Unchecked = append(e.Unchecked, FieldActor)
+	}
+	return e
+}
+
+// objectURL is the digest URL an event names for an object of h.
+func (r *runner) objectURL(h *hit, repo, kind string, d digest.Digest) string {
+	b := h.base
+	if r.target.EventURLBase != "" {
+		b = strings.TrimRight(r.target.EventURLBase, "/")
+	}
+	return b + "/v2/" + repo + "/" + kind + "/" + d.String()
+}
+
+func (r *runner) blobEntry(h *hit, method, action, repo string, d v1.Descriptor) Entry {
+	e := r.entry(h, method, action, "blob", repo)
+	e.Digest, e.MediaType, e.Size, e.Length = d.Digest.String(), MediaTypeBlob, d.Size, d.Size
+	e.URL = r.objectURL(h, repo, "blobs", d.Digest)
+	return e
+}
+
+func (r *runner) manifestEntry(h *hit, method, action, repo, tag string, d v1.Descriptor, refs []v1.Descriptor) Entry {
+	e := r.entry(h, method, action, "manifest", repo)
+	e.Digest, e.Tag, e.MediaType, e.Size, e.Length = d.Digest.String(), tag, d.MediaType, d.Size, d.Size
+	e.URL = r.objectURL(h, repo, "manifests", d.Digest)
+	if r.target.IncludeReferences {
+		e.References = refs
+	}
+	return e
+}
+
+// deleteEntry: delete events carry only what identifies the object.
+func (r *runner) deleteEntry(h *hit, kind, repo, dg, tag string) Entry {
+	e := r.entry(h, http.MethodDelete, "delete", kind, repo)
+	e.Digest, e.Tag = dg, tag
+	return e
+}
+
+// stepError is a request of an operation that did not answer as it must.
+type stepError struct {
+	code int // the registry's status; 0 when it did not answer
+	msg  string
+}
+
+func (e *stepError) Error() string { return e.msg }
+
+// step makes one request of h and checks that it answered want; the body
+// is read and closed, the headers stay.
+func (r *runner) step(ctx context.Context, h *hit, method, u string, body []byte, hdr http.Header, want int) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
+	req.Header.Set("User-Agent", h.ua)
+	resp, err := r.direct.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var msg []byte
+	if resp.StatusCode == want {
+		_, err = io.Copy(io.Discard, resp.Body)
+	} else {
+		msg, _ = io.ReadAll(io.LimitReader(resp.Body, 1024))
+	}
+	if resp.StatusCode != want {
+		return resp, &stepError{code: resp.StatusCode, msg: fmt.Sprintf("%s: %s %s: %s, want %d: %s",
+			h.op, method, u, resp.Status, want, strings.TrimSpace(string(msg)))}
+	}
+	if err != nil {
+		return resp, fmt.Errorf("%s: %s %s: reading the answer: %w", h.op, method, u, err)
+	}
+	return resp, nil
+}
+
+func location(resp *http.Response, op string) (*url.URL, error) {
+	loc, err := resp.Location()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s answered %s without a usable Location: %w", op, resp.Request.URL, resp.Status, err)
+	}
+	return loc, nil
+}
+
+func withDigest(loc *url.URL, d digest.Digest) string {
+	q := loc.Query()
+	q.Set("digest", d.String())
+	loc.RawQuery = q.Encode()
+	return loc.String()
+}
+
+var octetStream = http.Header{"Content-Type": {"application/octet-stream"}}
+
+// uploadMonolithic: POST opens a session, PUT ?digest= sends the blob.
+func (r *runner) uploadMonolithic(ctx context.Context, h *hit, repo string, b []byte) (v1.Descriptor, error) {
+	d := v1.Descriptor{MediaType: MediaTypeBlob, Digest: digest.FromBytes(b), Size: int64(len(b))}
+	resp, err := r.step(ctx, h, http.MethodPost, h.base+"/v2/"+repo+"/blobs/uploads/", nil, nil, http.StatusAccepted)
+	if err != nil {
+		return d, err
+	}
+	loc, err := location(resp, h.op)
+	if err != nil {
+		return d, err
+	}
+	if _, err := r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), b, octetStream, http.StatusCreated); err != nil {
+		return d, err
+	}
+	r.ledger.Add(r.blobEntry(h, http.MethodPut, "push", repo, d))
+	return d, nil
+}
+
+// uploadChunked: POST, one PATCH per chunk (with Content-Range), then an
+// empty PUT ?digest=.
+func (r *runner) uploadChunked(ctx context.Context, h *hit, repo string, b []byte) (v1.Descriptor, error) {
+	d := v1.Descriptor{MediaType: MediaTypeBlob, Digest: digest.FromBytes(b), Size: int64(len(b))}
+	resp, err := r.step(ctx, h, http.MethodPost, h.base+"/v2/"+repo+"/blobs/uploads/", nil, nil, http.StatusAccepted)
+	if err != nil {
+		return d, err
+	}
+	chunks := r.p.Chunks
+	per := (len(b) + chunks - 1) / chunks
+	for off := 0; off < len(b); off += per {
+		end := min(off+per, len(b))
+		loc, err := location(resp, h.op)
+		if err != nil {
+			return d, err
+		}
+		hdr := http.Header{"Content-Type": {"application/octet-stream"}, "Content-Range": {fmt.Sprintf("%d-%d", off, end-1)}}
+		if resp, err = r.step(ctx, h, http.MethodPatch, loc.String(), b[off:end], hdr, http.StatusAccepted); err != nil {
+			return d, err
+		}
+	}
+	loc, err := location(resp, h.op)
+	if err != nil {
+		return d, err
+	}
+	if _, err := r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), nil, nil, http.StatusCreated); err != nil {
+		return d, err
+	}
+	r.ledger.Add(r.blobEntry(h, http.MethodPut, "push", repo, d))
+	return d, nil
+}
+
+// uploadSingle: POST ?digest= with the blob. A registry without the
+// capability answers 202 and ignores the body: the upload then ends with
+// the portable PUT, declared.
+func (r *runner) uploadSingle(ctx context.Context, h *hit, repo string, b []byte) (v1.Descriptor, error) {
+	d := v1.Descriptor{MediaType: MediaTypeBlob, Digest: digest.FromBytes(b), Size: int64(len(b))}
+	u := h.base + "/v2/" + repo + "/blobs/uploads/?digest=" + d.Digest.String()
+	if r.target.SingleRequestUpload || r.p.Upload == "single" {
+		if _, err := r.step(ctx, h, http.MethodPost, u, b, octetStream, http.StatusCreated); err != nil {
+			return d, err
+		}
+		r.ledger.Add(r.blobEntry(h, http.MethodPost, "push", repo, d))
+		return d, nil
+	}
+	resp, err := r.step(ctx, h, http.MethodPost, u, b, octetStream, http.StatusAccepted)
+	if err != nil {
+		return d, err
+	}
+	loc, err := location(resp, h.op)
+	if err != nil {
+		return d, err
+	}
+	if _, err := r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), b, octetStream, http.StatusCreated); err != nil {
+		return d, err
+	}
+	r.declare(h.op + ": the registry has no single-request upload (Target.SingleRequestUpload false): POST ?digest= answered 202, the blob was sent by PUT, whose event is owed")
+	r.ledger.Add(r.blobEntry(h, http.MethodPut, "push", repo, d))
+	return d, nil
+}
+
+// pushManifest PUTs a manifest by ref (tag or digest, with query) and owes
+// one push event per tag, or one without a tag.
+func (r *runner) pushManifest(ctx context.Context, h *hit, repo, ref string, query url.Values, body []byte, mt string, refs []v1.Descriptor, tags []string) (v1.Descriptor, error) {
+	d := v1.Descriptor{MediaType: mt, Digest: digest.FromBytes(body), Size: int64(len(body))}
+	u := h.base + "/v2/" + repo + "/manifests/" + ref
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	if _, err := r.step(ctx, h, http.MethodPut, u, body, http.Header{"Content-Type": {mt}}, http.StatusCreated); err != nil {
+		return d, err
+	}
+	if len(tags) == 0 {
+		tags = []string{""}
+	}
+	for _, t := range tags {
+		r.ledger.Add(r.manifestEntry(h, http.MethodPut, "push", repo, t, d, refs))
+	}
+	return d, nil
+}
+
+func (r *runner) pullBlob(ctx context.Context, h *hit, method, repo string, d v1.Descriptor) error {
+	if _, err := r.step(ctx, h, method, h.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil, nil, http.StatusOK); err != nil {
+		return err
+	}
+	r.ledger.Add(r.blobEntry(h, method, "pull", repo, d))
+	return nil
+}
+
+func (r *runner) pullManifest(ctx context.Context, h *hit, method, repo string, d v1.Descriptor, refs []v1.Descriptor) error {
+	if _, err := r.step(ctx, h, method, h.base+"/v2/"+repo+"/manifests/"+d.Digest.String(), nil, http.Header{"Accept": {d.MediaType}}, http.StatusOK); err != nil {
+		return err
+	}
+	r.ledger.Add(r.manifestEntry(h, method, "pull", repo, "", d, refs))
+	return nil
+}
+
+// deleteManifest DELETEs by digest: a manifest delete event, then one tag
+// delete per tag that pointed at it (Distribution's semantics).
+func (r *runner) deleteManifest(ctx context.Context, h *hit, repo string, d digest.Digest, tags []string) error {
+	if _, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/manifests/"+d.String(), nil, nil, http.StatusAccepted); err != nil {
+		return err
+	}
+	es := []Entry{r.deleteEntry(h, "manifest", repo, d.String(), "")}
+	if !r.p.NoTagDeleteEvents {
+		for _, t := range tags {
+			es = append(es, r.deleteEntry(h, "tag", repo, "", t))
+		}
+	}
+	r.ledger.Add(es...)
+	return nil
+}
+
+// seed pushes the blobs every manifest references and what the operations
+// act on. It uses the portable monolithic upload and never GET/HEAD (those
+// would make pull events); every event it causes is owed (Op "seed").
 func (r *runner) seed(ctx context.Context) error {
 	if r.p.Op == OpBlobPush {
 		return nil
 	}
+	contained := r.p.Op == OpMixed || selfContained(r.p.Op)
 	for i := 0; i < r.p.Repositories; i++ {
 		repo := r.repo(uint64(i))
 		cfg := []byte(fmt.Sprintf(`{"hookbench":"%s","repo":%d}`, r.run, i))
-		cd, err := r.pushBlob(ctx, repo, cfg, v1.MediaTypeImageConfig)
+		cd, err := r.uploadMonolithic(ctx, r.newHit(OpSeed, r.seedSeq.Add(1)), repo, cfg)
 		if err != nil {
 			return err
 		}
-		ld, err := r.pushBlob(ctx, repo, blobContent(r.run+"-layer", uint64(i), r.p.BlobSize), v1.MediaTypeImageLayer)
+		ld, err := r.uploadMonolithic(ctx, r.newHit(OpSeed, r.seedSeq.Add(1)), repo, blobContent(r.run+"-layer", uint64(i), r.p.BlobSize))
 		if err != nil {
 			return err
 		}
+		cd.MediaType, ld.MediaType = v1.MediaTypeImageConfig, v1.MediaTypeImageLayer
 		r.config = append(r.config, cd)
 		r.layer = append(r.layer, ld)
+		if !contained {
+			continue
+		}
+		ed, err := r.uploadMonolithic(ctx, r.newHit(OpSeed, r.seedSeq.Add(1)), repo, []byte("{}"))
+		if err != nil {
+			return err
+		}
+		ed.MediaType = v1.MediaTypeEmptyJSON
+		r.empty = append(r.empty, ed)
+		body, _ := manifestContent(r.run+"-base", uint64(i), cd, ld)
+		bd, err := r.pushManifest(ctx, r.newHit(OpSeed, r.seedSeq.Add(1)), repo, fmt.Sprintf("base-%s", r.run), nil, body,
+			MediaTypeManifest, []v1.Descriptor{cd, ld}, []string{fmt.Sprintf("base-%s", r.run)})
+		if err != nil {
+			return err
+		}
+		r.base = append(r.base, bd)
+	}
+	if contained {
+		return nil
 	}
 	n := 0
 	switch r.p.Op {
@@ -173,211 +529,233 @@ func (r *runner) seed(ctx context.Context) error {
 	for k := 0; k < n; k++ {
 		i := k % r.p.Repositories
 		repo := r.repo(uint64(i))
-		body, dg := manifestContent(r.run+"-seed", uint64(k), r.config[i], r.layer[i])
+		body, _ := manifestContent(r.run+"-seed", uint64(k), r.config[i], r.layer[i])
 		tag := fmt.Sprintf("seed-%s-%d", r.run, k)
-		if err := r.putManifest(ctx, repo, tag, body); err != nil {
+		d, err := r.pushManifest(ctx, r.newHit(OpSeed, r.seedSeq.Add(1)), repo, tag, nil, body, MediaTypeManifest,
+			[]v1.Descriptor{r.config[i], r.layer[i]}, []string{tag})
+		if err != nil {
 			return err
 		}
-		r.ledger.Add(Entry{Action: "push", Kind: "manifest", Repository: repo, Digest: dg.String(), Tag: tag, MediaType: MediaTypeManifest, At: time.Now(), Seeded: true})
-		r.seeded[i] = append(r.seeded[i], v1.Descriptor{MediaType: MediaTypeManifest, Digest: dg, Size: int64(len(body))})
+		r.seeded[i] = append(r.seeded[i], d)
 		r.seededTg[i] = append(r.seededTg[i], tag)
 	}
 	return nil
 }
 
-func (r *runner) do(ctx context.Context, method, u string, body []byte, ctype string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	if resp.StatusCode/100 != 2 {
-		return resp, fmt.Errorf("%s %s: %s: %s", method, u, resp.Status, strings.TrimSpace(string(msg)))
-	}
-	return resp, nil
-}
-
-func (r *runner) pushBlob(ctx context.Context, repo string, b []byte, mt string) (v1.Descriptor, error) {
-	d := digest.FromBytes(b)
-	u := fmt.Sprintf("%s/v2/%s/blobs/uploads/?digest=%s", r.base(), repo, d)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(b))
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	req.Header.Set(twoStepHeader, "1")
-	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return v1.Descriptor{}, fmt.Errorf("blob upload to %s: %s: %s", repo, resp.Status, strings.TrimSpace(string(msg)))
-	}
-	r.ledger.Add(Entry{Action: "push", Kind: "blob", Repository: repo, Digest: d.String(), MediaType: MediaTypeBlob, At: time.Now(), Seeded: true})
-	return v1.Descriptor{MediaType: mt, Digest: d, Size: int64(len(b))}, nil
-}
-
-func (r *runner) putManifest(ctx context.Context, repo, ref string, body []byte) error {
-	resp, err := r.do(ctx, http.MethodPut, fmt.Sprintf("%s/v2/%s/manifests/%s", r.base(), repo, ref), body, MediaTypeManifest)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("manifest PUT %s:%s: %s, want 201 Created", repo, ref, resp.Status)
-	}
-	return nil
-}
-
-// targeter makes one target per hit (unique unless Profile.Distinct
-// repeats manifests) and remembers what a success there owes.
+// targeter makes one target per hit; hitTransport performs it.
 func (r *runner) targeter() vegeta.Targeter {
 	return func(t *vegeta.Target) error {
 		n := r.seq.Add(1) - 1
 		if r.p.Count > 0 && n >= uint64(r.p.Count) {
 			return vegeta.ErrNoTargets
 		}
-		i := n % uint64(r.p.Repositories)
-		repo := r.repo(n)
-		now := time.Now()
-		t.Header = http.Header{}
-		switch r.p.Op {
-		case OpManifestPush:
-			k := n // content and tag index
-			if r.p.Distinct > 0 {
-				k = (n / uint64(r.p.Repositories)) % uint64(r.p.Distinct)
-			}
-			body, dg := manifestContent(r.run, k, r.config[i], r.layer[i])
-			tag := fmt.Sprintf("p-%s-%d", r.run, k)
-			t.Method, t.Body = http.MethodPut, body
-			t.URL = fmt.Sprintf("%s/v2/%s/manifests/%s", r.base(), repo, tag)
-			t.Header.Set("Content-Type", MediaTypeManifest)
-			r.byURL.push(t.URL, []Entry{{Action: "push", Kind: "manifest", Repository: repo, Digest: dg.String(), Tag: tag, MediaType: MediaTypeManifest, At: now}})
-		case OpBlobPush:
-			body := blobContent(r.run, n, r.p.BlobSize)
-			d := digest.FromBytes(body)
-			t.Method, t.Body = http.MethodPost, body
-			t.URL = fmt.Sprintf("%s/v2/%s/blobs/uploads/?digest=%s", r.base(), repo, d)
-			t.Header.Set("Content-Type", "application/octet-stream")
-			if !r.single() {
-				t.Header.Set(twoStepHeader, "1")
-			}
-			r.byURL.push(t.URL, []Entry{{Action: "push", Kind: "blob", Repository: repo, Digest: d.String(), MediaType: MediaTypeBlob, At: now}})
-		case OpPull:
-			ms := r.seeded[i]
-			m := ms[(n/uint64(r.p.Repositories))%uint64(len(ms))]
-			t.Method = r.p.Method
-			t.URL = fmt.Sprintf("%s/v2/%s/manifests/%s", r.base(), repo, m.Digest)
-			t.Header.Set("Accept", MediaTypeManifest)
-			// Pulls repeat URLs: the entry is rebuilt from the URL in record.
-		case OpDelete:
-			k := n / uint64(r.p.Repositories)
-			m, tag := r.seeded[i][k], r.seededTg[i][k]
-			t.Method = http.MethodDelete
-			t.URL = fmt.Sprintf("%s/v2/%s/manifests/%s", r.base(), repo, m.Digest)
-			es := []Entry{{Action: "delete", Kind: "manifest", Repository: repo, Digest: m.Digest.String(), At: now}}
-			if !r.p.NoTagDeleteEvents {
-				es = append(es, Entry{Action: "delete", Kind: "tag", Repository: repo, Tag: tag, At: now})
-			}
-			r.byURL.push(t.URL, es)
-		}
+		op := r.sched[n%uint64(len(r.sched))]
+		t.Method = http.MethodPost
+		t.URL = fmt.Sprintf("%s/v2/%s/%s", r.baseURL(), r.repo(n), op)
+		t.Header = http.Header{hitHeader: {strconv.FormatUint(n, 10)}, opHeader: {op}}
 		return nil
 	}
 }
 
-// record settles one hit's result: every hit made for a URL pops what it
-// owes there (so failures do not pile up), and a success adds it to the
-// ledger. Hits at the same URL owe identical entries, so which of them
-// pops which group only moves an At by the time between them.
-func (r *runner) record(vr *vegeta.Result, ok bool) {
-	if r.p.Op == OpPull {
-		if !ok {
-			return
-		}
-		u, err := url.Parse(vr.URL)
-		if err != nil {
-			return
-		}
-		repo, ref, ok := strings.Cut(strings.TrimPrefix(u.Path, "/v2/"), "/manifests/")
-		if !ok {
-			return
-		}
-		r.ledger.Add(Entry{Action: "pull", Kind: "manifest", Repository: repo, Digest: ref, MediaType: MediaTypeManifest, At: vr.Timestamp})
-		return
+// Headers of vegeta's requests that carry a hit to hitTransport; they
+// never reach the registry.
+const (
+	hitHeader = "X-Hookbench-Hit"
+	opHeader  = "X-Hookbench-Op"
+)
+
+// hitTransport performs a whole operation per vegeta request, so that one
+// paced hit is one operation however many requests it takes.
+type hitTransport struct{ r *runner }
+
+func (t *hitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		req.Body.Close()
 	}
-	if es, owed := r.byURL.pop(vr.URL); owed && ok {
-		r.ledger.Add(es...)
+	n, err := strconv.ParseUint(req.Header.Get(hitHeader), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("load: request without a hit number")
 	}
+	code, err := t.r.perform(req.Context(), req.Header.Get(opHeader), n)
+	var se *stepError
+	if errors.As(err, &se) && (se.code < 200 || se.code > 299) && se.code != 0 {
+		// The registry refused: vegeta counts the status as the hit's.
+		return &http.Response{StatusCode: se.code, Status: fmt.Sprintf("%d %s", se.code, http.StatusText(se.code)),
+			Body: io.NopCloser(strings.NewReader(se.msg)), Header: http.Header{}, Request: req}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &http.Response{StatusCode: code, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)),
+		Body: http.NoBody, Header: http.Header{}, Request: req}, nil
 }
 
-// twoStepHeader marks a blob upload target that uploadTransport performs as
-// the portable POST-then-PUT, so that one vegeta hit is one whole upload.
-const twoStepHeader = "X-Hookbench-Two-Step"
+// perform runs hit n of op and returns the status of its last request.
+func (r *runner) perform(ctx context.Context, op string, n uint64) (int, error) {
+	i := n % uint64(r.p.Repositories)
+	repo := r.repo(n)
+	switch op {
+	case OpManifestPush: // by tag, over the seeded blobs; Distinct may repeat
+		k := n
+		if r.p.Distinct > 0 {
+			k = (n / uint64(r.p.Repositories)) % uint64(r.p.Distinct)
+		}
+		body, _ := manifestContent(r.run, k, r.config[i], r.layer[i])
+		tag := fmt.Sprintf("p-%s-%d", r.run, k)
+		_, err := r.pushManifest(ctx, r.newHit(OpPushByTag, n), repo, tag, nil, body, MediaTypeManifest, []v1.Descriptor{r.config[i], r.layer[i]}, []string{tag})
+		return http.StatusCreated, err
+	case OpBlobPush:
+		b := blobContent(r.run, n, r.p.BlobSize)
+		if r.single() {
+			_, err := r.uploadSingle(ctx, r.newHit(OpUploadSinglePost, n), repo, b)
+			return http.StatusCreated, err
+		}
+		_, err := r.uploadMonolithic(ctx, r.newHit(OpUploadMonolithic, n), repo, b)
+		return http.StatusCreated, err
+	case OpPull:
+		ms := r.seeded[i]
+		m := ms[(n/uint64(r.p.Repositories))%uint64(len(ms))]
+		name := OpManifestGet
+		if r.p.Method == http.MethodHead {
+			name = OpManifestHead
+		}
+		return http.StatusOK, r.pullManifest(ctx, r.newHit(name, n), r.p.Method, repo, m, []v1.Descriptor{r.config[i], r.layer[i]})
+	case OpDelete:
+		k := n / uint64(r.p.Repositories)
+		return http.StatusAccepted, r.deleteManifest(ctx, r.newHit(OpManifestDelete, n), repo, r.seeded[i][k].Digest, []string{r.seededTg[i][k]})
+	}
+	h := r.newHit(op, n)
+	blob := func() []byte { return blobContent(r.run+"-"+op, n, r.p.BlobSize) }
+	image := func() ([]byte, []v1.Descriptor) {
+		b, _ := manifestContent(r.run+"-"+op, n, r.config[i], r.layer[i])
+		return b, []v1.Descriptor{r.config[i], r.layer[i]}
+	}
+	tag := fmt.Sprintf("%s-%s-%d", tagPrefix(op), r.run, n)
+	switch op {
+	case OpUploadMonolithic:
+		_, err := r.uploadMonolithic(ctx, h, repo, blob())
+		return http.StatusCreated, err
+	case OpUploadChunked:
+		_, err := r.uploadChunked(ctx, h, repo, blob())
+		return http.StatusCreated, err
+	case OpUploadSinglePost:
+		_, err := r.uploadSingle(ctx, h, repo, blob())
+		return http.StatusCreated, err
+	case OpMount:
+		src := r.mountSource()
+		d, err := r.uploadMonolithic(ctx, h, src, blob())
+		if err != nil {
+			return 0, err
+		}
+		q := url.Values{"mount": {d.Digest.String()}, "from": {src}}
+		if _, err := r.step(ctx, h, http.MethodPost, h.base+"/v2/"+repo+"/blobs/uploads/?"+q.Encode(), nil, nil, http.StatusCreated); err != nil {
+			return 0, err
+		}
+		e := r.blobEntry(h, http.MethodPost, "mount", repo, d)
+		e.FromRepository = src
+		r.ledger.Add(e)
+		return http.StatusCreated, nil
+	case OpPushByTag:
+		b, refs := image()
+		_, err := r.pushManifest(ctx, h, repo, tag, nil, b, MediaTypeManifest, refs, []string{tag})
+		return http.StatusCreated, err
+	case OpPushByDigest:
+		b, refs := image()
+		_, err := r.pushManifest(ctx, h, repo, digest.FromBytes(b).String(), nil, b, MediaTypeManifest, refs, nil)
+		return http.StatusCreated, err
+	case OpPushTags:
+		b, refs := image()
+		var tags []string
+		for t := 0; t < pushTags; t++ {
+			tags = append(tags, fmt.Sprintf("%s-%d", tag, t))
+		}
+		owed := tags
+		if r.target.NoTagQuery {
+			owed = nil
+			r.declare(op + ": the registry ignores ?tag= on a push by digest (Target.NoTagQuery): one push event without a tag is owed, not one per tag")
+		}
+		_, err := r.pushManifest(ctx, h, repo, digest.FromBytes(b).String(), url.Values{"tag": tags}, b, MediaTypeManifest, refs, owed)
+		return http.StatusCreated, err
+	case OpIndexPush:
+		children := []v1.Descriptor{r.base[i]}
+		b, _ := indexContent(r.run, n, children)
+		_, err := r.pushManifest(ctx, h, repo, tag, nil, b, v1.MediaTypeImageIndex, children, []string{tag})
+		return http.StatusCreated, err
+	case OpArtifactPush:
+		b, refs := artifactContent(r.run, n, r.empty[i], r.layer[i], r.base[i])
+		_, err := r.pushManifest(ctx, h, repo, digest.FromBytes(b).String(), nil, b, MediaTypeManifest, refs, nil)
+		return http.StatusCreated, err
+	case OpManifestDelete:
+		b, refs := image()
+		d, err := r.pushManifest(ctx, h, repo, tag, nil, b, MediaTypeManifest, refs, []string{tag})
+		if err != nil {
+			return 0, err
+		}
+		return http.StatusAccepted, r.deleteManifest(ctx, h, repo, d.Digest, []string{tag})
+	case OpTagDelete:
+		b, refs := image()
+		if _, err := r.pushManifest(ctx, h, repo, tag, nil, b, MediaTypeManifest, refs, []string{tag}); err != nil {
+			return 0, err
+		}
+		if _, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/manifests/"+tag, nil, nil, http.StatusAccepted); err != nil {
+			return 0, err
+		}
+		r.ledger.Add(r.deleteEntry(h, "tag", repo, "", tag))
+		return http.StatusAccepted, nil
+	case OpBlobDelete:
+		d, err := r.uploadMonolithic(ctx, h, repo, blob())
+		if err != nil {
+			return 0, err
+		}
+		if _, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil, nil, http.StatusAccepted); err != nil {
+			return 0, err
+		}
+		r.ledger.Add(r.deleteEntry(h, "blob", repo, d.Digest.String(), ""))
+		return http.StatusAccepted, nil
+	case OpBlobGet:
+		return http.StatusOK, r.pullBlob(ctx, h, http.MethodGet, repo, r.layer[i])
+	case OpBlobHead:
+		return http.StatusOK, r.pullBlob(ctx, h, http.MethodHead, repo, r.layer[i])
+	case OpManifestGet:
+		return http.StatusOK, r.pullManifest(ctx, h, http.MethodGet, repo, r.base[i], []v1.Descriptor{r.config[i], r.layer[i]})
+	case OpManifestHead:
+		return http.StatusOK, r.pullManifest(ctx, h, http.MethodHead, repo, r.base[i], []v1.Descriptor{r.config[i], r.layer[i]})
+	}
+	return 0, fmt.Errorf("load: no such operation %q", op)
+}
 
-type uploadTransport struct {
+// tagPrefix is a short tag prefix per operation.
+func tagPrefix(op string) string {
+	switch op {
+	case OpPushByTag:
+		return "t"
+	case OpPushTags:
+		return "mt"
+	case OpIndexPush:
+		return "ix"
+	case OpManifestDelete:
+		return "md"
+	case OpTagDelete:
+		return "td"
+	}
+	return "x"
+}
+
+// headerTransport adds the target's headers (e.g. Authorization) to every
+// request of an operation.
+type headerTransport struct {
 	inner  http.RoundTripper
 	header http.Header
 }
 
-func (t *uploadTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	for k, vs := range t.header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
+func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if len(t.header) > 0 {
+		req = req.Clone(req.Context())
+		for k, vs := range t.header {
+			for _, v := range vs {
+				req.Header.Add(k, v)
+			}
 		}
 	}
-	if req.Header.Get(twoStepHeader) == "" {
-		return t.inner.RoundTrip(req)
-	}
-	req.Header.Del(twoStepHeader)
-	var body []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
-	}
-	dg := req.URL.Query().Get("digest")
-	// Step 1: POST without digest or body opens an upload session.
-	start := req.Clone(req.Context())
-	start.URL.RawQuery = ""
-	start.Body, start.ContentLength = http.NoBody, 0
-	start.Header.Del("Content-Type")
-	resp, err := t.inner.RoundTrip(start)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusAccepted {
-		return resp, nil // the caller sees the registry's answer as is
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		return nil, fmt.Errorf("upload POST answered 202 without a usable Location: %w", err)
-	}
-	q := loc.Query()
-	q.Set("digest", dg)
-	loc.RawQuery = q.Encode()
-	// Step 2: PUT the whole body and the digest.
-	put, err := http.NewRequestWithContext(req.Context(), http.MethodPut, loc.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	for k, vs := range req.Header {
-		put.Header[k] = vs
-	}
-	put.Header.Set("Content-Type", "application/octet-stream")
-	return t.inner.RoundTrip(put)
+	return t.inner.RoundTrip(req)
 }

@@ -48,3 +48,49 @@ func manifestContent(run string, n uint64, config, layer v1.Descriptor) ([]byte,
 	}
 	return b, digest.FromBytes(b)
 }
+
+// ArtifactType of the artifacts the load pushes.
+const ArtifactType = "application/vnd.hookbench.test.artifact"
+
+// indexContent makes an OCI image index over children, unique by run and n.
+func indexContent(run string, n uint64, children []v1.Descriptor) ([]byte, digest.Digest) {
+	ix := v1.Index{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: v1.MediaTypeImageIndex,
+		Manifests: children,
+		Annotations: map[string]string{
+			"org.hookbench.run": run,
+			"org.hookbench.seq": fmt.Sprint(n),
+		},
+	}
+	b, err := json.Marshal(ix)
+	if err != nil { // cannot happen for this fixed shape
+		panic(err)
+	}
+	return b, digest.FromBytes(b)
+}
+
+// artifactContent makes an OCI artifact manifest (empty config, one layer)
+// whose subject is subject, unique by run and n. It returns the
+// descriptors a manifest event references: config and layers, not the
+// subject.
+func artifactContent(run string, n uint64, empty, layer, subject v1.Descriptor) ([]byte, []v1.Descriptor) {
+	sub := v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size}
+	m := v1.Manifest{
+		Versioned:    specs.Versioned{SchemaVersion: 2},
+		MediaType:    v1.MediaTypeImageManifest,
+		ArtifactType: ArtifactType,
+		Config:       empty,
+		Layers:       []v1.Descriptor{layer},
+		Subject:      &sub,
+		Annotations: map[string]string{
+			"org.hookbench.run": run,
+			"org.hookbench.seq": fmt.Sprint(n),
+		},
+	}
+	b, err := json.Marshal(m)
+	if err != nil { // cannot happen for this fixed shape
+		panic(err)
+	}
+	return b, []v1.Descriptor{empty, layer}
+}

@@ -1,21 +1,53 @@
 package load
 
 import (
+	"fmt"
 	"sync"
 	"time"
+
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Entry is one event the registry owes its endpoints because the load got a
-// success answer: a blob or manifest push, a pull, or a delete.
+// Entry is one event the registry owes its endpoints because an operation
+// of the load got a success answer, with everything the event must say
+// (see Diff). An Entry without Op is a bare identity (action, repository,
+// digest, tag), compared as such.
 type Entry struct {
-	Action     string    `json:"action"` // push, pull, delete
-	Kind       string    `json:"kind"`   // blob, manifest, tag
-	Repository string    `json:"repository"`
-	Digest     string    `json:"digest,omitempty"`
-	Tag        string    `json:"tag,omitempty"`
-	MediaType  string    `json:"mediaType,omitempty"`
-	At         time.Time `json:"at"`
-	Seeded     bool      `json:"seeded,omitempty"` // made before the attack, not paced
+	// Op is the operation that owes the event (Op* constants, or OpSeed).
+	Op         string `json:"op,omitempty"`
+	Action     string `json:"action"` // push, pull, mount, delete
+	Kind       string `json:"kind"`   // blob, manifest, tag
+	Repository string `json:"repository"`
+	Digest     string `json:"digest,omitempty"`
+	Tag        string `json:"tag,omitempty"`
+	MediaType  string `json:"mediaType,omitempty"` // the event's target.mediaType ("" in deletes)
+	Size       int64  `json:"size,omitempty"`
+	Length     int64  `json:"length,omitempty"`
+	URL        string `json:"url,omitempty"` // digest URL of the object ("" in deletes)
+	// FromRepository is the mount source.
+	FromRepository string `json:"fromRepository,omitempty"`
+	// References the event must carry (nil: none, as without
+	// includereferences).
+	References []v1.Descriptor `json:"references,omitempty"`
+	Method     string          `json:"method,omitempty"`     // request.method
+	UserAgent  string          `json:"userAgent,omitempty"`  // request.useragent
+	Host       string          `json:"host,omitempty"`       // request.host
+	Actor      string          `json:"actor,omitempty"`      // actor.name ("" without auth)
+	SourceAddr string          `json:"sourceAddr,omitempty"` // source.addr; "" = not checked
+	// Unchecked names fields this entry cannot know (e.g. actor.name
+	// behind a bearer token); Diff skips them.
+	Unchecked []string  `json:"unchecked,omitempty"`
+	At        time.Time `json:"at"`
+	Seeded    bool      `json:"seeded,omitempty"` // made before the attack, not paced
+}
+
+// String names the entry and its operation for failure messages.
+func (e Entry) String() string {
+	op := e.Op
+	if op == "" {
+		op = "unnamed operation"
+	}
+	return fmt.Sprintf("%s: %s %s %s@%s%s", op, e.Action, e.Kind, e.Repository, short(e.Digest), tagSuffix(e.Tag))
 }
 
 // Ledger records every accepted operation; safe for concurrent use.

@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Operation kinds a Profile can drive.
+// Operation kinds a Profile can drive: these four, which act on what
+// seeding made, and the self-contained ones in ops.go (and OpMixed).
 const (
 	OpManifestPush = "manifest-push" // PUT manifest by tag over blobs seeded first
 	OpBlobPush     = "blob-push"     // blob upload, single-request or two-step
@@ -40,16 +41,32 @@ type Profile struct {
 	// NoTagDeleteEvents: a manifest DELETE by digest does not also produce a
 	// tag delete event (Distribution does produce one per tag).
 	NoTagDeleteEvents bool `json:"noTagDeleteEvents,omitempty"`
-	// Timeout of one request (default 10s).
+	// Timeout of one hit, every request of the operation (default 10s).
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// Mix, for op "mixed": weight of each self-contained operation (see
+	// Operations; default every one, weight 1). Hit n runs the operation
+	// at n modulo the total weight, operations sorted by name.
+	Mix map[string]int `json:"mix,omitempty"`
+	// Chunks: PATCH requests of a chunked upload (default 3).
+	Chunks int `json:"chunks,omitempty"`
 }
 
 // Validate reports what is wrong with p.
 func (p Profile) Validate() error {
-	switch p.Op {
-	case OpManifestPush, OpBlobPush, OpPull, OpDelete:
+	switch {
+	case p.Op == OpManifestPush, p.Op == OpBlobPush, p.Op == OpPull, p.Op == OpDelete, selfContained(p.Op):
+	case p.Op == OpMixed:
+		if err := validateMix(p.Mix); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("load: unknown op %q (manifest-push, blob-push, pull, delete)", p.Op)
+		return fmt.Errorf("load: unknown op %q (manifest-push, blob-push, pull, delete, mixed, %v)", p.Op, Operations())
+	}
+	if len(p.Mix) > 0 && p.Op != OpMixed {
+		return fmt.Errorf("load %s: mix applies to op mixed only", p.Op)
+	}
+	if p.Chunks < 0 {
+		return fmt.Errorf("load %s: chunks %d is negative", p.Op, p.Chunks)
 	}
 	if p.Count <= 0 && p.Duration <= 0 {
 		return fmt.Errorf("load %s: needs count or duration: every load is bounded", p.Op)
@@ -112,15 +129,29 @@ func (p Profile) withDefaults() Profile {
 	if p.Timeout == 0 {
 		p.Timeout = 10 * time.Second
 	}
+	if p.Chunks == 0 {
+		p.Chunks = 3
+	}
 	return p
 }
 
 // Expected is the number of events Count hits of p owe each endpoint that
-// ignores nothing (seeding included). Duration-bounded loads return -1.
-func (p Profile) Expected() int {
+// ignores nothing (seeding included), on our registry. Duration-bounded
+// loads return -1.
+func (p Profile) Expected() int { return p.ExpectedOn(Target{SingleRequestUpload: true}) }
+
+// ExpectedOn is Expected on a registry with t's declared differences.
+func (p Profile) ExpectedOn(t Target) int {
 	p = p.withDefaults()
 	if p.Count <= 0 {
 		return -1
+	}
+	if p.Op == OpMixed || selfContained(p.Op) {
+		n := seededPerRepo * p.Repositories
+		for op, hits := range p.OpCounts() {
+			n += hits * owes(op, t, p)
+		}
+		return n
 	}
 	switch p.Op {
 	case OpManifestPush:
