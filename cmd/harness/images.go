@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/hookbench/hookbench/harness/docker"
+	"github.com/hookbench/hookbench/harness/runtime/docker"
 )
 
 // cmdImages builds the offline container images (cached by content hash).
