@@ -99,7 +99,6 @@ func Expectations(r Run) (checks []Check, notes []string) {
 // monotonic: counters never go down while the registry runs.
 func monotonic(samples []observe.Sample) []Check {
 	first := map[string]string{}
-	var names []string
 	prev := map[string]endpoint.EndpointMetrics{}
 	for _, s := range samples {
 		if s.Error != "" {
@@ -107,18 +106,14 @@ func monotonic(samples []observe.Sample) []Check {
 		}
 		for name, m := range s.Endpoints {
 			p, ok := prev[name]
-			if !ok {
-				names = append(names, name)
-			}
 			if ok && first[name] == "" && (m.Events < p.Events || m.Successes < p.Successes || m.Failures < p.Failures || m.Errors < p.Errors) {
 				first[name] = fmt.Sprintf("went down from %s to %s", p, m)
 			}
 			prev[name] = m
 		}
 	}
-	slices.Sort(names)
 	var out []Check
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(prev)) {
 		out = append(out, Check{Endpoint: name, Kind: KindExpect, Name: "Monotonic", Registry: orDash(first[name]),
 			Observed: "counters never go down", OK: first[name] == "", Note: "Events, Successes, Failures, Errors"})
 	}

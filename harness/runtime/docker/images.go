@@ -17,11 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,11 +209,7 @@ func ensureImage(ctx context.Context, cli *client.Client, name, dockerfile strin
 // of the Dockerfile and every file (names included), so equal content finds
 // the image built before. names are the files in a fixed order.
 func contentRef(name, dockerfile string, contents map[string][]byte) (string, []string) {
-	names := make([]string, 0, len(contents))
-	for n := range contents {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(contents))
 	h := sha256.New()
 	fmt.Fprintf(h, "Dockerfile\x00%d\x00%s", len(dockerfile), dockerfile)
 	for _, n := range names {
