@@ -276,7 +276,12 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 	d.RSSPending, d.MemPending = mem.VmRSS, mem
 	d.RegistryPending = s.pending(ctx)
 	fmt.Fprintf(b.log, "bench: %s: %d events pending after %.1fs of pushing, VmRSS %s\n", subject, owed, d.PushSeconds, MiB(d.RSSPending))
-	if err := s.fake.SetProfileJSON(ctx, []byte(fmt.Sprintf(`{"latency":%q}`, latency))); err != nil {
+	per, err := time.ParseDuration(latency)
+	if err != nil {
+		return d, fmt.Errorf("bench: receiver latency %q: %w", latency, err)
+	}
+	slow := endpoint.Profile{Fault: endpoint.Fault{Latency: &endpoint.Latency{Fixed: endpoint.Duration(per)}}}
+	if err := s.fake.SetProfile(ctx, slow); err != nil {
 		return d, err
 	}
 	up := time.Now()
