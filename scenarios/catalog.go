@@ -23,6 +23,12 @@ const (
 	// LabelLossReport: events may be lost on purpose; suites report how
 	// many, and check only that nothing else went wrong.
 	LabelLossReport = "loss-report"
+	// The self-test breaks our notifier with one fault hook
+	// (notifications.Faults) and runs the scenarios labelled for it: each
+	// must fail, naming the broken counter.
+	LabelCatchesDroppedEvents    = "catches-dropped-events"     // DropOneIn
+	LabelCatchesForgottenPending = "catches-forgotten-pending"  // ForgetPendingDecrement
+	LabelCatchesFailureAsSuccess = "catches-failure-as-success" // CountFailureAsSuccess
 )
 
 // constructors is filled by init functions only and read-only afterwards.

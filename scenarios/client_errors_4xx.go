@@ -8,7 +8,8 @@ import (
 func init() {
 	register(func() model.Scenario {
 		return model.Scenario{
-			Name: "client-errors-4xx",
+			Name:   "client-errors-4xx",
+			Labels: []string{LabelCatchesFailureAsSuccess},
 			Description: "A receiver answering 400, 404, 200 in turn: Distribution retries 4xx like 5xx, so each of the 12 events " +
 				"costs exactly 3 attempts: Failures 24, Statuses 400 x12, 404 x12, 200 x12.",
 			Endpoints: []model.EndpointDef{{Name: "sink", Profile: statusSequence(400, 404, 200)}},

@@ -9,6 +9,7 @@ func init() {
 	register(func() model.Scenario {
 		return model.Scenario{
 			Name:        "smoke",
+			Labels:      []string{LabelCatchesDroppedEvents, LabelCatchesForgottenPending},
 			Description: "20 manifest pushes to a healthy receiver: every push event delivered once, Pending back to 0, every answer 200.",
 			Endpoints:   []model.EndpointDef{{Name: "sink", Profile: ok()}},
 			Load:        []load.Profile{pushes(20, 40)},

@@ -89,28 +89,28 @@ var _ = Describe("live /debug/vars during an outage", Label("fast"), func() {
 // our notifier makes a scenario fail with a message naming the counter.
 var _ = Describe("self-test: the harness catches a broken pipeline", Label("fast"), func() {
 	cases := []struct {
-		fault    notifications.Faults
-		scenario string
-		checks   []string // the check(s) that may name the broken counter
+		fault  notifications.Faults
+		label  string   // the scenarios that must catch it
+		checks []string // the check(s) that may name the broken counter
 	}{
 		// A dropped event is either never counted (Events) or counted and
 		// never delivered (Lost), depending on where the pipeline drops it.
-		{notifications.Faults{DropOneIn: 5}, "smoke", []string{"Lost", "Events"}},
-		{notifications.Faults{ForgetPendingDecrement: true}, "smoke", []string{"Pending"}},
-		{notifications.Faults{CountFailureAsSuccess: true}, "client-errors-4xx", []string{"Successes"}},
+		{notifications.Faults{DropOneIn: 5}, scenarios.LabelCatchesDroppedEvents, []string{"Lost", "Events"}},
+		{notifications.Faults{ForgetPendingDecrement: true}, scenarios.LabelCatchesForgottenPending, []string{"Pending"}},
+		{notifications.Faults{CountFailureAsSuccess: true}, scenarios.LabelCatchesFailureAsSuccess, []string{"Successes"}},
 	}
 	for _, c := range cases {
-		It(fmt.Sprintf("%+v fails %s naming %v", c.fault, c.scenario, c.checks), func(ctx SpecContext) {
-			sc, ok := catalog.Get(c.scenario)
-			Expect(ok).To(BeTrue())
-			res := ht.RunScenario(ctx, "selftest", newInProcess(), sc, harness.RunOptions{Faults: c.fault, DrainTimeout: 3 * time.Second})
-			Expect(res).NotTo(ht.BeReconciled())
-			var named []types.GomegaMatcher
-			for _, ch := range c.checks {
-				named = append(named, ht.FailCheck(ch))
-			}
-			Expect(res).To(Or(named...))
-			GinkgoWriter.Printf("caught as expected:\n%v\n", res.Err())
-		}, SpecTimeout(time.Minute))
+		for _, sc := range catalog.Select(func(s model.Scenario) bool { return s.HasLabel(c.label) && s.RunsOn("inprocess") }) {
+			It(fmt.Sprintf("%+v fails %s naming %v", c.fault, sc.Name, c.checks), func(ctx SpecContext) {
+				res := ht.RunScenario(ctx, "selftest", newInProcess(), sc, harness.RunOptions{Faults: c.fault, DrainTimeout: 3 * time.Second})
+				Expect(res).NotTo(ht.BeReconciled())
+				var named []types.GomegaMatcher
+				for _, ch := range c.checks {
+					named = append(named, ht.FailCheck(ch))
+				}
+				Expect(res).To(Or(named...))
+				GinkgoWriter.Printf("caught as expected:\n%v\n", res.Err())
+			}, SpecTimeout(time.Minute))
+		}
 	}
 })
