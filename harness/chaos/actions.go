@@ -44,109 +44,91 @@ type RegistryRestarter interface {
 // StopEndpoint takes a receiver away: the registry's connections are refused.
 type StopEndpoint struct{ Endpoint string }
 
-func (a StopEndpoint) Name() string   { return "stop-endpoint" }
-func (a StopEndpoint) Target() string { return a.Endpoint }
-func (a StopEndpoint) Check(rt runtime.Runtime) error {
-	return need[EndpointStopper](a, rt, true, "chaos.EndpointStopper")
-}
+func (a StopEndpoint) Name() string                   { return "stop-endpoint" }
+func (a StopEndpoint) Target() string                 { return a.Endpoint }
+func (a StopEndpoint) Check(rt runtime.Runtime) error { return need[EndpointStopper](a, rt) }
 func (a StopEndpoint) Do(ctx context.Context, env Env) error {
-	return with(a, env, true, "chaos.EndpointStopper", func(s EndpointStopper) error { return s.StopEndpoint(ctx, a.Endpoint) })
+	return onEndpoint(ctx, a, env, EndpointStopper.StopEndpoint)
 }
 
 // StartEndpoint brings a stopped receiver back on the same address.
 type StartEndpoint struct{ Endpoint string }
 
-func (a StartEndpoint) Name() string   { return "start-endpoint" }
-func (a StartEndpoint) Target() string { return a.Endpoint }
-func (a StartEndpoint) Check(rt runtime.Runtime) error {
-	return need[EndpointStopper](a, rt, true, "chaos.EndpointStopper")
-}
+func (a StartEndpoint) Name() string                   { return "start-endpoint" }
+func (a StartEndpoint) Target() string                 { return a.Endpoint }
+func (a StartEndpoint) Check(rt runtime.Runtime) error { return need[EndpointStopper](a, rt) }
 func (a StartEndpoint) Do(ctx context.Context, env Env) error {
-	return with(a, env, true, "chaos.EndpointStopper", func(s EndpointStopper) error { return s.StartEndpoint(ctx, a.Endpoint) })
+	return onEndpoint(ctx, a, env, EndpointStopper.StartEndpoint)
 }
 
 // PauseEndpoint freezes a receiver: connections accepted, nothing answers.
 type PauseEndpoint struct{ Endpoint string }
 
-func (a PauseEndpoint) Name() string   { return "pause-endpoint" }
-func (a PauseEndpoint) Target() string { return a.Endpoint }
-func (a PauseEndpoint) Check(rt runtime.Runtime) error {
-	return need[EndpointPauser](a, rt, true, "chaos.EndpointPauser")
-}
+func (a PauseEndpoint) Name() string                   { return "pause-endpoint" }
+func (a PauseEndpoint) Target() string                 { return a.Endpoint }
+func (a PauseEndpoint) Check(rt runtime.Runtime) error { return need[EndpointPauser](a, rt) }
 func (a PauseEndpoint) Do(ctx context.Context, env Env) error {
-	return with(a, env, true, "chaos.EndpointPauser", func(p EndpointPauser) error { return p.PauseEndpoint(ctx, a.Endpoint) })
+	return onEndpoint(ctx, a, env, EndpointPauser.PauseEndpoint)
 }
 
 // UnpauseEndpoint thaws a paused receiver.
 type UnpauseEndpoint struct{ Endpoint string }
 
-func (a UnpauseEndpoint) Name() string   { return "unpause-endpoint" }
-func (a UnpauseEndpoint) Target() string { return a.Endpoint }
-func (a UnpauseEndpoint) Check(rt runtime.Runtime) error {
-	return need[EndpointPauser](a, rt, true, "chaos.EndpointPauser")
-}
+func (a UnpauseEndpoint) Name() string                   { return "unpause-endpoint" }
+func (a UnpauseEndpoint) Target() string                 { return a.Endpoint }
+func (a UnpauseEndpoint) Check(rt runtime.Runtime) error { return need[EndpointPauser](a, rt) }
 func (a UnpauseEndpoint) Do(ctx context.Context, env Env) error {
-	return with(a, env, true, "chaos.EndpointPauser", func(p EndpointPauser) error { return p.UnpauseEndpoint(ctx, a.Endpoint) })
+	return onEndpoint(ctx, a, env, EndpointPauser.UnpauseEndpoint)
 }
 
 // Partition cuts the network between the registry and a receiver.
 type Partition struct{ Endpoint string }
 
-func (a Partition) Name() string   { return "partition" }
-func (a Partition) Target() string { return a.Endpoint }
-func (a Partition) Check(rt runtime.Runtime) error {
-	return need[Partitioner](a, rt, true, "chaos.Partitioner")
-}
+func (a Partition) Name() string                   { return "partition" }
+func (a Partition) Target() string                 { return a.Endpoint }
+func (a Partition) Check(rt runtime.Runtime) error { return need[Partitioner](a, rt) }
 func (a Partition) Do(ctx context.Context, env Env) error {
-	return with(a, env, true, "chaos.Partitioner", func(p Partitioner) error { return p.Partition(ctx, a.Endpoint) })
+	return onEndpoint(ctx, a, env, Partitioner.Partition)
 }
 
 // Heal ends a partition.
 type Heal struct{ Endpoint string }
 
-func (a Heal) Name() string   { return "heal" }
-func (a Heal) Target() string { return a.Endpoint }
-func (a Heal) Check(rt runtime.Runtime) error {
-	return need[Partitioner](a, rt, true, "chaos.Partitioner")
-}
+func (a Heal) Name() string                   { return "heal" }
+func (a Heal) Target() string                 { return a.Endpoint }
+func (a Heal) Check(rt runtime.Runtime) error { return need[Partitioner](a, rt) }
 func (a Heal) Do(ctx context.Context, env Env) error {
-	return with(a, env, true, "chaos.Partitioner", func(p Partitioner) error { return p.Heal(ctx, a.Endpoint) })
+	return onEndpoint(ctx, a, env, Partitioner.Heal)
 }
 
 // KillRegistry kills the registry (SIGKILL semantics: nothing drained).
 type KillRegistry struct{}
 
-func (a KillRegistry) Name() string   { return "kill-registry" }
-func (a KillRegistry) Target() string { return "" }
-func (a KillRegistry) Check(rt runtime.Runtime) error {
-	return need[RegistryKiller](a, rt, false, "chaos.RegistryKiller")
-}
+func (a KillRegistry) Name() string                   { return "kill-registry" }
+func (a KillRegistry) Target() string                 { return "" }
+func (a KillRegistry) Check(rt runtime.Runtime) error { return need[RegistryKiller](a, rt) }
 func (a KillRegistry) Do(ctx context.Context, env Env) error {
-	return with(a, env, false, "chaos.RegistryKiller", func(k RegistryKiller) error { return k.KillRegistry(ctx) })
+	return onRegistry(ctx, a, env, RegistryKiller.KillRegistry)
 }
 
 // RestartRegistry starts the registry again on the same config and storage.
 type RestartRegistry struct{}
 
-func (a RestartRegistry) Name() string   { return "restart-registry" }
-func (a RestartRegistry) Target() string { return "" }
-func (a RestartRegistry) Check(rt runtime.Runtime) error {
-	return need[RegistryRestarter](a, rt, false, "chaos.RegistryRestarter")
-}
+func (a RestartRegistry) Name() string                   { return "restart-registry" }
+func (a RestartRegistry) Target() string                 { return "" }
+func (a RestartRegistry) Check(rt runtime.Runtime) error { return need[RegistryRestarter](a, rt) }
 func (a RestartRegistry) Do(ctx context.Context, env Env) error {
-	return with(a, env, false, "chaos.RegistryRestarter", func(r RegistryRestarter) error {
-		if err := r.RestartRegistry(ctx); err != nil {
-			return err
-		}
-		reg, err := env.Runtime.Registry()
-		if err != nil {
-			return err
-		}
-		if env.Restarted != nil {
-			env.Restarted(reg)
-		}
-		return nil
-	})
+	if err := onRegistry(ctx, a, env, RegistryRestarter.RestartRegistry); err != nil {
+		return err
+	}
+	reg, err := env.Runtime.Registry()
+	if err != nil {
+		return err
+	}
+	if env.Restarted != nil {
+		env.Restarted(reg)
+	}
+	return nil
 }
 
 // SetProfile replaces a fake receiver's fault profile through its admin

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
@@ -147,19 +148,38 @@ func find[T any](rt runtime.Runtime, endpointSide bool) (T, bool) {
 	return zero, false
 }
 
-// need is Check for an action needing capability T.
-func need[T any](a Action, rt runtime.Runtime, endpointSide bool, lacks string) error {
-	if _, ok := find[T](rt, endpointSide); ok {
-		return nil
+// capability returns a's capability T on rt, or an *UnsupportedError
+// naming the action and T. Registry actions (no Target) do not look
+// through a wrapper.
+func capability[T any](a Action, rt runtime.Runtime) (T, error) {
+	t, ok := find[T](rt, a.Target() != "")
+	if !ok {
+		lacks := strings.TrimPrefix(fmt.Sprintf("%T", (*T)(nil)), "*")
+		return t, &UnsupportedError{Action: a.Name(), Target: a.Target(), Runtime: rt.Name(), Lacks: lacks}
 	}
-	return &UnsupportedError{Action: a.Name(), Target: a.Target(), Runtime: rt.Name(), Lacks: lacks}
+	return t, nil
 }
 
-// with runs f on capability T of env's runtime, or says it is missing.
-func with[T any](a Action, env Env, endpointSide bool, lacks string, f func(T) error) error {
-	t, ok := find[T](env.Runtime, endpointSide)
-	if !ok {
-		return &UnsupportedError{Action: a.Name(), Target: a.Target(), Runtime: env.Runtime.Name(), Lacks: lacks}
+// need is Check for an action needing capability T.
+func need[T any](a Action, rt runtime.Runtime) error {
+	_, err := capability[T](a, rt)
+	return err
+}
+
+// onEndpoint performs an endpoint action with capability T's method f.
+func onEndpoint[T any](ctx context.Context, a Action, env Env, f func(T, context.Context, string) error) error {
+	t, err := capability[T](a, env.Runtime)
+	if err != nil {
+		return err
 	}
-	return f(t)
+	return f(t, ctx, a.Target())
+}
+
+// onRegistry performs a registry action with capability T's method f.
+func onRegistry[T any](ctx context.Context, a Action, env Env, f func(T, context.Context) error) error {
+	t, err := capability[T](a, env.Runtime)
+	if err != nil {
+		return err
+	}
+	return f(t, ctx)
 }

@@ -39,22 +39,25 @@ type NetworkFaulter interface {
 	ClearNetworkFaults(ctx context.Context, endpoint string) error
 }
 
+// faulter is rt's NetworkFaulter if it performs faults of kind k.
+func faulter(a Action, rt runtime.Runtime, k FaultKind) (NetworkFaulter, error) {
+	nf, err := capability[NetworkFaulter](a, rt)
+	if err == nil && !slices.Contains(nf.NetworkFaults(), k) {
+		err = &UnsupportedError{Action: a.Name(), Target: a.Target(), Runtime: rt.Name(), Lacks: fmt.Sprintf("%s network fault", k)}
+	}
+	return nf, err
+}
+
 func checkFault(a Action, rt runtime.Runtime, k FaultKind) error {
-	nf, ok := find[NetworkFaulter](rt, true)
-	if !ok {
-		return &UnsupportedError{Action: a.Name(), Target: a.Target(), Runtime: rt.Name(), Lacks: "chaos.NetworkFaulter"}
-	}
-	if !slices.Contains(nf.NetworkFaults(), k) {
-		return &UnsupportedError{Action: a.Name(), Target: a.Target(), Runtime: rt.Name(), Lacks: fmt.Sprintf("%s network fault", k)}
-	}
-	return nil
+	_, err := faulter(a, rt, k)
+	return err
 }
 
 func addFault(ctx context.Context, a Action, env Env, f NetworkFault) error {
-	if err := checkFault(a, env.Runtime, f.Kind); err != nil {
+	nf, err := faulter(a, env.Runtime, f.Kind)
+	if err != nil {
 		return err
 	}
-	nf, _ := find[NetworkFaulter](env.Runtime, true)
 	return nf.AddNetworkFault(ctx, a.Target(), f)
 }
 
@@ -126,13 +129,11 @@ func (a Timeout) Do(ctx context.Context, env Env) error {
 // ClearNetworkFaults removes every network fault on the path to a receiver.
 type ClearNetworkFaults struct{ Endpoint string }
 
-func (a ClearNetworkFaults) Name() string   { return "clear-network-faults" }
-func (a ClearNetworkFaults) Target() string { return a.Endpoint }
-func (a ClearNetworkFaults) Check(rt runtime.Runtime) error {
-	return need[NetworkFaulter](a, rt, true, "chaos.NetworkFaulter")
-}
+func (a ClearNetworkFaults) Name() string                   { return "clear-network-faults" }
+func (a ClearNetworkFaults) Target() string                 { return a.Endpoint }
+func (a ClearNetworkFaults) Check(rt runtime.Runtime) error { return need[NetworkFaulter](a, rt) }
 func (a ClearNetworkFaults) Do(ctx context.Context, env Env) error {
-	return with(a, env, true, "chaos.NetworkFaulter", func(nf NetworkFaulter) error { return nf.ClearNetworkFaults(ctx, a.Endpoint) })
+	return onEndpoint(ctx, a, env, NetworkFaulter.ClearNetworkFaults)
 }
 
 // FakeNetworkFaults are the network faults a fake receiver can perform on
