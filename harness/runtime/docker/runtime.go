@@ -48,7 +48,7 @@ const (
 //	registry  --http://sink-a:8080/callback-->  toxiproxy (alias sink-a)  -->  fake endpoint (alias sink-a-direct)
 //
 // Every endpoint sits behind its own toxiproxy proxy, so the registry's path
-// to a receiver can be refused (StopEndpoint), slowed or cut (Toxic) while
+// to a receiver can be refused (StopEndpoint), slowed or cut (network faults) while
 // the receiver keeps its ledger. The harness reaches every admin API through
 // host ports on 127.0.0.1.
 type Runtime struct {
