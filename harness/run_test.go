@@ -76,3 +76,23 @@ func TestRunRefusesWhatTheRuntimeCannotDo(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// A config template of the user's own gets the scenario's notifications
+// block where it says {{.Notifications}}.
+func TestRunFillsTheUsersConfigTemplate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt := newStubRuntime()
+	defer rt.Close(ctx)
+	sc := stubScenario()
+	sc.Load = sc.Load[:1]
+	sc.Expect = model.Expect{}
+	tmpl := "version: 0.1\nhttp:\n  addr: {{.Addr}}\n{{.Notifications}}"
+	if _, err := Run(ctx, rt, sc, RunOptions{ConfigTemplate: tmpl, DrainTimeout: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	sink := rt.fakes["sink"].url
+	if !strings.HasPrefix(rt.config, "version: 0.1\nhttp:\n  addr: {{.Addr}}\nnotifications:\n  endpoints:\n    - name: sink\n      url: "+sink) {
+		t.Fatalf("rendered template:\n%s", rt.config)
+	}
+}

@@ -47,6 +47,7 @@ type stubRuntime struct {
 	srv    []*httptest.Server
 	seq    int
 	faults notifications.Faults
+	config string // the config template StartRegistry got
 	stop   chan struct{}
 }
 
@@ -69,7 +70,7 @@ func (r *stubRuntime) NewEndpoint(_ context.Context, spec runtime.EndpointSpec) 
 }
 
 func (r *stubRuntime) StartRegistry(_ context.Context, spec runtime.RegistrySpec) (runtime.Registry, error) {
-	r.faults = spec.Faults
+	r.faults, r.config = spec.Faults, spec.ConfigTemplate
 	for name, f := range r.fakes {
 		s := &stubSink{queue: make(chan stubEvent, 10000), drop: spec.Faults.ForgetPendingDecrement}
 		s.m.Statuses = map[string]int{}
