@@ -8,7 +8,7 @@
 #
 # Where no image can be pulled (the e2e machines), `make image` builds
 # equivalent FROM scratch images from locally built static binaries instead
-# (harness/docker.BuildImages); this file is not used there.
+# (harness/runtime/docker.BuildImages); this file is not used there.
 
 ARG GO_VERSION=1.26
 

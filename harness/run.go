@@ -1,31 +1,41 @@
+// Package harness drives push load through a container registry, breaks its
+// webhook receivers on purpose, samples /debug/vars and reconciles what the
+// registry reports against what really happened. It wires the jobs, each in
+// its own package: model (scenarios), runtime (inprocess, process, docker),
+// chaos (actions as values), load (vegeta), observe (vars, sampler),
+// verdict (one list of named checks) and report.
 package harness
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hookbench/hookbench/fakes/endpoint"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hookbench/hookbench/fakes/endpoint"
+	"github.com/hookbench/hookbench/harness/chaos"
 	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/harness/observe"
+	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/harness/verdict"
+	"github.com/hookbench/hookbench/notifications"
 )
 
 // RunOptions adjust how a scenario runs.
 type RunOptions struct {
-	// External registry instead of one the runtime starts.
-	External *ExternalRegistry
-	// Binary registry (process runtime) instead of ours.
-	Binary *BinaryRegistry
+	// Binary registry (process runtime) instead of ours. An external
+	// registry is a runtime of its own: runtime.WithExternal.
+	Binary *runtime.BinaryRegistry
 	// ConfigTemplate replaces the scenario's generated config template; it
 	// may use {{.Addr}}, {{.DebugAddr}}, {{.StorageDir}} and
 	// {{.Notifications}} (the scenario's notifications: block).
 	ConfigTemplate string
 	// Faults injected into our registry (self-test).
-	Faults Faults
+	Faults notifications.Faults
 	// Overrides of every load phase (zero: the scenario's).
 	Rate     float64
 	Duration time.Duration
@@ -51,63 +61,56 @@ type Progress struct {
 	Endpoints []string
 }
 
-// ChaosRecord is one executed chaos step.
-type ChaosRecord struct {
-	At       time.Duration `json:"at"`
-	Action   string        `json:"action"`
-	Endpoint string        `json:"endpoint,omitempty"`
-	Error    string        `json:"error,omitempty"`
-}
-
 // Result is everything a run produced.
 type Result struct {
-	Scenario       string                     `json:"scenario"`
-	Description    string                     `json:"description"`
-	Runtime        string                     `json:"runtime"`
-	Registry       Registry                   `json:"registry"`
-	Started        time.Time                  `json:"started"`
-	Duration       time.Duration              `json:"duration"`
-	LoadDuration   time.Duration              `json:"loadDuration"`
-	DrainDuration  time.Duration              `json:"drainDuration"`
-	Load           []*load.Result             `json:"load"`
-	Ledger         []load.Entry               `json:"ledger"`
-	Samples        []Sample                   `json:"samples"`
-	Final          map[string]EndpointMetrics `json:"final"`
-	Fakes          map[string]FakeStats       `json:"fakes"`
-	Deliveries     map[string][]Delivery      `json:"deliveries"`
-	Chaos          []ChaosRecord              `json:"chaos"`
-	Reconciliation Reconciliation             `json:"reconciliation"`
-	Violations     []string                   `json:"violations,omitempty"`
-	Notes          []string                   `json:"notes,omitempty"`
-	Endpoints      []string                   `json:"endpoints"`
+	Scenario       string                              `json:"scenario"`
+	Description    string                              `json:"description"`
+	Runtime        string                              `json:"runtime"`
+	Registry       runtime.Registry                    `json:"registry"`
+	Started        time.Time                           `json:"started"`
+	Duration       time.Duration                       `json:"duration"`
+	LoadDuration   time.Duration                       `json:"loadDuration"`
+	DrainDuration  time.Duration                       `json:"drainDuration"`
+	Load           []*load.Result                      `json:"load"`
+	Ledger         []load.Entry                        `json:"ledger"`
+	Samples        []observe.Sample                    `json:"samples"`
+	Final          map[string]endpoint.EndpointMetrics `json:"final"`
+	Fakes          map[string]endpoint.Stats           `json:"fakes"`
+	Deliveries     map[string][]endpoint.Delivery      `json:"deliveries"`
+	Chaos          []chaos.Record                      `json:"chaos"`
+	Reconciliation verdict.Reconciliation              `json:"reconciliation"`
+	// Verdict is every check, reconciliation and expectations: the only
+	// source of pass or fail.
+	Verdict   verdict.Verdict `json:"verdict"`
+	Notes     []string        `json:"notes,omitempty"`
+	Endpoints []string        `json:"endpoints"`
 }
 
-// Err is nil when every expectation held and reconciliation agreed;
-// otherwise it names every broken counter.
+// Err is nil when every check of the verdict held; otherwise it names
+// every failed check.
 func (r *Result) Err() error {
-	var parts []string
-	if err := r.Reconciliation.Err(); err != nil {
-		parts = append(parts, err.Error())
+	if err := r.Verdict.Err(); err != nil {
+		return fmt.Errorf("scenario %s: %w", r.Scenario, err)
 	}
-	if len(r.Violations) > 0 {
-		parts = append(parts, "expectations failed:\n  "+strings.Join(r.Violations, "\n  "))
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	return fmt.Errorf("scenario %s: %s", r.Scenario, strings.Join(parts, "\n"))
+	return nil
 }
 
-// MissingError says which needs of a scenario a runtime cannot meet; it
-// wraps errors.ErrUnsupported.
+// MissingError says which needs of a scenario a runtime cannot meet (a
+// chaos action it cannot perform, or a registry capability); it wraps
+// errors.ErrUnsupported.
 type MissingError struct {
 	Scenario string
 	Runtime  string
-	Missing  []Capability
+	Missing  []string // chaos action or capability names
+	Err      error    // the detailed reasons, when known
 }
 
 func (e *MissingError) Error() string {
-	return fmt.Sprintf("scenario %s needs %v, which runtime %s (or its registry) cannot do", e.Scenario, e.Missing, e.Runtime)
+	s := fmt.Sprintf("scenario %s needs %v, which runtime %s (or its registry) cannot do", e.Scenario, e.Missing, e.Runtime)
+	if e.Err != nil {
+		s += ":\n" + e.Err.Error()
+	}
+	return s
 }
 
 // Unwrap makes errors.Is(err, errors.ErrUnsupported) true.
@@ -117,27 +120,37 @@ func (e *MissingError) Unwrap() error { return errors.ErrUnsupported }
 // reconciliation. The error is for a run that could not happen; a run whose
 // expectations failed returns a Result whose Err is non-nil. The caller
 // closes rt.
-func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, error) {
+func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOptions) (*Result, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
+	}
+	// Refused before anything starts: chaos the runtime cannot perform.
+	if err := chaos.CheckAll(rt, sc.Chaos, sc.AfterLoad); err != nil {
+		var names []string
+		for _, st := range sc.Timeline() {
+			if st.Action.Check(rt) != nil {
+				names = append(names, st.Action.Name())
+			}
+		}
+		return nil, &MissingError{Scenario: sc.Name, Runtime: rt.Name(), Missing: names, Err: err}
 	}
 	logf := o.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	res := &Result{Scenario: sc.Name, Description: sc.Description, Runtime: rt.Name(), Started: time.Now(),
-		Final: map[string]EndpointMetrics{}, Fakes: map[string]FakeStats{}, Deliveries: map[string][]Delivery{}}
+		Final: map[string]endpoint.EndpointMetrics{}, Fakes: map[string]endpoint.Stats{}, Deliveries: map[string][]endpoint.Delivery{}}
 
 	// Endpoints first: their registry-side URLs go into the config.
 	urls := map[string]string{}
-	fakes := map[string]*FakeClient{}
+	fakes := map[string]*endpoint.Client{}
 	for _, e := range sc.Endpoints {
-		ep, err := rt.NewEndpoint(ctx, EndpointSpec{Name: e.Name, Profile: e.Profile})
+		ep, err := rt.NewEndpoint(ctx, runtime.EndpointSpec{Name: e.Name, Profile: e.Profile})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: endpoint %s: %w", sc.Name, e.Name, err)
 		}
 		urls[e.Name] = ep.RegistryURL
-		fakes[e.Name] = NewFakeClient(ep.AdminURL)
+		fakes[e.Name] = endpoint.NewClient(ep.AdminURL)
 		res.Endpoints = append(res.Endpoints, e.Name)
 	}
 	tmpl, err := sc.ConfigTemplate(urls)
@@ -145,26 +158,33 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 		return nil, err
 	}
 	if o.ConfigTemplate != "" {
-		_, notif, _ := strings.Cut(tmpl, "notifications:\n")
-		tmpl = strings.ReplaceAll(o.ConfigTemplate, "{{.Notifications}}", "notifications:\n"+notif)
+		notif, err := sc.NotificationsTemplate(urls)
+		if err != nil {
+			return nil, err
+		}
+		tmpl = strings.ReplaceAll(o.ConfigTemplate, "{{.Notifications}}", notif)
 	}
-	spec := RegistrySpec{ConfigTemplate: tmpl, Binary: o.Binary, External: o.External, Faults: o.Faults}
+	spec := runtime.RegistrySpec{ConfigTemplate: tmpl, Binary: o.Binary, Faults: o.Faults}
 	reg, err := rt.StartRegistry(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: registry: %w", sc.Name, err)
 	}
 	res.Registry = reg
-	if missing := sc.Missing(rt.Capabilities(), reg); len(missing) > 0 {
-		return nil, &MissingError{Scenario: sc.Name, Runtime: rt.Name(), Missing: missing}
+	if missing := sc.Missing(reg); len(missing) > 0 {
+		names := make([]string, len(missing))
+		for i, m := range missing {
+			names[i] = string(m)
+		}
+		return nil, &MissingError{Scenario: sc.Name, Runtime: rt.Name(), Missing: names}
 	}
 
 	// Baseline: an external registry's counters need not start at 0.
-	base, err := waitEndpoints(ctx, reg.DebugURL, res.Endpoints, 15*time.Second)
+	base, err := observe.WaitEndpoints(ctx, reg.DebugURL, res.Endpoints, 15*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 
-	sampler := NewSampler(reg.DebugURL, reg.MetricsPath, o.SampleInterval)
+	sampler := observe.NewSampler(reg.DebugURL, reg.MetricsPath, o.SampleInterval)
 	sampler.Baseline = base
 	ledger := &load.Ledger{}
 	start := time.Now()
@@ -176,7 +196,7 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 		pushed int
 	}
 	var window []point
-	sampler.OnSample(func(s Sample) {
+	sampler.OnSample(func(s observe.Sample) {
 		if o.Progress == nil {
 			return
 		}
@@ -206,12 +226,13 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	// Chaos timeline beside the load.
 	var apiURL atomic.Value // the registry's API URL, updated on restart
 	apiURL.Store(reg.URL)
-	onRestart := func(r Registry) {
-		sampler.SetDebugURL(r.DebugURL)
-		apiURL.Store(r.URL)
-	}
-	chaosDone := make(chan []ChaosRecord, 1)
-	go func() { chaosDone <- runChaos(ctx, rt, sc.Chaos, fakes, onRestart, start, logf) }()
+	env := chaos.Env{Runtime: rt, Fake: func(name string) *endpoint.Client { return fakes[name] },
+		Restarted: func(r runtime.Registry) {
+			sampler.SetDebugURL(r.DebugURL)
+			apiURL.Store(r.URL)
+		}}
+	chaosDone := make(chan []chaos.Record, 1)
+	go func() { chaosDone <- chaos.Run(ctx, env, sc.Chaos, start, logf) }()
 
 	target := load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload, IncludeReferences: sc.Registry.IncludeReferences,
 		Resolve: func() string { return apiURL.Load().(string) }}
@@ -231,7 +252,7 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	}
 	res.LoadDuration = time.Since(start)
 	res.Chaos = <-chaosDone
-	res.Chaos = append(res.Chaos, runChaos(ctx, rt, sc.AfterLoad, fakes, onRestart, time.Now(), logf)...)
+	res.Chaos = append(res.Chaos, chaos.Run(ctx, env, sc.AfterLoad, time.Now(), logf)...)
 	if r, err := rt.Registry(); err == nil {
 		res.Registry = r
 	}
@@ -256,11 +277,8 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 	sampling.Wait()
 
 	// Final observation.
-	restarted := false
-	for _, c := range sc.timeline() {
-		restarted = restarted || c.Action == ChaosKillRegistry || c.Action == ChaosRestartRegistry
-	}
-	var obs []Observation
+	restarted := chaos.RestartsRegistry(sc.Timeline())
+	var obs []verdict.Observation
 	for _, e := range sc.Endpoints {
 		e.Tolerance.Restarted = e.Tolerance.Restarted || restarted
 		fc := fakes[e.Name]
@@ -274,15 +292,17 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 		}
 		m := final.Endpoints[e.Name]
 		res.Final[e.Name], res.Fakes[e.Name], res.Deliveries[e.Name] = m, st, ds
-		obs = append(obs, Observation{Name: e.Name, Ignore: e.ignoreOf(), Tolerance: e.Tolerance, Registry: m, Fake: st, Deliveries: ds})
+		obs = append(obs, verdict.Observation{Name: e.Name, Ignore: e.IgnoreOf(), Tolerance: e.Tolerance, Registry: m, Fake: st, Deliveries: ds})
 	}
 	res.Ledger = ledger.Entries()
 	res.Samples = sampler.Samples()
-	res.Reconciliation = Reconcile(res.Ledger, obs)
-	if final.Error == "" && zeroBaseline(base) {
-		for i := range res.Reconciliation.Endpoints {
-			e := &res.Reconciliation.Endpoints[i]
-			e.Checks = append(e.Checks, PrometheusChecks(e.Name, final.Endpoints[e.Name], final.Prom)...)
+	var checks []verdict.Check
+	res.Reconciliation, checks = verdict.Reconcile(res.Ledger, obs)
+	// Prometheus series are not rebased: compared only when the
+	// registry's counters started at zero.
+	if final.Error == "" && observe.ZeroBaseline(base) {
+		for _, e := range res.Endpoints {
+			checks = append(checks, verdict.PrometheusChecks(e, final.Endpoints[e], final.Prom)...)
 		}
 	}
 	overridden := o.Rate > 0 || o.Count > 0 || o.Duration > 0
@@ -290,73 +310,20 @@ func Run(ctx context.Context, rt Runtime, sc Scenario, o RunOptions) (*Result, e
 		res.Notes = append(res.Notes, "load overridden: the scenario's final counters (declared for its own load) were not checked; reconciliation against the ledger still was")
 		sc.Expect.Final = nil
 	}
-	res.Violations = checkExpectations(sc, res)
-	res.Violations = append(res.Violations, checkDeadLetterFiles(sc, rt, res)...)
+	run := verdict.Run{Scenario: sc, Started: res.Started, Final: res.Final, Samples: res.Samples, Chaos: res.Chaos}
+	if ls, ok := rt.(runtime.LocalStorage); ok {
+		run.StorageDir = ls.StorageDir()
+	}
+	expect, notes := verdict.Expectations(run)
+	res.Verdict = verdict.Verdict{Checks: append(checks, expect...)}
+	res.Notes = append(res.Notes, notes...)
 	res.Duration = time.Since(res.Started)
 	return res, nil
 }
 
-// normalize subtracts the baseline counters (gauges stay absolute).
-func normalize(s *Sample, base map[string]EndpointMetrics) {
-	for name, m := range s.Endpoints {
-		b, ok := base[name]
-		if !ok {
-			continue
-		}
-		m.Events -= b.Events
-		m.Successes -= b.Successes
-		m.Failures -= b.Failures
-		m.Errors -= b.Errors
-		if len(b.Statuses) > 0 {
-			st := map[string]int{}
-			for k, v := range m.Statuses {
-				if d := v - b.Statuses[k]; d != 0 {
-					st[k] = d
-				}
-			}
-			m.Statuses = st
-		}
-		s.Endpoints[name] = m
-	}
-}
-
-func waitEndpoints(ctx context.Context, debugURL string, names []string, d time.Duration) (map[string]EndpointMetrics, error) {
-	c := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(d)
-	var last error
-	for {
-		v, err := FetchVars(ctx, c, debugURL)
-		if err == nil {
-			base := map[string]EndpointMetrics{}
-			missing := ""
-			for _, n := range names {
-				m, ok := v.Endpoint(n)
-				if !ok {
-					missing = n
-					break
-				}
-				base[n] = m
-			}
-			if missing == "" {
-				return base, nil
-			}
-			err = fmt.Errorf("endpoint %s not in /debug/vars registry.notifications.endpoints", missing)
-		}
-		last = err
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("registry debug vars at %s: %w", debugURL, last)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
 // settle polls until every endpoint's Pending reached its expected value and
 // neither the registry's counters nor the receivers' changed for a while.
-func settle(ctx context.Context, s *Sampler, sc Scenario, fakes map[string]*FakeClient, d time.Duration) (Sample, error) {
+func settle(ctx context.Context, s *observe.Sampler, sc model.Scenario, fakes map[string]*endpoint.Client, d time.Duration) (observe.Sample, error) {
 	deadline := time.Now().Add(d)
 	var prev string
 	stable := 0
@@ -398,147 +365,4 @@ func settle(ctx context.Context, s *Sampler, sc Scenario, fakes map[string]*Fake
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func runChaos(ctx context.Context, rt Runtime, steps []ChaosStep, fakes map[string]*FakeClient, onRestart func(Registry), start time.Time, logf func(string, ...any)) []ChaosRecord {
-	var out []ChaosRecord
-	for _, st := range steps {
-		if wait := time.Until(start.Add(st.At)); wait > 0 {
-			select {
-			case <-ctx.Done():
-				return out
-			case <-time.After(wait):
-			}
-		}
-		var err error
-		switch st.Action {
-		case ChaosStopEndpoint:
-			err = rt.StopEndpoint(ctx, st.Endpoint)
-		case ChaosStartEndpoint:
-			err = rt.StartEndpoint(ctx, st.Endpoint)
-		case ChaosPauseEndpoint:
-			err = rt.PauseEndpoint(ctx, st.Endpoint)
-		case ChaosUnpauseEndpoint:
-			err = rt.UnpauseEndpoint(ctx, st.Endpoint)
-		case ChaosPartition:
-			err = rt.Partition(ctx, st.Endpoint)
-		case ChaosHeal:
-			err = rt.Heal(ctx, st.Endpoint)
-		case ChaosKillRegistry:
-			err = rt.KillRegistry(ctx)
-		case ChaosRestartRegistry:
-			if err = rt.RestartRegistry(ctx); err == nil {
-				if r, rerr := rt.Registry(); rerr == nil {
-					onRestart(r)
-				}
-			}
-		case ChaosSetProfile:
-			err = fakes[st.Endpoint].SetProfileJSON(ctx, st.Profile)
-		}
-		rec := ChaosRecord{At: time.Since(start), Action: st.Action, Endpoint: st.Endpoint}
-		if err != nil {
-			rec.Error = err.Error()
-		}
-		logf("chaos at %s: %s %s %s", rec.At.Round(time.Millisecond), st.Action, st.Endpoint, rec.Error)
-		out = append(out, rec)
-	}
-	return out
-}
-
-func checkExpectations(sc Scenario, r *Result) []string {
-	var v []string
-	for _, c := range r.Chaos {
-		if c.Error != "" {
-			v = append(v, fmt.Sprintf("chaos %s %s failed: %s", c.Action, c.Endpoint, c.Error))
-		}
-	}
-	for _, name := range sortedEndpointNames(sc.Expect.Final) {
-		want := sc.Expect.Final[name]
-		m := r.Final[name]
-		for _, counter := range sortedCounterNames(want) {
-			got, err := m.Counter(counter)
-			if err != nil {
-				v = append(v, err.Error())
-				continue
-			}
-			if got != want[counter] {
-				v = append(v, fmt.Sprintf("final %s %s: registry reports %d, expected %d (all: %s)", name, counter, got, want[counter], m))
-			}
-		}
-	}
-	for _, c := range sc.Expect.Throughout {
-		for _, s := range r.Samples {
-			if s.Error != "" {
-				continue
-			}
-			ok, got, err := c.Holds(s)
-			if err != nil || !ok {
-				v = append(v, fmt.Sprintf("throughout %s: broken at %s with %d %v", c, s.At.Sub(r.Started).Round(time.Millisecond), got, errOrEmpty(err)))
-				break
-			}
-		}
-	}
-	for _, c := range sc.Expect.Eventually {
-		held := false
-		for _, s := range r.Samples {
-			if ok, _, _ := c.Holds(s); ok && s.Error == "" {
-				held = true
-				break
-			}
-		}
-		if !held {
-			v = append(v, fmt.Sprintf("at some point %s: never held in %d samples", c, len(r.Samples)))
-		}
-	}
-	v = append(v, checkHeap(sc, r)...)
-	// Counters never go down while the registry runs.
-	restarted := false
-	for _, c := range sc.timeline() {
-		if c.Action == ChaosKillRegistry || c.Action == ChaosRestartRegistry {
-			restarted = true
-		}
-	}
-	if !restarted {
-		prev := map[string]EndpointMetrics{}
-		for _, s := range r.Samples {
-			if s.Error != "" {
-				continue
-			}
-			for name, m := range s.Endpoints {
-				p, ok := prev[name]
-				if ok && (m.Events < p.Events || m.Successes < p.Successes || m.Failures < p.Failures || m.Errors < p.Errors) {
-					v = append(v, fmt.Sprintf("monotonic %s: counters went down from %s to %s", name, p, m))
-				}
-				prev[name] = m
-			}
-		}
-	}
-	return v
-}
-
-func errOrEmpty(err error) string {
-	if err == nil {
-		return ""
-	}
-	return "(" + err.Error() + ")"
-}
-
-func sortedEndpointNames(m map[string]Counters) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
-}
-
-// zeroBaseline: Prometheus series are not rebased, so they are compared only
-// when the registry's counters started at zero.
-func zeroBaseline(base map[string]EndpointMetrics) bool {
-	for _, m := range base {
-		if m.Events != 0 || m.Successes != 0 || m.Failures != 0 || m.Errors != 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -7,18 +7,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookbench/hookbench/fakes/endpoint"
+	"github.com/hookbench/hookbench/harness/chaos"
 	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/notifications"
 )
 
-func stubScenario() Scenario {
-	return Scenario{
+func stubScenario() model.Scenario {
+	return model.Scenario{
 		Name:      "stub-4xx",
-		Endpoints: []EndpointDef{{Name: "sink", Profile: []byte(`{"sequence":[404,200]}`)}},
+		Endpoints: []model.EndpointDef{{Name: "sink", Profile: endpoint.Profile{Fault: endpoint.Fault{Sequence: []int{404, 200}}}}},
 		Load: []load.Profile{
 			{Op: load.OpManifestPush, Count: 10, Pacing: load.Pacing{Rate: 200}},
 			{Op: load.OpPull, Count: 5, Pacing: load.Pacing{Rate: 200}, RepoPrefix: "pull"},
 		},
-		Expect: Expect{Final: map[string]Counters{"sink": {"Events": 20, "Successes": 20, "Failures": 20, "Pending": 0, "Statuses[404 Not Found]": 20}}},
+		Expect: model.Expect{Final: map[string]model.Counters{"sink": {"Events": 20, "Successes": 20, "Failures": 20, "Pending": 0, "Statuses[404 Not Found]": 20}}},
 	}
 }
 
@@ -45,7 +49,7 @@ func TestRunCatchesForgottenPendingDecrement(t *testing.T) {
 	defer cancel()
 	rt := newStubRuntime()
 	defer rt.Close(ctx)
-	res, err := Run(ctx, rt, stubScenario(), RunOptions{Faults: Faults{ForgetPendingDecrement: true}, DrainTimeout: time.Second})
+	res, err := Run(ctx, rt, stubScenario(), RunOptions{Faults: notifications.Faults{ForgetPendingDecrement: true}, DrainTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +64,35 @@ func TestRunRefusesWhatTheRuntimeCannotDo(t *testing.T) {
 	rt := newStubRuntime()
 	defer rt.Close(ctx)
 	sc := stubScenario()
-	sc.Chaos = []ChaosStep{{Action: ChaosPauseEndpoint, Endpoint: "sink"}}
+	sc.Chaos = []chaos.Step{{Action: chaos.PauseEndpoint{Endpoint: "sink"}}}
 	_, err := Run(ctx, rt, sc, RunOptions{})
 	var missing *MissingError
-	if !errorsAs(err, &missing) || missing.Missing[0] != NeedPauseEndpoint {
-		t.Fatalf("want MissingError for pause, got %v", err)
+	if !errorsAs(err, &missing) || missing.Missing[0] != "pause-endpoint" || !strings.Contains(err.Error(), "chaos.EndpointPauser") {
+		t.Fatalf("want MissingError naming pause-endpoint, got %v", err)
+	}
+	if len(rt.fakes) != 0 {
+		t.Fatalf("refused after starting %d endpoints: must be refused before anything starts", len(rt.fakes))
 	}
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// A config template of the user's own gets the scenario's notifications
+// block where it says {{.Notifications}}.
+func TestRunFillsTheUsersConfigTemplate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt := newStubRuntime()
+	defer rt.Close(ctx)
+	sc := stubScenario()
+	sc.Load = sc.Load[:1]
+	sc.Expect = model.Expect{}
+	tmpl := "version: 0.1\nhttp:\n  addr: {{.Addr}}\n{{.Notifications}}"
+	if _, err := Run(ctx, rt, sc, RunOptions{ConfigTemplate: tmpl, DrainTimeout: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	sink := rt.fakes["sink"].url
+	if !strings.HasPrefix(rt.config, "version: 0.1\nhttp:\n  addr: {{.Addr}}\nnotifications:\n  endpoints:\n    - name: sink\n      url: "+sink) {
+		t.Fatalf("rendered template:\n%s", rt.config)
+	}
+}

@@ -10,6 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookbench/hookbench/fakes/endpoint"
+	"github.com/hookbench/hookbench/harness/observe"
+	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/notifications"
 	"github.com/hookbench/hookbench/registry"
 	"github.com/hookbench/hookbench/registry/storage/inmemory"
 )
@@ -31,7 +35,7 @@ type stubEvent struct {
 
 type stubSink struct {
 	mu    sync.Mutex
-	m     EndpointMetrics
+	m     endpoint.EndpointMetrics
 	queue chan stubEvent
 	drop  bool // fault: forget Pending decrement
 }
@@ -42,7 +46,8 @@ type stubRuntime struct {
 	fakes  map[string]*stubFake
 	srv    []*httptest.Server
 	seq    int
-	faults Faults
+	faults notifications.Faults
+	config string // the config template StartRegistry got
 	stop   chan struct{}
 }
 
@@ -50,14 +55,10 @@ func newStubRuntime() *stubRuntime {
 	return &stubRuntime{sinks: map[string]*stubSink{}, fakes: map[string]*stubFake{}, stop: make(chan struct{})}
 }
 
-func (r *stubRuntime) Name() string               { return "stub" }
-func (r *stubRuntime) Capabilities() Capabilities { return Capabilities{OwnRegistry: true} }
+func (r *stubRuntime) Name() string { return "stub" }
 
-func (r *stubRuntime) NewEndpoint(_ context.Context, spec EndpointSpec) (Endpoint, error) {
-	f := &stubFake{stats: FakeStats{Statuses: map[string]int{}}}
-	if len(spec.Profile) > 0 {
-		_ = json.Unmarshal(spec.Profile, &f.profile)
-	}
+func (r *stubRuntime) NewEndpoint(_ context.Context, spec runtime.EndpointSpec) (runtime.Endpoint, error) {
+	f := &stubFake{stats: endpoint.Stats{Statuses: map[string]int{}}, sequence: spec.Profile.Sequence}
 	recv := httptest.NewServer(http.HandlerFunc(f.receive))
 	admin := httptest.NewServer(http.HandlerFunc(f.admin))
 	f.url = recv.URL + "/callback"
@@ -65,11 +66,11 @@ func (r *stubRuntime) NewEndpoint(_ context.Context, spec EndpointSpec) (Endpoin
 	r.fakes[spec.Name] = f
 	r.srv = append(r.srv, recv, admin)
 	r.mu.Unlock()
-	return Endpoint{Name: spec.Name, RegistryURL: recv.URL + "/callback", AdminURL: admin.URL}, nil
+	return runtime.Endpoint{Name: spec.Name, RegistryURL: recv.URL + "/callback", AdminURL: admin.URL}, nil
 }
 
-func (r *stubRuntime) StartRegistry(_ context.Context, spec RegistrySpec) (Registry, error) {
-	r.faults = spec.Faults
+func (r *stubRuntime) StartRegistry(_ context.Context, spec runtime.RegistrySpec) (runtime.Registry, error) {
+	r.faults, r.config = spec.Faults, spec.ConfigTemplate
 	for name, f := range r.fakes {
 		s := &stubSink{queue: make(chan stubEvent, 10000), drop: spec.Faults.ForgetPendingDecrement}
 		s.m.Statuses = map[string]int{}
@@ -79,7 +80,7 @@ func (r *stubRuntime) StartRegistry(_ context.Context, spec RegistrySpec) (Regis
 	reg := httptest.NewServer(registry.New(registry.WithStorage(inmemory.New()), registry.WithDelete(true), registry.WithListener(registry.ListenerFunc(r.notify))))
 	debug := httptest.NewServer(http.HandlerFunc(r.vars))
 	r.srv = append(r.srv, reg, debug)
-	return Registry{URL: reg.URL, DebugURL: debug.URL, SingleRequestUpload: true, OwnRegistry: true}, nil
+	return runtime.Registry{URL: reg.URL, DebugURL: debug.URL, SingleRequestUpload: true, OwnRegistry: true}, nil
 }
 
 func (r *stubRuntime) notify(_ context.Context, a registry.Action) {
@@ -121,7 +122,7 @@ func (r *stubRuntime) deliver(s *stubSink, f *stubFake) {
 					continue
 				}
 				resp.Body.Close()
-				s.m.Statuses[StatusKey(resp.StatusCode)]++
+				s.m.Statuses[endpoint.StatusKey(resp.StatusCode)]++
 				if resp.StatusCode < 400 {
 					s.m.Successes++
 					if !s.drop {
@@ -138,7 +139,7 @@ func (r *stubRuntime) deliver(s *stubSink, f *stubFake) {
 }
 
 func (r *stubRuntime) vars(w http.ResponseWriter, _ *http.Request) {
-	var v Vars
+	var v observe.Vars
 	for name, s := range r.sinks {
 		s.mu.Lock()
 		m := s.m
@@ -147,32 +148,14 @@ func (r *stubRuntime) vars(w http.ResponseWriter, _ *http.Request) {
 			m.Statuses[k] = n
 		}
 		s.mu.Unlock()
-		v.Registry.Notifications.Endpoints = append(v.Registry.Notifications.Endpoints, EndpointVars{Name: name, Metrics: m})
+		v.Registry.Notifications.Endpoints = append(v.Registry.Notifications.Endpoints, observe.EndpointVars{Name: name, Metrics: m})
 	}
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (r *stubRuntime) StopEndpoint(context.Context, string) error {
-	return Unsupported("stub", "stop", "")
+func (r *stubRuntime) Registry() (runtime.Registry, error) {
+	return runtime.Registry{}, fmt.Errorf("stub")
 }
-func (r *stubRuntime) StartEndpoint(context.Context, string) error {
-	return Unsupported("stub", "start", "")
-}
-func (r *stubRuntime) PauseEndpoint(context.Context, string) error {
-	return Unsupported("stub", "pause", "")
-}
-func (r *stubRuntime) UnpauseEndpoint(context.Context, string) error {
-	return Unsupported("stub", "unpause", "")
-}
-func (r *stubRuntime) Partition(context.Context, string) error {
-	return Unsupported("stub", "partition", "")
-}
-func (r *stubRuntime) Heal(context.Context, string) error { return Unsupported("stub", "heal", "") }
-func (r *stubRuntime) KillRegistry(context.Context) error { return Unsupported("stub", "kill", "") }
-func (r *stubRuntime) RestartRegistry(context.Context) error {
-	return Unsupported("stub", "restart", "")
-}
-func (r *stubRuntime) Registry() (Registry, error) { return Registry{}, fmt.Errorf("stub") }
 func (r *stubRuntime) Close(context.Context) error {
 	close(r.stop)
 	for _, s := range r.srv {
@@ -183,15 +166,13 @@ func (r *stubRuntime) Close(context.Context) error {
 
 // stubFake answers with a status sequence and records everything.
 type stubFake struct {
-	url     string
-	mu      sync.Mutex
-	profile struct {
-		Sequence []int `json:"sequence"`
-	}
-	n      int
-	stats  FakeStats
-	ledger []Delivery
-	seen   map[string]bool
+	url      string
+	mu       sync.Mutex
+	sequence []int
+	n        int
+	stats    endpoint.Stats
+	ledger   []endpoint.Delivery
+	seen     map[string]bool
 }
 
 func (f *stubFake) receive(w http.ResponseWriter, req *http.Request) {
@@ -202,22 +183,22 @@ func (f *stubFake) receive(w http.ResponseWriter, req *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	status := 200
-	if len(f.profile.Sequence) > 0 {
-		status = f.profile.Sequence[f.n%len(f.profile.Sequence)]
+	if len(f.sequence) > 0 {
+		status = f.sequence[f.n%len(f.sequence)]
 	}
 	f.n++
 	if f.seen == nil {
 		f.seen = map[string]bool{}
 	}
 	f.stats.Deliveries++
-	f.stats.Statuses[StatusKey(status)]++
+	f.stats.Statuses[endpoint.StatusKey(status)]++
 	for _, e := range env.Events {
 		attempt := 1
 		if f.seen[e.ID] {
 			attempt = 2
 		}
 		f.seen[e.ID] = true
-		f.ledger = append(f.ledger, Delivery{ID: e.ID, Action: e.Action, Repository: e.Repository, Digest: e.Digest, Tag: e.Tag,
+		f.ledger = append(f.ledger, endpoint.Delivery{ID: e.ID, Action: e.Action, Repository: e.Repository, Digest: e.Digest, Tag: e.Tag,
 			MediaType: e.MediaType, Timestamp: e.Timestamp, Arrived: time.Now(), Attempt: attempt, Status: status, Outcome: "answered"})
 	}
 	w.WriteHeader(status)

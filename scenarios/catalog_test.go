@@ -1,6 +1,15 @@
 package scenarios
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/hookbench/hookbench/harness/chaos"
+	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/harness/runtime/docker"
+	"github.com/hookbench/hookbench/harness/runtime/inprocess"
+	"github.com/hookbench/hookbench/harness/runtime/process"
+)
 
 func TestCatalogIsValidAndCountsAgree(t *testing.T) {
 	c, err := Catalog()
@@ -24,6 +33,47 @@ func TestCatalogIsValidAndCountsAgree(t *testing.T) {
 			}
 			if want, ok := s.Expect.Final[e.Name]["Events"]; ok && want != owed {
 				t.Errorf("%s: endpoint %s expects Events %d but the load owes %d", s.Name, e.Name, want, owed)
+			}
+		}
+	}
+}
+
+// Suites select scenarios by label and runtime only: every label they
+// use must select something, and every runtime named must exist.
+func TestLabelsAndRuntimesSelectScenarios(t *testing.T) {
+	c, err := Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{LabelKill9, LabelOutage, LabelLossReport,
+		LabelCatchesDroppedEvents, LabelCatchesForgottenPending, LabelCatchesFailureAsSuccess} {
+		if len(c.Select(func(s model.Scenario) bool { return s.HasLabel(l) })) == 0 {
+			t.Errorf("label %s selects no scenario", l)
+		}
+	}
+	for _, s := range c.All() {
+		for _, r := range s.Runtimes {
+			if r != "inprocess" && r != "process" && r != "docker" {
+				t.Errorf("%s: unknown runtime %q", s.Name, r)
+			}
+		}
+	}
+}
+
+// A scenario's chaos must be possible on every runtime it is meant for
+// (all three when it names none), or the suites would only skip it.
+func TestChaosFitsTheRuntimes(t *testing.T) {
+	runtimes := map[string]runtime.Runtime{
+		"inprocess": (*inprocess.Runtime)(nil), "process": (*process.Runtime)(nil), "docker": (*docker.Runtime)(nil),
+	}
+	for _, s := range MustCatalog().All() {
+		names := s.Runtimes
+		if len(names) == 0 {
+			names = []string{"inprocess", "process", "docker"}
+		}
+		for _, n := range names {
+			if err := chaos.CheckAll(runtimes[n], s.Chaos, s.AfterLoad); err != nil {
+				t.Errorf("%s on %s: %v", s.Name, n, err)
 			}
 		}
 	}

@@ -1,8 +1,7 @@
 package scenarios
 
 import (
-	"encoding/json"
-
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness/load"
 )
 
@@ -18,8 +17,8 @@ func pushesTo(prefix string, repos, n int, rate float64) load.Profile {
 
 // rejectRepository answers status to every delivery whose event is for a
 // repository matching pattern (path.Match), 200 to the rest.
-func rejectRepository(pattern string, status int) json.RawMessage {
-	return profile{"rules": []map[string]any{{"repository": pattern, "status": status}}}.json()
+func rejectRepository(pattern string, status int) endpoint.Profile {
+	return endpoint.Profile{Rules: []endpoint.Rule{{Repository: pattern, Fault: endpoint.Fault{Status: status}}}}
 }
 
 // Standard Webhooks test secrets ("whsec_" + base64 of a 24-byte key).
@@ -28,4 +27,4 @@ const (
 	secretB = "whsec_c2VjcmV0LWJyYXZvLXJvdGF0ZWQta2V5LTI0"
 )
 
-func signedBy(secret string) json.RawMessage { return profile{"secret": secret}.json() }
+func signedBy(secret string) endpoint.Profile { return endpoint.Profile{Secret: secret} }

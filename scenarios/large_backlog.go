@@ -1,8 +1,9 @@
 package scenarios
 
 import (
-	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/chaos"
 	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/harness/model"
 )
 
 // largeBacklogCount is the spec's size; `harness run large-backlog --count
@@ -10,24 +11,24 @@ import (
 const largeBacklogCount = 20000
 
 func init() {
-	register(func() harness.Scenario {
-		return harness.Scenario{
+	register(func() model.Scenario {
+		return model.Scenario{
 			Name: "large-backlog",
 			Description: "The receiver refuses connections while 20,000 manifests are pushed (queue: disk), so the whole " +
 				"backlog is pending at once; the registry's heap stays under a fixed bound (the events wait on disk, " +
 				"not in memory), and when the receiver comes back after the load the backlog drains fully: none lost.",
 			// A generous timeout: on 2 busy cores a 300 ms one can expire on an
 			// answered POST, which is then sent again (seen at 200,000).
-			Endpoints: []harness.EndpointDef{{Name: "sink", Profile: profile{"refuse": true}.json(), Timeout: 5e9,
-				Delivery:  harness.DeliverySettings{DiskQueue: true, Concurrency: 4},
-				Tolerance: harness.Tolerance{Refusals: true}}},
+			Endpoints: []model.EndpointDef{{Name: "sink", Profile: refuse(), Timeout: 5e9,
+				Delivery:  model.DeliverySettings{DiskQueue: true, Concurrency: 4},
+				Tolerance: model.Tolerance{Refusals: true}}},
 			Load:      []load.Profile{pushesTo("hookbench/backlog", 8, largeBacklogCount, 2000)},
-			AfterLoad: []harness.ChaosStep{{At: 0, Action: harness.ChaosSetProfile, Endpoint: "sink", Profile: ok()}},
-			Expect: harness.Expect{
-				Final: map[string]harness.Counters{"sink": {
+			AfterLoad: []chaos.Step{{At: 0, Action: chaos.SetProfile{Endpoint: "sink", Profile: ok()}}},
+			Expect: model.Expect{
+				Final: map[string]model.Counters{"sink": {
 					"Events": largeBacklogCount + 16, "Successes": largeBacklogCount + 16, "Pending": 0, "Failures": 0,
 				}},
-				Eventually:   []harness.Condition{{Endpoint: "sink", Counter: "Pending", Op: ">=", Value: largeBacklogCount}},
+				Eventually:   []model.Condition{{Endpoint: "sink", Counter: "Pending", Op: ">=", Value: largeBacklogCount}},
 				MaxHeapAlloc: 128 << 20, // measured: 77 MiB in-process at 20,000 (harness included), 41 MiB as a process
 				DrainTimeout: 120e9,
 			},

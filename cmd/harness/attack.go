@@ -12,9 +12,11 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/hookbench/hookbench/harness"
-	"github.com/hookbench/hookbench/harness/inprocess"
 	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/harness/observe"
+	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/harness/runtime/inprocess"
 )
 
 func cmdAttack(ctx context.Context, args []string) error {
@@ -51,16 +53,16 @@ func cmdAttack(ctx context.Context, args []string) error {
 			return err
 		}
 		defer rt.Close(context.Background())
-		sc := harness.Scenario{Name: "attack", Endpoints: []harness.EndpointDef{{Name: "sink", Timeout: 2 * time.Second}}}
-		ep, err := rt.NewEndpoint(ctx, harness.EndpointSpec{Name: "sink"})
+		ep, err := rt.NewEndpoint(ctx, runtime.EndpointSpec{Name: "sink"})
 		if err != nil {
 			return err
 		}
-		tmpl, err := sc.ConfigTemplate(map[string]string{"sink": ep.RegistryURL})
+		tmpl, err := model.ConfigTemplateFor(model.RegistryFragment{}, []model.EndpointDef{{Name: "sink", Timeout: 2 * time.Second}},
+			map[string]string{"sink": ep.RegistryURL})
 		if err != nil {
 			return err
 		}
-		reg, err := rt.StartRegistry(ctx, harness.RegistrySpec{ConfigTemplate: tmpl})
+		reg, err := rt.StartRegistry(ctx, runtime.RegistrySpec{ConfigTemplate: tmpl})
 		if err != nil {
 			return err
 		}
@@ -79,7 +81,7 @@ func cmdAttack(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("accepted operations: %d (seeded %d)\n", ledger.Len(), res.Seeded)
 	if *debugURL != "" {
-		if v, err := harness.FetchVars(ctx, nil, *debugURL); err == nil {
+		if v, err := observe.FetchVars(ctx, nil, *debugURL); err == nil {
 			for _, e := range v.Registry.Notifications.Endpoints {
 				fmt.Printf("endpoint %s: %s\n", e.Name, e.Metrics)
 			}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/harness/bench"
-	"github.com/hookbench/hookbench/harness/process"
+	"github.com/hookbench/hookbench/harness/runtime/process"
 )
 
 // cmdBench runs the issue-8 benchmarks: ours (default and with extensions)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
-	"github.com/hookbench/hookbench/harness/docker"
+	"github.com/hookbench/hookbench/harness/runtime/docker"
 )
 
 // cmdImages builds the offline container images (cached by content hash).
@@ -20,12 +21,7 @@ func cmdImages(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(images))
-	for k := range images {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(images)) {
 		fmt.Printf("%s\t%s\n", k, images[k])
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/hookbench/hookbench/scenarios"
@@ -11,7 +13,7 @@ import (
 
 func cmdList(args []string) error {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	verbose := fs.Bool("v", false, "show descriptions and needs")
+	verbose := fs.Bool("v", false, "show runtimes, chaos actions, needs and descriptions")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -22,7 +24,17 @@ func cmdList(args []string) error {
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	for _, s := range cat.All() {
 		if *verbose {
-			fmt.Fprintf(tw, "%s\tneeds %v\t%s\n", s.Name, s.Needs, s.Description)
+			runtimes := "any runtime"
+			if len(s.Runtimes) > 0 {
+				runtimes = strings.Join(s.Runtimes, ",")
+			}
+			var actions []string
+			for _, st := range s.Timeline() {
+				if !slices.Contains(actions, st.Action.Name()) {
+					actions = append(actions, st.Action.Name())
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\tchaos %v\tneeds %v\t%s\n", s.Name, runtimes, actions, s.Needs, s.Description)
 		} else {
 			fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Description)
 		}

@@ -22,6 +22,8 @@ func TestExitStatuses(t *testing.T) {
 		{[]string{"report", "--in", filepath.Join(dir, "report.json"), "--out", filepath.Join(dir, "again.html")}, 0},
 		{[]string{"run", "smoke", "--fault-forget-pending", "--drain-timeout", "1s"}, 1},
 		{[]string{"run", "no-such-scenario"}, 2},
+		{[]string{"list", "-v"}, 0},
+		{[]string{"run", "network-partition"}, 2}, // in-process cannot partition: refused before it starts
 		{[]string{"run", "smoke", "--runtime", "nope"}, 2},
 		{[]string{"frobnicate"}, 2},
 		{[]string{"attack", "--inprocess", "--count", "20", "--rate", "100"}, 0},

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/harness"
-	"github.com/hookbench/hookbench/harness/docker"
-	"github.com/hookbench/hookbench/harness/inprocess"
-	"github.com/hookbench/hookbench/harness/process"
 	"github.com/hookbench/hookbench/harness/report"
+	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/harness/runtime/docker"
+	"github.com/hookbench/hookbench/harness/runtime/inprocess"
+	"github.com/hookbench/hookbench/harness/runtime/process"
+	"github.com/hookbench/hookbench/notifications"
 	"github.com/hookbench/hookbench/scenarios"
 )
 
@@ -40,8 +42,18 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.binDir, "bin-dir", "", "process runtime: prebuilt registry and fake-endpoint binaries (default: go build into a temp dir)")
 }
 
-// runtime builds the runtime and run options the flags ask for.
-func (t *targetFlags) build(ctx context.Context) (harness.Runtime, harness.RunOptions, func(), error) {
+// build makes the runtime and run options the flags ask for; an external
+// registry wraps whichever runtime runs the endpoints.
+func (t *targetFlags) build(ctx context.Context) (runtime.Runtime, harness.RunOptions, func(), error) {
+	rt, o, cleanup, err := t.buildRuntime(ctx)
+	if err != nil || t.registryURL == "" {
+		return rt, o, cleanup, err
+	}
+	return runtime.WithExternal(rt, runtime.ExternalRegistry{URL: t.registryURL, DebugURL: t.debugURL,
+		MetricsPath: t.metricsPath, SingleRequestUpload: t.singleUpload}), o, cleanup, nil
+}
+
+func (t *targetFlags) buildRuntime(ctx context.Context) (runtime.Runtime, harness.RunOptions, func(), error) {
 	var o harness.RunOptions
 	cleanup := func() {}
 	if t.configTemplate != "" {
@@ -51,15 +63,12 @@ func (t *targetFlags) build(ctx context.Context) (harness.Runtime, harness.RunOp
 		}
 		o.ConfigTemplate = string(b)
 	}
-	if t.registryURL != "" {
-		if t.binary != "" {
-			return nil, o, cleanup, errors.New("--registry-url and --registry-binary exclude each other")
-		}
-		o.External = &harness.ExternalRegistry{URL: t.registryURL, DebugURL: t.debugURL, MetricsPath: t.metricsPath, SingleRequestUpload: t.singleUpload}
+	if t.registryURL != "" && t.binary != "" {
+		return nil, o, cleanup, errors.New("--registry-url and --registry-binary exclude each other")
 	}
 	if t.binary != "" {
 		t.runtime = "process"
-		o.Binary = &harness.BinaryRegistry{Path: t.binary, Args: strings.Fields(t.binArgs), SingleRequestUpload: t.singleUpload}
+		o.Binary = &runtime.BinaryRegistry{Path: t.binary, Args: strings.Fields(t.binArgs), SingleRequestUpload: t.singleUpload}
 	}
 	switch t.runtime {
 	case "inprocess":
@@ -114,7 +123,7 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	count := fs.Int("count", 0, "override every load phase's count")
 	out := fs.String("out", "", "write report.json, report.txt and report.html here")
 	drain := fs.Duration("drain-timeout", 0, "override the scenario's drain timeout")
-	var faults harness.Faults
+	var faults notifications.Faults
 	fs.IntVar(&faults.DropOneIn, "fault-drop-one-in", 0, "self-test (in-process only): the notifier drops one event in N")
 	fs.BoolVar(&faults.ForgetPendingDecrement, "fault-forget-pending", false, "self-test: the notifier never decrements Pending")
 	fs.BoolVar(&faults.CountFailureAsSuccess, "fault-failure-as-success", false, "self-test: the notifier counts failures as successes")
@@ -164,7 +173,7 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	if ls, ok := rt.(harness.LogSaver); ok && *out != "" && res.Err() != nil {
+	if ls, ok := rt.(runtime.LogSaver); ok && *out != "" && res.Err() != nil {
 		_ = ls.SaveLogs(ctx, filepath.Join(*out, "logs"))
 	}
 	report.Text(os.Stdout, res)

@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"maps"
 	"math/bits"
 	"slices"
 	"time"
@@ -59,11 +60,7 @@ func (h *histogram) stats() LatencyStats {
 	if h.n == 0 {
 		return s
 	}
-	keys := make([]int, 0, len(h.counts))
-	for k := range h.counts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(h.counts))
 	q := func(p float64) time.Duration {
 		rank := int(p*float64(h.n) + 0.5)
 		rank = max(rank, 1)

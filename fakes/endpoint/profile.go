@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"path"
 	"time"
 )
@@ -240,9 +239,4 @@ func match(pattern, s string) bool {
 	}
 	ok, _ := path.Match(pattern, s)
 	return ok
-}
-
-// StatusKey is the registry's Statuses key for a code: "500 Internal Server Error".
-func StatusKey(code int) string {
-	return fmt.Sprintf("%d %s", code, http.StatusText(code)) // exactly as the registry (trailing space for unknown codes)
 }

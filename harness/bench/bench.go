@@ -13,9 +13,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/harness/load"
-	"github.com/hookbench/hookbench/harness/process"
+	"github.com/hookbench/hookbench/harness/observe"
+	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/harness/runtime/process"
 )
 
 // Options configure one benchmark run.
@@ -148,7 +149,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // measurement so no backlog carries over.
 type setup struct {
 	rt    *process.Runtime
-	reg   harness.Registry
+	reg   runtime.Registry
 	fake  *endpoint.Client
 	queue string
 }
@@ -162,7 +163,7 @@ func (s *setup) close() {
 
 // start runs subject with an endpoint whose initial profile is profile
 // (nil: no endpoint configured at all).
-func (b *bencher) start(ctx context.Context, subject string, profile json.RawMessage) (*setup, error) {
+func (b *bencher) start(ctx context.Context, subject string, profile *endpoint.Profile) (*setup, error) {
 	rt, err := process.New(b.o.Binaries)
 	if err != nil {
 		return nil, err
@@ -170,7 +171,7 @@ func (b *bencher) start(ctx context.Context, subject string, profile json.RawMes
 	s := &setup{rt: rt}
 	epURL := ""
 	if profile != nil {
-		ep, err := rt.NewEndpoint(ctx, harness.EndpointSpec{Name: "bench", Profile: profile})
+		ep, err := rt.NewEndpoint(ctx, runtime.EndpointSpec{Name: "bench", Profile: *profile})
 		if err != nil {
 			s.close()
 			return nil, err
@@ -185,9 +186,9 @@ func (b *bencher) start(ctx context.Context, subject string, profile json.RawMes
 		}
 		s.queue = filepath.Join(dir, "queue.db")
 	}
-	spec := harness.RegistrySpec{ConfigTemplate: configTemplate(subject, epURL, s.queue)}
+	spec := runtime.RegistrySpec{ConfigTemplate: configTemplate(subject, epURL, s.queue)}
 	if subject == Distribution {
-		spec.Binary = &harness.BinaryRegistry{Path: b.o.Peer}
+		spec.Binary = &runtime.BinaryRegistry{Path: b.o.Peer}
 	}
 	s.reg, err = rt.StartRegistry(ctx, spec)
 	if err != nil {
@@ -216,7 +217,7 @@ func (s *setup) pending(ctx context.Context) int {
 	if s.fake == nil || s.reg.DebugURL == "" {
 		return -1
 	}
-	v, err := harness.FetchVars(ctx, http.DefaultClient, s.reg.DebugURL)
+	v, err := observe.FetchVars(ctx, http.DefaultClient, s.reg.DebugURL)
 	if err != nil {
 		return -1
 	}
@@ -257,7 +258,7 @@ func (b *bencher) pushManifests(ctx context.Context, s *setup, n, distinct int, 
 func (b *bencher) backlog(ctx context.Context, subject string, n int, latency string) (Drain, error) {
 	fmt.Fprintf(b.log, "bench: %s: backlog of %d events, then a %s receiver\n", subject, n, latency)
 	d := Drain{Subject: subject, Latency: latency}
-	s, err := b.start(ctx, subject, json.RawMessage(`{"refuse":true}`))
+	s, err := b.start(ctx, subject, refusing())
 	if err != nil {
 		return d, err
 	}
@@ -275,7 +276,12 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 	d.RSSPending, d.MemPending = mem.VmRSS, mem
 	d.RegistryPending = s.pending(ctx)
 	fmt.Fprintf(b.log, "bench: %s: %d events pending after %.1fs of pushing, VmRSS %s\n", subject, owed, d.PushSeconds, MiB(d.RSSPending))
-	if err := s.fake.SetProfileJSON(ctx, []byte(fmt.Sprintf(`{"latency":%q}`, latency))); err != nil {
+	per, err := time.ParseDuration(latency)
+	if err != nil {
+		return d, fmt.Errorf("bench: receiver latency %q: %w", latency, err)
+	}
+	slow := endpoint.Profile{Fault: endpoint.Fault{Latency: &endpoint.Latency{Fixed: endpoint.Duration(per)}}}
+	if err := s.fake.SetProfile(ctx, slow); err != nil {
 		return d, err
 	}
 	up := time.Now()
@@ -324,11 +330,11 @@ func (b *bencher) backlog(ctx context.Context, subject string, n int, latency st
 // through Sizes.MemoryDistinct manifests per repository, so what grows is
 // the pending events, not the registry's storage metadata.
 func (b *bencher) memory(ctx context.Context, subject string, n int, limit time.Duration) (Memory, error) {
-	return b.memoryAt(ctx, subject, json.RawMessage(`{"refuse":true}`), n, limit)
+	return b.memoryAt(ctx, subject, refusing(), n, limit)
 }
 
 // memoryAt is memory with the endpoint's profile given (nil: no endpoint).
-func (b *bencher) memoryAt(ctx context.Context, subject string, profile json.RawMessage, n int, limit time.Duration) (Memory, error) {
+func (b *bencher) memoryAt(ctx context.Context, subject string, profile *endpoint.Profile, n int, limit time.Duration) (Memory, error) {
 	distinct := b.o.Sizes.MemoryDistinct
 	fmt.Fprintf(b.log, "bench: %s: memory after up to %d pushes of %d distinct manifests per repository (bounded by %s), endpoint %s\n", subject, n, distinct, limit, orNone(profile))
 	m := Memory{Subject: subject, Distinct: distinct}
@@ -373,12 +379,12 @@ func joinNote(a, b string) string {
 func (b *bencher) push(ctx context.Context, subject, state string) (Push, error) {
 	fmt.Fprintf(b.log, "bench: %s: push throughput, endpoint %s\n", subject, state)
 	p := Push{Subject: subject, Endpoint: state}
-	var profile json.RawMessage // none: no endpoint configured
+	var profile *endpoint.Profile // none: no endpoint configured
 	switch state {
 	case "healthy":
-		profile = json.RawMessage(`{}`) // 200 at once
+		profile = &endpoint.Profile{} // 200 at once
 	case "dead":
-		profile = json.RawMessage(`{"refuse":true}`)
+		profile = refusing()
 	}
 	s, err := b.start(ctx, subject, profile)
 	if err != nil {
@@ -398,9 +404,13 @@ func (b *bencher) push(ctx context.Context, subject, state string) (Push, error)
 	return p, nil
 }
 
-func orNone(profile json.RawMessage) string {
+// refusing is the profile of a dead receiver: every connection refused.
+func refusing() *endpoint.Profile { return &endpoint.Profile{Refuse: true} }
+
+func orNone(profile *endpoint.Profile) string {
 	if profile == nil {
 		return "none"
 	}
-	return string(profile)
+	b, _ := json.Marshal(profile)
+	return string(b)
 }

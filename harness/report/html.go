@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness"
 )
 
@@ -77,7 +78,7 @@ func deliverySeries(r *harness.Result) []series {
 	for _, name := range r.Endpoints {
 		s := series{Name: name, Points: true}
 		seen := map[string]bool{}
-		ds := append([]harness.Delivery(nil), r.Deliveries[name]...)
+		ds := append([]endpoint.Delivery(nil), r.Deliveries[name]...)
 		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Arrived.Before(ds[j].Arrived) })
 		for _, d := range ds {
 			if !d.Accepted() || seen[d.ID] || d.Timestamp.IsZero() {

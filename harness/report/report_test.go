@@ -10,15 +10,18 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/harness/observe"
+	"github.com/hookbench/hookbench/harness/verdict"
 )
 
 func syntheticResult() *harness.Result {
 	t0 := time.Unix(1_700_000_000, 0)
 	r := &harness.Result{Scenario: "synthetic", Description: "made up", Runtime: "none", Started: t0, Duration: 3 * time.Second,
-		Endpoints: []string{"a", "b"}, Final: map[string]harness.EndpointMetrics{}, Fakes: map[string]harness.FakeStats{},
-		Deliveries: map[string][]harness.Delivery{}}
+		Endpoints: []string{"a", "b"}, Final: map[string]endpoint.EndpointMetrics{}, Fakes: map[string]endpoint.Stats{},
+		Deliveries: map[string][]endpoint.Delivery{}}
 	lr := &load.Result{Profile: load.Profile{Op: load.OpManifestPush, Count: 100}}
 	for i := 0; i < 100; i++ {
 		at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
@@ -26,18 +29,21 @@ func syntheticResult() *harness.Result {
 		lr.Hits = append(lr.Hits, load.Hit{Op: lr.Profile.Op, At: at, Latency: lat, Code: 201})
 		lr.Metrics.Add(&vegeta.Result{Timestamp: at, Latency: lat, Code: 201})
 		for _, ep := range r.Endpoints {
-			r.Deliveries[ep] = append(r.Deliveries[ep], harness.Delivery{ID: string(rune(i)), Timestamp: at, Arrived: at.Add(lat * 3), Status: 200, Attempt: 1})
+			r.Deliveries[ep] = append(r.Deliveries[ep], endpoint.Delivery{ID: string(rune(i)), Timestamp: at, Arrived: at.Add(lat * 3), Status: 200, Attempt: 1})
 		}
 	}
 	lr.Metrics.Close()
 	r.Load = []*load.Result{lr}
 	for i := 0; i < 60; i++ {
-		s := harness.Sample{At: t0.Add(time.Duration(i) * 50 * time.Millisecond), Endpoints: map[string]harness.EndpointMetrics{
-			"a": {Pending: i % 10}, "b": {Pending: 30 - i/2}}, Mem: harness.MemStats{HeapInuse: uint64(8+i%5) << 20}}
+		s := observe.Sample{At: t0.Add(time.Duration(i) * 50 * time.Millisecond), Endpoints: map[string]endpoint.EndpointMetrics{
+			"a": {Pending: i % 10}, "b": {Pending: 30 - i/2}}, Mem: observe.MemStats{HeapInuse: uint64(8+i%5) << 20}}
 		r.Samples = append(r.Samples, s)
 	}
-	r.Final["a"] = harness.EndpointMetrics{Events: 100, Successes: 100, Statuses: map[string]int{"200 OK": 100}}
-	r.Violations = []string{"final b Pending: registry reports 1, expected 0"}
+	r.Final["a"] = endpoint.EndpointMetrics{Events: 100, Successes: 100, Statuses: map[string]int{"200 OK": 100}}
+	r.Verdict = verdict.Verdict{Checks: []verdict.Check{
+		{Endpoint: "a", Kind: verdict.KindReconcile, Name: "Pending", Registry: "0", Observed: "0", OK: true},
+		{Endpoint: "b", Kind: verdict.KindExpect, Name: "Final Pending", Registry: "1", Observed: "0"},
+	}}
 	return r
 }
 
@@ -56,7 +62,7 @@ func TestHTMLIsSelfContainedWithPlots(t *testing.T) {
 			t.Errorf("page is not self-contained: contains %q", bad)
 		}
 	}
-	for _, want := range []string{"FAIL", "Pending over time", "Push latency over time", "Delivery latency", "final b Pending"} {
+	for _, want := range []string{"FAIL", "Pending over time", "Push latency over time", "Delivery latency", "Final Pending: registry 1, expected 0"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,27 +43,31 @@ func Text(w io.Writer, r *harness.Result) {
 			statuses(m.Statuses), f.Deliveries, f.Unique, f.Duplicates, f.Resets, f.Hangs, statuses(f.Statuses))
 	}
 	tw.Flush()
+	// One table of every check: reconciliation (registry against what was
+	// observed), then expectations (registry against the scenario).
 	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "endpoint\tcheck\tregistry\tobserved\tok")
-	for _, e := range r.Reconciliation.Endpoints {
-		for _, c := range e.Checks {
-			ok := "ok"
-			if !c.OK {
-				ok = "FAIL"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, c.Name, c.Registry, clip(c.Observed, 70), ok)
+	fmt.Fprintln(tw, "endpoint\tcheck\tregistry\tobserved / expected\tok")
+	for _, c := range r.Verdict.Checks {
+		ok := "ok"
+		if !c.OK {
+			ok = "FAIL"
 		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(c.Endpoint), c.Name, clip(c.Registry, 70), clip(c.Observed, 70), ok)
 	}
 	tw.Flush()
-	for _, c := range r.Chaos {
-		fmt.Fprintf(w, "chaos at %s: %s %s %s\n", c.At.Round(time.Millisecond), c.Action, c.Endpoint, c.Error)
-	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	for _, v := range r.Violations {
-		fmt.Fprintf(w, "FAIL %s\n", v)
+	for _, c := range r.Verdict.Failed() {
+		fmt.Fprintf(w, "FAIL %s\n", c)
 	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func d(x time.Duration) string {
@@ -76,26 +81,16 @@ func d(x time.Duration) string {
 }
 
 func codes(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var parts []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s:%d", k, m[k]))
 	}
 	return strings.Join(parts, " ")
 }
 
 func statuses(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var parts []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		code, _, _ := strings.Cut(k, " ")
 		parts = append(parts, fmt.Sprintf("%s:%d", code, m[k]))
 	}

@@ -1,0 +1,287 @@
+// Package model is the scenario model: what a scenario declares (endpoints
+// and their fault profiles, load, chaos timeline, expectations, tolerances,
+// needs) and the registry config it implies. It runs nothing.
+package model
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hookbench/hookbench/fakes/endpoint"
+	"github.com/hookbench/hookbench/harness/chaos"
+	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/harness/runtime"
+)
+
+// Scenario is one declarative test of a registry's notification pipeline.
+// The catalog lives in scenarios/, one file per scenario.
+type Scenario struct {
+	Name        string
+	Description string
+	// Labels select scenarios in test suites (e.g. "kill-9", "outage").
+	Labels []string
+	// Runtimes this scenario is meant for ("inprocess", "process",
+	// "docker"); empty means every runtime that has what it needs.
+	Runtimes []string
+	// Registry is the registry-side configuration beyond the endpoints.
+	Registry RegistryFragment
+	// Endpoints are fake receivers, each with its registry endpoint settings.
+	Endpoints []EndpointDef
+	// Load phases, run one after the other.
+	Load []load.Profile
+	// Chaos timeline, relative to the start of the first load phase.
+	Chaos []chaos.Step
+	// AfterLoad is a second timeline, relative to the end of the last load
+	// phase (and of Chaos), e.g. to end an outage whatever the load's length.
+	AfterLoad []chaos.Step
+	// Expect: final values and conditions that hold throughout.
+	Expect Expect
+	// Needs lists what the registry must be able to do (chaos needs are
+	// found from the timeline).
+	Needs []Capability
+}
+
+// RegistryFragment is the part of the registry config a scenario controls.
+type RegistryFragment struct {
+	IncludeReferences bool
+	DeleteEnabled     bool
+}
+
+// EndpointDef is one fake receiver and the registry's settings for it.
+type EndpointDef struct {
+	Name string
+	// Profile is the fake's fault profile (the zero profile answers 200).
+	Profile   endpoint.Profile
+	Timeout   time.Duration // registry's notification timeout (default 300ms in scenarios)
+	Threshold int           // default 3
+	Backoff   time.Duration // default 100ms
+	Ignore    Ignore
+	Headers   map[string][]string
+	// IgnoredMediaTypes is Distribution's older top-level ignore list.
+	IgnoredMediaTypes []string
+	Tolerance         Tolerance
+	// Delivery holds our registry's opt-in delivery settings.
+	Delivery DeliverySettings
+}
+
+// IgnoreOf merges both of Distribution's ignore lists.
+func (e EndpointDef) IgnoreOf() Ignore {
+	ig := e.Ignore
+	ig.MediaTypes = append(append([]string(nil), ig.MediaTypes...), e.IgnoredMediaTypes...)
+	return ig
+}
+
+// Counters names expected endpoint counters: "Pending", "Events",
+// "Successes", "Failures", "Errors", or "Statuses[<code> <text>]"
+// (endpoint.EndpointMetrics.Counter).
+type Counters map[string]int
+
+// Expect holds a scenario's expectations besides reconciliation, which
+// always runs.
+type Expect struct {
+	// Final exact counters per endpoint after the drain.
+	Final map[string]Counters
+	// Throughout holds on every sample.
+	Throughout []Condition
+	// Eventually holds on at least one sample (e.g. "Errors rose during the outage").
+	Eventually []Condition
+	// DrainTimeout bounds the wait for Pending to reach its final value (default 15s).
+	DrainTimeout time.Duration
+	// MaxHeapAlloc, when set, bounds the registry's HeapAlloc on every sample
+	// (memstats from /debug/vars; in-process it includes the harness's own heap).
+	MaxHeapAlloc uint64
+	// DeadLetterEvents: events expected in each endpoint's dead-letter log
+	// (DeliverySettings.DeadLetter), read where the runtime's storage is local.
+	DeadLetterEvents map[string]int
+}
+
+// Condition compares one endpoint counter with a value.
+type Condition struct {
+	Endpoint string
+	Counter  string // as in Counters
+	Op       string // "<=", ">=", "==", ">", "<"
+	Value    int
+}
+
+func (c Condition) String() string {
+	return fmt.Sprintf("%s %s %s %d", c.Endpoint, c.Counter, c.Op, c.Value)
+}
+
+// Holds evaluates c against one sample's endpoint metrics.
+func (c Condition) Holds(endpoints map[string]endpoint.EndpointMetrics) (bool, int, error) {
+	m, ok := endpoints[c.Endpoint]
+	if !ok {
+		return false, 0, fmt.Errorf("endpoint %q not in sample", c.Endpoint)
+	}
+	v, err := m.Counter(c.Counter)
+	if err != nil {
+		return false, 0, err
+	}
+	switch c.Op {
+	case "<=":
+		return v <= c.Value, v, nil
+	case ">=":
+		return v >= c.Value, v, nil
+	case "==":
+		return v == c.Value, v, nil
+	case "<":
+		return v < c.Value, v, nil
+	case ">":
+		return v > c.Value, v, nil
+	}
+	return false, v, fmt.Errorf("condition %s: unknown op %q", c, c.Op)
+}
+
+// Capability is something a scenario needs from the registry under test.
+type Capability string
+
+// Capabilities scenarios can need.
+const (
+	NeedSingleRequestUpload Capability = "single-request-upload"
+	NeedOwnRegistry         Capability = "own-registry" // our extensions or fault hooks
+	NeedDebugVars           Capability = "debug-vars"
+)
+
+// Missing returns the needs that reg cannot meet.
+func (s Scenario) Missing(reg runtime.Registry) []Capability {
+	var out []Capability
+	for _, n := range s.needs() {
+		ok := true
+		switch n {
+		case NeedSingleRequestUpload:
+			ok = reg.SingleRequestUpload
+		case NeedOwnRegistry:
+			ok = reg.OwnRegistry
+		case NeedDebugVars:
+			ok = reg.DebugURL != ""
+		}
+		if !ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// needs adds what the endpoints imply to the declared needs.
+func (s Scenario) needs() []Capability {
+	set := map[Capability]bool{NeedDebugVars: true}
+	for _, n := range s.Needs {
+		set[n] = true
+	}
+	for _, e := range s.Endpoints {
+		if !e.Delivery.IsZero() {
+			set[NeedOwnRegistry] = true // delivery settings are our extensions
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// Timeline is every chaos step, during and after the load.
+func (s Scenario) Timeline() []chaos.Step {
+	return append(append([]chaos.Step(nil), s.Chaos...), s.AfterLoad...)
+}
+
+// HasLabel reports whether s carries label l.
+func (s Scenario) HasLabel(l string) bool { return slices.Contains(s.Labels, l) }
+
+// RunsOn reports whether s is meant for the named runtime.
+func (s Scenario) RunsOn(runtime string) bool {
+	return len(s.Runtimes) == 0 || slices.Contains(s.Runtimes, runtime)
+}
+
+// Validate reports what is wrong with a scenario's declaration.
+func (s Scenario) Validate() error {
+	if s.Name == "" {
+		return fmt.Errorf("scenario without a name")
+	}
+	if len(s.Endpoints) == 0 {
+		return fmt.Errorf("scenario %s: no endpoints", s.Name)
+	}
+	names := map[string]bool{}
+	for _, e := range s.Endpoints {
+		if e.Name == "" || names[e.Name] {
+			return fmt.Errorf("scenario %s: endpoint name %q empty or repeated", s.Name, e.Name)
+		}
+		names[e.Name] = true
+		if err := e.Profile.Validate(); err != nil {
+			return fmt.Errorf("scenario %s: endpoint %s: %w", s.Name, e.Name, err)
+		}
+	}
+	if len(s.Load) == 0 {
+		return fmt.Errorf("scenario %s: no load", s.Name)
+	}
+	for _, p := range s.Load {
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+	}
+	for _, c := range s.Timeline() {
+		if c.Action == nil {
+			return fmt.Errorf("scenario %s: chaos step at %s without an action", s.Name, c.At)
+		}
+		if t := c.Action.Target(); t != "" && !names[t] {
+			return fmt.Errorf("scenario %s: chaos %s at %s: unknown endpoint %q", s.Name, c.Action.Name(), c.At, t)
+		}
+		if sp, ok := c.Action.(chaos.SetProfile); ok {
+			if err := sp.Profile.Validate(); err != nil {
+				return fmt.Errorf("scenario %s: chaos %s at %s: %w", s.Name, sp.Name(), c.At, err)
+			}
+		}
+	}
+	for ep := range s.Expect.Final {
+		if !names[ep] {
+			return fmt.Errorf("scenario %s: expectation for unknown endpoint %q", s.Name, ep)
+		}
+	}
+	return nil
+}
+
+// Catalog is a set of scenarios by name; safe for concurrent use.
+type Catalog struct {
+	mu sync.Mutex
+	m  map[string]Scenario
+}
+
+// Add registers s; a duplicate or invalid scenario is an error.
+func (c *Catalog) Add(s Scenario) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]Scenario{}
+	}
+	if _, dup := c.m[s.Name]; dup {
+		return fmt.Errorf("scenario %s registered twice", s.Name)
+	}
+	c.m[s.Name] = s
+	return nil
+}
+
+// Get returns the named scenario.
+func (c *Catalog) Get(name string) (Scenario, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[name]
+	return s, ok
+}
+
+// All returns every scenario sorted by name.
+func (c *Catalog) All() []Scenario { return c.Select(func(Scenario) bool { return true }) }
+
+// Select returns the scenarios keep accepts, sorted by name.
+func (c *Catalog) Select(keep func(Scenario) bool) []Scenario {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Scenario
+	for _, name := range slices.Sorted(maps.Keys(c.m)) {
+		if s := c.m[name]; keep(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,7 +1,0 @@
-package process
-
-import "path/filepath"
-
-// StorageDir is the registry's storage directory on this host
-// (harness.LocalStorage), where scenario files like dead-letter logs live.
-func (r *Runtime) StorageDir() string { return filepath.Join(r.dir, "storage") }

@@ -1,0 +1,7 @@
+package process
+
+import "path/filepath"
+
+// StorageDir is the registry's storage directory on this host
+// (runtime.LocalStorage), where scenario files like dead-letter logs live.
+func (r *Runtime) StorageDir() string { return filepath.Join(r.dir, "storage") }

@@ -1,0 +1,42 @@
+package verdict
+
+import (
+	"testing"
+
+	"github.com/hookbench/hookbench/fakes/endpoint"
+)
+
+func TestPrometheusChecks(t *testing.T) {
+	m := endpoint.EndpointMetrics{Events: 3, Successes: 2, Failures: 1, Pending: 0, Statuses: map[string]int{"200 OK": 2, "500 Internal Server Error": 1}}
+	prom := map[string]float64{
+		`registry_notifications_events_total{endpoint="sink",type="Events"}`:                    3,
+		`registry_notifications_events_total{endpoint="sink",type="Successes"}`:                 2,
+		`registry_notifications_events_total{endpoint="sink",type="Failures"}`:                  1,
+		`registry_notifications_events_total{endpoint="sink",type="Errors"}`:                    0,
+		`registry_notifications_pending_total{endpoint="sink"}`:                                 0,
+		`registry_notifications_status_total{code="200 OK",endpoint="sink"}`:                    2,
+		`registry_notifications_status_total{code="500 Internal Server Error",endpoint="sink"}`: 1,
+		`registry_notifications_events_total{endpoint="other",type="Events"}`:                   9,
+	}
+	for _, c := range PrometheusChecks("sink", m, prom) {
+		if !c.OK {
+			t.Errorf("%s", c)
+		}
+	}
+	prom[`registry_notifications_status_total{code="200 OK",endpoint="sink"}`] = 1
+	failed := 0
+	for _, c := range PrometheusChecks("sink", m, prom) {
+		if !c.OK {
+			failed++
+			if c.Name != "Prometheus Statuses[200 OK]" {
+				t.Errorf("wrong check failed: %s", c)
+			}
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d failed checks, want 1", failed)
+	}
+	if PrometheusChecks("nobody", m, prom) != nil {
+		t.Fatal("checks for an endpoint absent from /metrics")
+	}
+}
