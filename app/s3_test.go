@@ -14,7 +14,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/hookbench/hookbench/config"
-	"github.com/hookbench/hookbench/harness/servers"
+	"github.com/hookbench/hookbench/servers"
 )
 
 // TestS3Storage: storage.s3 from a config file serves pushes and pulls,

@@ -17,11 +17,11 @@ import (
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness/chaos"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
 	"github.com/hookbench/hookbench/harness/observe"
 	"github.com/hookbench/hookbench/harness/runtime"
 	"github.com/hookbench/hookbench/harness/verdict"
+	"github.com/hookbench/hookbench/load"
 	"github.com/hookbench/hookbench/notifications"
 )
 

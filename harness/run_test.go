@@ -9,8 +9,8 @@ import (
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness/chaos"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/load"
 	"github.com/hookbench/hookbench/notifications"
 )
 

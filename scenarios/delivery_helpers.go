@@ -2,7 +2,7 @@ package scenarios
 
 import (
 	"github.com/hookbench/hookbench/fakes/endpoint"
-	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/load"
 )
 
 // Helpers for the opt-in delivery scenarios (issue 8).

@@ -2,8 +2,8 @@ package scenarios
 
 import (
 	"github.com/hookbench/hookbench/harness/chaos"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/load"
 )
 
 // largeBacklogCount is the spec's size; `harness run large-backlog --count

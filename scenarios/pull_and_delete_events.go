@@ -1,8 +1,8 @@
 package scenarios
 
 import (
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/load"
 )
 
 func init() {

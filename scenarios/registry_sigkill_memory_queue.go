@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/harness/chaos"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/load"
 )
 
 func init() {

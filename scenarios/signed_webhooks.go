@@ -3,8 +3,8 @@ package scenarios
 import (
 	"time"
 
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/load"
 )
 
 // Three variants of Standard Webhooks signing against a receiver that

@@ -54,8 +54,8 @@ case ${CONFORMANCE_STORAGE:-${STORAGE:-filesystem}} in
     rootdirectory: $OUT/storage" ;;
   inmemory) storage="  inmemory:" ;;
   s3)
-    echo "== starting MinIO (harness/servers/cmd/s3server)"
-    (cd "$ROOT" && CGO_ENABLED=0 $GO build -o "$OUT/bin/s3server" ./harness/servers/cmd/s3server)
+    echo "== starting MinIO (servers/cmd/s3server)"
+    (cd "$ROOT" && CGO_ENABLED=0 $GO build -o "$OUT/bin/s3server" ./servers/cmd/s3server)
     s3user=conformance
     s3secret=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
     : > "$OUT/s3server.out"

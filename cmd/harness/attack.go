@@ -12,11 +12,11 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
 	"github.com/hookbench/hookbench/harness/observe"
 	"github.com/hookbench/hookbench/harness/runtime"
 	"github.com/hookbench/hookbench/harness/runtime/inprocess"
+	"github.com/hookbench/hookbench/load"
 )
 
 func cmdAttack(ctx context.Context, args []string) error {

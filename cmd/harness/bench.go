@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookbench/hookbench/harness/bench"
+	"github.com/hookbench/hookbench/bench"
 	"github.com/hookbench/hookbench/harness/runtime/process"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness/chaos"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/load"
 )
 
 // Scenario is one declarative test of a registry's notification pipeline.

@@ -3,7 +3,7 @@ package model
 import (
 	"slices"
 
-	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/load"
 )
 
 // Tolerance relaxes reconciliation where the scenario makes an exact

@@ -12,9 +12,9 @@ import (
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/observe"
 	"github.com/hookbench/hookbench/harness/verdict"
+	"github.com/hookbench/hookbench/load"
 )
 
 func syntheticResult() *harness.Result {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
-	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/load"
 )
 
 // contentCase is a manifest push by digest owed in full, and the delivery

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/load"
 )
 
 // Observation is everything known about one endpoint at the end of a run.

@@ -14,11 +14,11 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/hookbench/hookbench/harness"
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/model"
 	"github.com/hookbench/hookbench/harness/observe"
 	"github.com/hookbench/hookbench/harness/runtime"
 	"github.com/hookbench/hookbench/harness/runtime/inprocess"
+	"github.com/hookbench/hookbench/load"
 	"github.com/hookbench/hookbench/notifications"
 	"github.com/hookbench/hookbench/scenarios"
 	ht "github.com/hookbench/hookbench/tests/harnesstest"

@@ -15,9 +15,9 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/hookbench/hookbench/harness/servers"
 	"github.com/hookbench/hookbench/registry/storage"
 	"github.com/hookbench/hookbench/registry/storage/s3"
+	"github.com/hookbench/hookbench/servers"
 )
 
 const bucket = "registry"

@@ -4,5 +4,5 @@
 // backlog after an outage, resident memory with many pending events, and push
 // throughput with a dead endpoint. Every registry and the fake receiver run
 // as child processes on loopback (harness/process); load comes from
-// harness/load. Speed targets are reported, never asserted.
+// load/. Speed targets are reported, never asserted.
 package bench

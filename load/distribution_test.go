@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/load"
 
 	"github.com/onsi/gomega"
 )
@@ -19,7 +19,7 @@ import (
 // TestAgainstDistribution runs every load op against a CNCF Distribution
 // binary named by HOOKBENCH_DISTRIBUTION (skipped without it):
 //
-//	HOOKBENCH_DISTRIBUTION=/tmp/peers/registry go test ./harness/load -run Distribution
+//	HOOKBENCH_DISTRIBUTION=/tmp/peers/registry go test ./load -run Distribution
 func TestAgainstDistribution(t *testing.T) {
 	bin := os.Getenv("HOOKBENCH_DISTRIBUTION")
 	if bin == "" {

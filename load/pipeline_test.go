@@ -13,7 +13,7 @@ import (
 	"github.com/hookbench/hookbench/app"
 	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/fakes/endpoint"
-	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/load"
 )
 
 // pipeline is our registry with its notification pipeline, delivering to a

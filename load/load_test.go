@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/load"
 	"github.com/hookbench/hookbench/registry"
 	"github.com/hookbench/hookbench/registry/storage/inmemory"
 )

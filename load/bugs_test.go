@@ -13,7 +13,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
-	"github.com/hookbench/hookbench/harness/load"
+	"github.com/hookbench/hookbench/load"
 )
 
 // A registry bug seen from outside: a front that changes requests before

@@ -13,10 +13,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hookbench/hookbench/harness/load"
 	"github.com/hookbench/hookbench/harness/observe"
 	"github.com/hookbench/hookbench/harness/runtime"
 	"github.com/hookbench/hookbench/harness/runtime/process"
+	"github.com/hookbench/hookbench/load"
 )
 
 // Options configure one benchmark run.

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hookbench/hookbench/harness/servers"
+	"github.com/hookbench/hookbench/servers"
 )
 
 func main() {
