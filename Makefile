@@ -8,7 +8,7 @@ SCENARIO  ?= endpoint-refused-then-up
 PKGS       = $(shell $(GO) list ./... | grep -v '/tests/\(fast\|process\|e2e\|distribution\)$$')
 GOFLAGS_TEST ?= -count=1
 
-.PHONY: all build test unit fast process e2e run lint bench image conformance clean
+.PHONY: all build test unit fast process e2e run lint bench image conformance mutation clean
 
 all: lint build test
 
@@ -57,6 +57,15 @@ image:
 
 conformance:
 	./scripts/conformance.sh $(OUT)/conformance
+
+## mutation: the seeded-bug check (tools/mutation/mutants.yaml), each bug as a
+## build overlay: first the scenario suites alone, then the unit tests on the
+## survivors (together: all of make test). Report in $(OUT)/mutation; about a
+## minute per mutant.
+mutation:
+	$(GO) run ./tools/mutation -cumulative -out $(OUT)/mutation \
+	  -suite scenarios='$(GO) test -count=1 ./tests/fast ./tests/process' \
+	  -suite all='$(GO) test -count=1 $(PKGS)'
 
 clean:
 	rm -rf bin $(OUT)

@@ -315,7 +315,9 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		run.StorageDir = ls.StorageDir()
 	}
 	expect, notes := verdict.Expectations(run)
-	res.Verdict = verdict.Verdict{Checks: append(checks, expect...)}
+	checks = append(checks, expect...)
+	checks = append(checks, verdict.SecretChecks(secrets(sc), pages(ctx, res.Registry))...)
+	res.Verdict = verdict.Verdict{Checks: checks}
 	res.Notes = append(res.Notes, notes...)
 	res.Duration = time.Since(res.Started)
 	return res, nil
@@ -365,4 +367,30 @@ func settle(ctx context.Context, s *observe.Sampler, sc model.Scenario, fakes ma
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// secrets are every endpoint's values that must never be shown.
+func secrets(sc model.Scenario) []model.Secret {
+	var out []model.Secret
+	for _, e := range sc.Endpoints {
+		out = append(out, e.Secrets()...)
+	}
+	return out
+}
+
+// pages are what the registry shows about its endpoints: /debug/vars and
+// its Prometheus page, those it serves.
+func pages(ctx context.Context, reg runtime.Registry) map[string]verdict.Page {
+	out := map[string]verdict.Page{}
+	if reg.DebugURL == "" {
+		return out
+	}
+	base := strings.TrimRight(reg.DebugURL, "/")
+	for _, path := range []string{"/debug/vars", reg.MetricsPath} {
+		if path != "" {
+			b, err := observe.Fetch(ctx, nil, base+path)
+			out[path] = verdict.Page{Body: b, Err: err}
+		}
+	}
+	return out
 }

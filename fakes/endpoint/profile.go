@@ -22,6 +22,10 @@ type Profile struct {
 	// Rules give some deliveries a different fault (first match wins).
 	Rules []Rule `json:"rules,omitempty"`
 
+	// Location is sent with every 3xx answer: a receiver that moved. The
+	// events did not reach it, so a 3xx never counts as delivered.
+	Location string `json:"location,omitempty"`
+
 	// Authorization, when set, must equal the request's Authorization header.
 	Authorization string `json:"authorization,omitempty"`
 	// Secret, when set ("whsec_<base64 key>"), requires a valid Standard

@@ -6,7 +6,9 @@ package model
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,6 +67,67 @@ type EndpointDef struct {
 	Tolerance         Tolerance
 	// Delivery holds our registry's opt-in delivery settings.
 	Delivery DeliverySettings
+	// URLUserInfo ("user:password") and URLQuery ("token=..."), when set,
+	// are put into the endpoint URL the registry is given: secrets that
+	// must never be shown (the verdict's Secrets checks look for them).
+	URLUserInfo string
+	URLQuery    string
+}
+
+// Secret is a value of an endpoint's settings that must never be shown,
+// and what it is (for a message that names it without showing it).
+type Secret struct {
+	What, Value string
+}
+
+// Secrets are the endpoint's header values, URL password (the whole user
+// info when it has no password), URL query values and signing secrets.
+func (e EndpointDef) Secrets() []Secret {
+	var out []Secret
+	for i, v := range e.Delivery.Secrets {
+		out = append(out, Secret{What: fmt.Sprintf("%s signing secret %d", e.Name, i), Value: v})
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+		for _, v := range e.Headers[k] {
+			out = append(out, Secret{What: e.Name + " header " + k, Value: v})
+		}
+	}
+	if e.URLUserInfo != "" {
+		_, pw, ok := strings.Cut(e.URLUserInfo, ":")
+		if !ok {
+			pw = e.URLUserInfo
+		}
+		out = append(out, Secret{What: e.Name + " URL password", Value: pw})
+	}
+	q, _ := url.ParseQuery(e.URLQuery)
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		for _, v := range q[k] {
+			out = append(out, Secret{What: e.Name + " URL query " + k, Value: v})
+		}
+	}
+	return out
+}
+
+// URL is base (the receiver as the registry dials it) with the
+// endpoint's URL user info and query.
+func (e EndpointDef) URL(base string) (string, error) {
+	if e.URLUserInfo == "" && e.URLQuery == "" {
+		return base, nil
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	if e.URLUserInfo != "" {
+		user, pw, ok := strings.Cut(e.URLUserInfo, ":")
+		if ok {
+			u.User = url.UserPassword(user, pw)
+		} else {
+			u.User = url.User(user)
+		}
+	}
+	u.RawQuery = e.URLQuery
+	return u.String(), nil
 }
 
 // IgnoreOf merges both of Distribution's ignore lists.
