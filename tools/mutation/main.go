@@ -146,6 +146,7 @@ func run(list, out, only string, timeout time.Duration, cumulative bool, ss suit
 			fmt.Printf("%-28s %-10s %-9s %s\n", m.ID, s.name, verdict, o.Took)
 		}
 		results = append(results, r)
+		_ = report(out, results, ss, cumulative) // so far: a long run can be read while it goes on
 	}
 	return report(out, results, ss, cumulative)
 }
