@@ -301,8 +301,8 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	// Prometheus series are not rebased: compared only when the
 	// registry's counters started at zero.
 	if final.Error == "" && observe.ZeroBaseline(base) {
-		for _, e := range res.Endpoints {
-			checks = append(checks, verdict.PrometheusChecks(e, final.Endpoints[e], final.Prom)...)
+		for _, e := range sc.Endpoints {
+			checks = append(checks, verdict.PrometheusChecks(e.Name, final.Endpoints[e.Name], final.Prom, e.Tolerance.Pending > 0)...)
 		}
 	}
 	overridden := o.Rate > 0 || o.Count > 0 || o.Duration > 0
