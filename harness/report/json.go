@@ -63,11 +63,11 @@ type Summary struct {
 	Failures []Failure `json:"failures"`
 	// LedgerEntries is how many events the load's accepted operations owe.
 	LedgerEntries int               `json:"ledgerEntries"`
-	Endpoints []EndpointSummary `json:"endpoints"`
-	Load      []LoadPhase       `json:"load"`
-	Chaos     []ChaosStep       `json:"chaos"`
-	Checks    []verdict.Check   `json:"checks"`
-	Notes     []string          `json:"notes,omitempty"`
+	Endpoints     []EndpointSummary `json:"endpoints"`
+	Load          []LoadPhase       `json:"load"`
+	Chaos         []ChaosStep       `json:"chaos"`
+	Checks        []verdict.Check   `json:"checks"`
+	Notes         []string          `json:"notes,omitempty"`
 	// DetailFile names the per-event detail beside this file, if written.
 	DetailFile string  `json:"detailFile,omitempty"`
 	Detail     *Detail `json:"detail,omitempty"`
