@@ -185,7 +185,7 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 			live.Logf(format, a...)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "scenario %s on %s: %s\n", sc.Name, rt.Name(), sc.Description)
+	fmt.Fprintf(os.Stderr, "scenario %s on %s runtime\n", sc.Name, rt.Name())
 	res, err := harness.Run(ctx, rt, sc, o)
 	live.Done()
 	if err != nil {

@@ -102,6 +102,7 @@ func TestParamsSayWhatWasSet(t *testing.T) {
 		{Latency{Endpoint: "a", Delay: 200 * time.Millisecond, Jitter: 50 * time.Millisecond}, "delay=200ms jitter=50ms"},
 		{SetProfile{Endpoint: "a", Profile: endpoint.Profile{Fault: endpoint.Fault{Status: 500}}}, `profile={"status":500}`},
 		{Bandwidth{Endpoint: "b", KBps: 16}, "kBps=16"},
+		{SetProfile{Endpoint: "a"}, "profile={}"},
 		{StopEndpoint{Endpoint: "a"}, ""},
 		{KillRegistry{}, ""},
 	}

@@ -26,7 +26,9 @@ func Params(a Action) string {
 	var parts []string
 	for i := 0; i < v.NumField(); i++ {
 		f, fv := v.Type().Field(i), v.Field(i)
-		if !f.IsExported() || f.Name == "Endpoint" || fv.IsZero() {
+		// A zero struct says something (set-profile {}: healthy); a zero
+		// number or duration says nothing was set.
+		if !f.IsExported() || f.Name == "Endpoint" || (fv.IsZero() && fv.Kind() != reflect.Struct) {
 			continue
 		}
 		name := strings.ToLower(f.Name[:1]) + f.Name[1:]

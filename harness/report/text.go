@@ -83,20 +83,26 @@ func WriteText(w io.Writer, s *Summary) {
 	// Every check in words, grouped by endpoint; chaos checks are the
 	// timeline's outcome column above.
 	fmt.Fprintln(w, "\nchecks (reconcile: the registry against what was observed; expect: against the scenario):")
-	group := "\x00"
+	var groups []string
+	byGroup := map[string][]verdict.Check{}
 	for _, c := range s.Checks {
 		if strings.HasPrefix(c.Name, "Chaos ") {
 			continue
 		}
-		if c.Endpoint != group {
-			group = c.Endpoint
-			if group == "" {
-				fmt.Fprintln(w, "  registry:")
-			} else {
-				fmt.Fprintf(w, "  endpoint %s:\n", group)
-			}
+		if _, ok := byGroup[c.Endpoint]; !ok {
+			groups = append(groups, c.Endpoint)
 		}
-		fmt.Fprintf(w, "    %-4s %s\n", mark(c), Explain(c))
+		byGroup[c.Endpoint] = append(byGroup[c.Endpoint], c)
+	}
+	for _, g := range groups {
+		if g == "" {
+			fmt.Fprintln(w, "  registry:")
+		} else {
+			fmt.Fprintf(w, "  endpoint %s:\n", g)
+		}
+		for _, c := range byGroup[g] {
+			fmt.Fprintf(w, "    %-4s %s\n", mark(c), Explain(c))
+		}
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)

@@ -64,7 +64,8 @@ func TestTextTable(t *testing.T) {
 	}
 	r.Verdict.Checks = append(r.Verdict.Checks,
 		verdict.Check{Endpoint: "a", Kind: verdict.KindExpect, Name: "Chaos set-profile", Registry: "-", Observed: "performed", OK: true},
-		verdict.Check{Endpoint: "b", Kind: verdict.KindExpect, Name: "Chaos latency", Registry: "no proxy", Observed: "performed"})
+		verdict.Check{Endpoint: "b", Kind: verdict.KindExpect, Name: "Chaos latency", Registry: "no proxy", Observed: "performed"},
+		verdict.Check{Endpoint: "a", Kind: verdict.KindExpect, Name: "Monotonic", Registry: "-", Observed: "counters never go down", OK: true})
 	var b bytes.Buffer
 	Text(&b, r)
 	out := b.String()
@@ -84,6 +85,9 @@ func TestTextTable(t *testing.T) {
 	}
 	if n := strings.Count(out, "set-profile"); n != 1 {
 		t.Errorf("set-profile printed %d times, want once:\n%s", n, out)
+	}
+	if n := strings.Count(out, "endpoint a:"); n != 1 {
+		t.Errorf("endpoint a's checks in %d groups, want 1:\n%s", n, out)
 	}
 	r.Interrupted = true
 	b.Reset()
