@@ -263,3 +263,11 @@ func statuses(m map[string]int) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// clip keeps table cells narrow; the full text is in the error and JSON.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
