@@ -329,7 +329,9 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	final, err := settle(ctx, sampler, sc, fakes, drain)
 	if err != nil && ctx.Err() != nil && !res.Interrupted {
 		interrupt("during the drain")
-		final = sampler.Poll(ctx)
+		if final, err = settle(ctx, sampler, sc, fakes, drain); err != nil {
+			logf("drain: %v", err)
+		}
 	} else if err != nil {
 		logf("drain: %v", err)
 	}

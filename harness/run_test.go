@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,6 +128,34 @@ func TestRunInterruptedReturnsAPartialResult(t *testing.T) {
 		t.Fatalf("partial run not observed: final %v, %d checks", res.Final, len(res.Verdict.Checks))
 	}
 	if !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted during the load") {
+		t.Fatalf("notes %q", res.Notes)
+	}
+}
+
+// Interrupted while draining a queue that never drains: the result comes
+// back marked interrupted, without waiting out the scenario's drain.
+func TestRunInterruptedDuringTheDrain(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt := newStubRuntime()
+	defer rt.Close(context.Background())
+	sc := stubScenario()
+	sc.Load = sc.Load[:1]
+	var once sync.Once
+	res, err := Run(ctx, rt, sc, RunOptions{SampleInterval: 20 * time.Millisecond, DrainTimeout: time.Minute, InterruptDrain: time.Second,
+		Faults: notifications.Faults{ForgetPendingDecrement: true},
+		Progress: func(p Progress) {
+			if p.Phase == "drain" {
+				once.Do(cancel)
+			}
+		}})
+	if err != nil {
+		t.Fatalf("an interrupted run is a result, not an error: %v", err)
+	}
+	if !res.Interrupted || res.DrainDuration > 30*time.Second || len(res.Ledger) < 10 {
+		t.Fatalf("interrupted %v, drain %s, %d ledger entries", res.Interrupted, res.DrainDuration, len(res.Ledger))
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted during the drain") {
 		t.Fatalf("notes %q", res.Notes)
 	}
 }
