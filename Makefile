@@ -41,7 +41,10 @@ e2e:
 
 ## run: the main job, one scenario in-process with live progress and reports.
 run:
-	$(GO) run ./cmd/harness run $(SCENARIO) --out $(OUT)/$(SCENARIO)
+	@echo "building the harness into bin/harness (the first time, Go downloads modules and compiles every package: a minute or two)..."
+	$(GO) build -v -o bin/harness ./cmd/harness
+	@echo "running scenario $(SCENARIO) in-process: progress below, table at the end, reports in $(OUT)/$(SCENARIO)"
+	./bin/harness run $(SCENARIO) --out $(OUT)/$(SCENARIO)
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -3,13 +3,18 @@
 //
 //	harness list
 //	harness run SCENARIO [--runtime inprocess|process|docker] [--registry-url U --debug-url D | --registry-binary B [--config-template F]]
-//	                     [--rate R --duration D --count N] [--out DIR]
-//	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR]
+//	                     [--rate R --duration D --count N] [--out DIR] [--json] [--detail] [-v]
+//	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR] [-v]
 //	harness report --in DIR/report.json [--out report.html]
 //	harness images
 //
-// Exit status: 0 when every expectation held, 1 when one failed, 2 when the
-// run could not happen (bad flags, unsupported capability, start failure).
+// Progress goes to stderr; stdout has the table, or with --json only the
+// summary (report.json without its per-event detail).
+//
+// Exit status: 0 when every check held, 1 when one failed, 2 when the run
+// could not happen (bad flags, a scenario the runtime refuses, a start
+// failure), 130 when interrupted (Ctrl-C: partial reports are written,
+// marked interrupted).
 package main
 
 import (
@@ -20,8 +25,22 @@ import (
 	"syscall"
 )
 
+// Exit statuses.
+const (
+	exitPass        = 0
+	exitFail        = 1
+	exitUsage       = 2 // bad usage, a refused scenario, a run that could not start
+	exitInterrupted = 130
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first Ctrl-C (a bounded drain and the partial reports),
+	// a second one kills at once.
+	context.AfterFunc(ctx, func() {
+		stop()
+		fmt.Fprintln(os.Stderr, "interrupted: stopping the load, draining briefly, writing partial reports (Ctrl-C again to kill)")
+	})
 	code := run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -40,7 +59,7 @@ func run(ctx context.Context, args []string) int {
 	case "run":
 		code, err = cmdRun(ctx, args[1:])
 	case "attack":
-		err = cmdAttack(ctx, args[1:])
+		code, err = cmdAttack(ctx, args[1:])
 	case "report":
 		err = cmdReport(args[1:])
 	case "images":
@@ -57,7 +76,13 @@ func run(ctx context.Context, args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "harness %s: %v\n", args[0], err)
-		return 2
+		if code == exitPass {
+			code = exitUsage
+		}
+	}
+	// An error an interruption caused is an interruption.
+	if code == exitUsage && ctx.Err() != nil {
+		code = exitInterrupted
 	}
 	return code
 }

@@ -51,6 +51,7 @@ type Record struct {
 	At       time.Duration `json:"at"`
 	Action   string        `json:"action"`
 	Endpoint string        `json:"endpoint,omitempty"`
+	Params   string        `json:"params,omitempty"` // the action's parameters (Params)
 	Error    string        `json:"error,omitempty"`
 }
 
@@ -104,7 +105,7 @@ func Run(ctx context.Context, env Env, steps []Step, start time.Time, logf func(
 			}
 		}
 		err := st.Action.Do(ctx, env)
-		rec := Record{At: time.Since(start), Action: st.Action.Name(), Endpoint: st.Action.Target()}
+		rec := Record{At: time.Since(start), Action: st.Action.Name(), Endpoint: st.Action.Target(), Params: Params(st.Action)}
 		if err != nil {
 			rec.Error = err.Error()
 		}
