@@ -17,7 +17,6 @@ import (
 	"github.com/hookbench/hookbench/harness/runtime/inprocess"
 	"github.com/hookbench/hookbench/harness/runtime/process"
 	"github.com/hookbench/hookbench/notifications"
-	"github.com/hookbench/hookbench/scenarios"
 )
 
 func isTTY(f *os.File) bool {
@@ -123,6 +122,7 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	count := fs.Int("count", 0, "override every load phase's count")
 	out := fs.String("out", "", "write report.json, report.txt and report.html here")
 	drain := fs.Duration("drain-timeout", 0, "override the scenario's drain timeout")
+	file := fs.String("f", "", "run the scenario in this file (YAML or JSON, - for stdin) instead of a built-in one")
 	var faults notifications.Faults
 	fs.IntVar(&faults.DropOneIn, "fault-drop-one-in", 0, "self-test (in-process only): the notifier drops one event in N")
 	fs.BoolVar(&faults.ForgetPendingDecrement, "fault-forget-pending", false, "self-test: the notifier never decrements Pending")
@@ -138,16 +138,9 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
 	}
-	if name == "" {
-		return 2, errors.New("which scenario? (harness list)")
-	}
-	cat, err := scenarios.Catalog()
+	sc, err := scenarioFor(name, *file)
 	if err != nil {
 		return 2, err
-	}
-	sc, ok := cat.Get(name)
-	if !ok {
-		return 2, fmt.Errorf("no scenario %q (harness list)", name)
 	}
 	rt, o, cleanup, err := t.build(ctx)
 	defer cleanup()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -316,7 +317,7 @@ func (s spots) line(path string) int {
 
 var (
 	lineMsg      = regexp.MustCompile(`^line (\d+): (.*)$`)
-	notFound     = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	notFound     = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
 	cannotRead   = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `(.*)`)? into (\\S+)$")
 	alreadyThere = regexp.MustCompile(`^mapping key "(.*)" already defined at line \d+$`)
 )
@@ -331,7 +332,9 @@ func (s spots) typeProblem(msg string) Problem {
 	p := Problem{Line: line, Msg: m[2]}
 	if k := notFound.FindStringSubmatch(m[2]); k != nil {
 		p.Path, p.Msg = s.find(line, func(sp spot) bool { return sp.key != nil && sp.key.Value == k[1] }), "unknown key"
-		p.Msg += s.siblings(p.Path)
+		if keys := fileKeys()[k[2]]; len(keys) > 0 {
+			p.Msg += " (keys: " + strings.Join(keys, ", ") + ")"
+		}
 		return p
 	}
 	if k := alreadyThere.FindStringSubmatch(m[2]); k != nil {
@@ -375,23 +378,43 @@ func (s spots) find(line int, ok func(spot) bool) string {
 	return first
 }
 
-// siblings names the keys next to path's, a hint for a misspelt key.
-func (s spots) siblings(path string) string {
-	i := strings.LastIndex(path, ".")
-	parent := ""
-	if i >= 0 {
-		parent = path[:i+1]
-	}
-	var keys []string
-	for _, sp := range s {
-		if sp.key != nil && sp.path != path && strings.HasPrefix(sp.path, parent) && !strings.ContainsAny(sp.path[len(parent):], ".[") {
-			keys = append(keys, sp.key.Value)
+// fileKeys lists the keys of every struct a file holds, by Go type name
+// as yaml.v3 names it ("load.Profile").
+func fileKeys() map[string][]string {
+	out := map[string][]string{}
+	var visit func(t reflect.Type)
+	visit = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
 		}
+		if t.Kind() != reflect.Struct || out[t.String()] != nil {
+			return
+		}
+		out[t.String()] = []string{}
+		var keys []string
+		var add func(t reflect.Type)
+		add = func(t reflect.Type) {
+			for i := range t.NumField() {
+				f := t.Field(i)
+				name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+				switch {
+				case name == "-" || !f.IsExported():
+				case opts == "inline":
+					add(f.Type)
+				default:
+					if name == "" {
+						name = strings.ToLower(f.Name)
+					}
+					keys = append(keys, name)
+					visit(f.Type)
+				}
+			}
+		}
+		add(t)
+		out[t.String()] = keys
 	}
-	if len(keys) == 0 {
-		return " (harness schema lists the keys)"
-	}
-	return fmt.Sprintf(" (beside %s; harness schema lists the keys)", strings.Join(keys, ", "))
+	visit(reflect.TypeOf(File{}))
+	return out
 }
 
 func kindWord(goType string) string {

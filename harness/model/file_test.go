@@ -1,12 +1,15 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness/chaos"
@@ -237,4 +240,60 @@ func TestYAMLKeysAreJSONKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The schema is JSON, and it knows every key a valid file uses.
+func TestSchemaCoversAFile(t *testing.T) {
+	b, err := Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(b, &schema); err != nil {
+		t.Fatal(err)
+	}
+	if schema["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
+		t.Errorf("$schema %v", schema["$schema"])
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(goodFile), &doc); err != nil {
+		t.Fatal(err)
+	}
+	defs := schema["$defs"].(map[string]any)
+	var walk func(n *yaml.Node, s map[string]any, path string)
+	walk = func(n *yaml.Node, s map[string]any, path string) {
+		if ref, ok := s["$ref"].(string); ok {
+			s = defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			props, _ := s["properties"].(map[string]any)
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i].Value
+				sub, ok := props[k].(map[string]any)
+				if !ok {
+					sub, ok = s["additionalProperties"].(map[string]any)
+				}
+				if !ok {
+					t.Errorf("%s.%s: not in the schema", path, k)
+					continue
+				}
+				walk(n.Content[i+1], sub, path+"."+k)
+			}
+		case yaml.SequenceNode:
+			items, ok := s["items"].(map[string]any)
+			if !ok {
+				t.Errorf("%s: a list, the schema says %v", path, s)
+				return
+			}
+			for _, c := range n.Content {
+				walk(c, items, path+"[]")
+			}
+		case yaml.ScalarNode:
+			if e, ok := s["enum"].([]any); ok && !slices.Contains(e, any(n.Value)) {
+				t.Errorf("%s: %q not in the schema's enum %v", path, n.Value, e)
+			}
+		}
+	}
+	walk(doc.Content[0], schema, "")
 }
