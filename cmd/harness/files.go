@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hookbench/hookbench/harness/model"
 	"github.com/hookbench/hookbench/scenarios"
@@ -28,6 +29,9 @@ func scenarioFor(name, file string) (model.Scenario, error) {
 	}
 	sc, ok := cat.Get(name)
 	if !ok {
+		if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" || ext == ".json" {
+			return model.Scenario{}, fmt.Errorf("no built-in scenario %q: for a file, harness run -f %s", name, name)
+		}
 		return model.Scenario{}, fmt.Errorf("no scenario %q (harness list)", name)
 	}
 	return sc, nil

@@ -3,6 +3,8 @@ package model
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -173,7 +175,7 @@ func TestActionFormsRoundTrip(t *testing.T) {
 	prof := endpoint.Profile{Refuse: true}
 	for name, form := range ActionForms() {
 		f := StepFile{At: time.Second, Action: name, Latency: 5, Jitter: 1, Delay: 2, After: 3, KBps: 4, Profile: &prof}
-		for _, k := range stepParamKeys {
+		for _, k := range stepParamKeys() {
 			if !slices.Contains(form.Keys, k) {
 				f = clearKey(f, k)
 			}
@@ -295,5 +297,51 @@ func TestSchemaCoversAFile(t *testing.T) {
 			}
 		}
 	}
-	walk(doc.Content[0], schema, "")
+	walk(doc.Content[0], schema, "goodFile")
+	// and the built-in catalog's files
+	paths, err := filepath.Glob("../../scenarios/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no catalog files: %v", err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		walk(doc.Content[0], schema, filepath.Base(p))
+	}
+}
+
+// Every key of the file form is named on purpose: a field added to the
+// model without a yaml tag would get a key nobody chose.
+func TestEveryFileKeyIsTagged(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var visit func(rt reflect.Type)
+	visit = func(rt reflect.Type) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct || seen[rt] || rt.PkgPath() == "time" {
+			return
+		}
+		seen[rt] = true
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			tag, ok := f.Tag.Lookup("yaml")
+			if !ok {
+				t.Errorf("%s.%s has no yaml tag: name its key in scenario files (or yaml:\"-\")", rt, f.Name)
+			}
+			if tag != "-" {
+				visit(f.Type)
+			}
+		}
+	}
+	visit(reflect.TypeOf(File{}))
 }

@@ -104,7 +104,9 @@ func (f StepFile) has(key string) bool {
 }
 
 // stepParamKeys are StepFile's keys besides at and action.
-var stepParamKeys = [...]string{"endpoint", "latency", "jitter", "delay", "after", "kbps", "profile"}
+func stepParamKeys() []string {
+	return []string{"endpoint", "latency", "jitter", "delay", "after", "kbps", "profile"}
+}
 
 // Build makes the chaos step f says; a problem names the key at fault
 // ("action", "endpoint", "kbps", ...).
@@ -116,7 +118,7 @@ func (f StepFile) Build() (chaos.Step, string, error) {
 	if f.At < 0 {
 		return chaos.Step{}, "at", fmt.Errorf("must be >= 0")
 	}
-	for _, k := range stepParamKeys {
+	for _, k := range stepParamKeys() {
 		if f.has(k) && !slices.Contains(form.Keys, k) {
 			return chaos.Step{}, k, fmt.Errorf("%s takes no %s (keys: %v)", f.Action, k, form.Keys)
 		}
