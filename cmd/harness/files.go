@@ -8,7 +8,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hookbench/hookbench/harness/chaos"
 	"github.com/hookbench/hookbench/harness/model"
+	"github.com/hookbench/hookbench/harness/runtime"
+	"github.com/hookbench/hookbench/harness/runtime/docker"
+	"github.com/hookbench/hookbench/harness/runtime/inprocess"
+	"github.com/hookbench/hookbench/harness/runtime/process"
 	"github.com/hookbench/hookbench/scenarios"
 )
 
@@ -39,17 +44,18 @@ func scenarioFor(name, file string) (model.Scenario, error) {
 
 // readScenario decodes one scenario file; its errors name the line and key.
 func readScenario(file string) (model.Scenario, error) {
-	var b []byte
-	var err error
-	if file == "-" {
-		b, err = io.ReadAll(os.Stdin)
-	} else {
-		b, err = os.ReadFile(file)
-	}
+	b, err := readFile(file)
 	if err != nil {
 		return model.Scenario{}, err
 	}
 	return model.DecodeFile(file, b)
+}
+
+func readFile(file string) ([]byte, error) {
+	if file == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(file)
 }
 
 // cmdValidate checks scenario files: 0 when every one is valid, 1 when
@@ -65,7 +71,16 @@ func cmdValidate(args []string) (int, error) {
 	}
 	code := 0
 	for _, f := range fs.Args() {
-		s, err := readScenario(f)
+		b, err := readFile(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+			continue
+		}
+		s, err := model.DecodeFile(f, b)
+		if err == nil {
+			err = runtimesFit(f, b, s)
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
@@ -74,6 +89,37 @@ func cmdValidate(args []string) (int, error) {
 		fmt.Printf("%s: ok (scenario %s)\n", f, s.Name)
 	}
 	return code, nil
+}
+
+// runtimesFit: each runtime the scenario names can perform its chaos, or
+// running it there would only be refused.
+func runtimesFit(file string, data []byte, s model.Scenario) error {
+	kinds := map[string]runtime.Runtime{
+		"inprocess": (*inprocess.Runtime)(nil), "process": (*process.Runtime)(nil), "docker": (*docker.Runtime)(nil),
+	}
+	fe := &model.FileError{File: file}
+	for i, r := range s.Runtimes {
+		rt, ok := kinds[r]
+		if !ok {
+			continue // DecodeFile refuses unknown names
+		}
+		for _, tl := range []struct {
+			key   string
+			steps []chaos.Step
+		}{{"chaos", s.Chaos}, {"afterLoad", s.AfterLoad}} {
+			for j, st := range tl.steps {
+				if err := st.Action.Check(rt); err != nil {
+					path := fmt.Sprintf("%s[%d].action", tl.key, j)
+					fe.Problems = append(fe.Problems, model.Problem{Line: model.FileLine(data, path), Path: path,
+						Msg: fmt.Sprintf("%v (runtimes[%d] names %s)", err, i, r)})
+				}
+			}
+		}
+	}
+	if len(fe.Problems) > 0 {
+		return fe
+	}
+	return nil
 }
 
 // cmdShow prints a built-in scenario as a file, comments included: the

@@ -76,6 +76,15 @@ func TestValidateAndSchema(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "bad.yaml:7: chaos[0].endpoint: unknown endpoint \"sinc\"") {
 		t.Errorf("validate bad.yaml: exit %d\n%s", code, out)
 	}
+	misfit := filepath.Join(dir, "misfit.yaml")
+	file = strings.Replace(file, "stop-endpoint, endpoint: sinc", "partition, endpoint: sink", 1) + "runtimes: [docker, inprocess]\n"
+	if err := os.WriteFile(misfit, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out = capture(t, "validate", misfit)
+	if code != 1 || !strings.Contains(out, "misfit.yaml:7: chaos[0].action: chaos action partition on sink: runtime inprocess cannot do it") {
+		t.Errorf("validate of a scenario whose chaos a runtime it names cannot perform: exit %d\n%s", code, out)
+	}
 	if code, _ := capture(t, "validate", filepath.Join(dir, "missing.yaml")); code != 1 {
 		t.Errorf("validate of a missing file: exit %d, want 1", code)
 	}

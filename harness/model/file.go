@@ -588,3 +588,14 @@ func loadKey(msg string) string {
 	}
 	return ""
 }
+
+// FileLine is the line of the key at path in a scenario file (or of the
+// nearest enclosing key there), for problems found after decoding, such as
+// a chaos action a runtime cannot perform.
+func FileLine(data []byte, path string) int {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return 1
+	}
+	return positions(&root).line(path)
+}
