@@ -16,7 +16,7 @@ const (
 
 // Profile is one load phase, bounded by Count, Duration or both.
 type Profile struct {
-	Op           string        `json:"op" yaml:"op,omitempty"`
+	Op           string        `json:"op" yaml:"op"`
 	Repositories int           `json:"repositories,omitempty" yaml:"repositories,omitempty"` // spread hits over this many repositories (default 1)
 	RepoPrefix   string        `json:"repoPrefix,omitempty" yaml:"repoPrefix,omitempty"`     // default "hookbench/load"
 	Pacing       Pacing        `json:"pacing" yaml:"pacing,omitempty"`

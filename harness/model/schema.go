@@ -23,6 +23,9 @@ func Schema() ([]byte, error) {
 	root["$id"] = "https://github.com/hookbench/hookbench/scenario.schema.json"
 	root["title"] = "hookbench scenario"
 	root["description"] = "A test of a registry's notification pipeline: receivers and their faults, load, chaos timeline, expectations (harness run -f FILE)."
+	if step, ok := g.defs[qualified(reflect.TypeOf(StepFile{}))].(map[string]any); ok {
+		step["allOf"] = actionSchemas()
+	}
 	root["$defs"] = g.defs
 	return json.MarshalIndent(root, "", "  ")
 }
@@ -87,9 +90,39 @@ func actionKeysDoc() string {
 	var b []string
 	forms := ActionForms()
 	for _, n := range ActionNames() {
-		b = append(b, n+" "+strings.Join(forms[n].Keys, ","))
+		keys := strings.Join(forms[n].Keys, ", ")
+		if keys == "" {
+			keys = "none"
+		}
+		b = append(b, n+" ("+keys+")")
 	}
 	return strings.Join(b, "; ")
+}
+
+// actionSchemas: each action allows its own keys only, and requires the
+// endpoint (and set-profile's profile).
+func actionSchemas() []any {
+	var out []any
+	forms := ActionForms()
+	for _, n := range ActionNames() {
+		f := forms[n]
+		then := map[string]any{"propertyNames": map[string]any{"enum": append([]string{"at", "action"}, f.Keys...)}}
+		var req []string
+		for _, k := range f.Keys {
+			if k == "endpoint" || k == "profile" {
+				req = append(req, k)
+			}
+		}
+		if len(req) > 0 {
+			then["required"] = req
+		}
+		then["description"] = f.Doc
+		out = append(out, map[string]any{
+			"if":   map[string]any{"properties": map[string]any{"action": map[string]any{"const": n}}, "required": []string{"action"}},
+			"then": then,
+		})
+	}
+	return out
 }
 
 // qualified names a type as package.Type ($defs key; load.Profile and
