@@ -343,12 +343,24 @@ func (s spots) typeProblem(msg string) Problem {
 	}
 	if k := cannotRead.FindStringSubmatch(m[2]); k != nil {
 		shown := strings.TrimSuffix(k[2], "...")
-		p.Path = s.find(line, func(sp spot) bool { return sp.val.Kind == yaml.ScalarNode && strings.HasPrefix(sp.val.Value, shown) })
+		kind := map[string]yaml.Kind{"!!seq": yaml.SequenceNode, "!!map": yaml.MappingNode}[k[1]]
+		if kind == 0 {
+			kind = yaml.ScalarNode
+		}
+		p.Path = s.find(line, func(sp spot) bool {
+			return sp.val.Kind == kind && sp.val.Line == line && strings.HasPrefix(sp.val.Value, shown)
+		})
 		switch want := k[3]; want {
 		case "time.Duration":
 			p.Msg = fmt.Sprintf("%q is not a duration: want Go syntax like 300ms or 1.5s", shown)
+		case "model.File":
+			p.Path, p.Msg = "", "want a scenario: a mapping of name, endpoints, load, ... (harness schema)"
 		default:
-			p.Msg = fmt.Sprintf("want %s, got %s %s", kindWord(want), k[1], strconv.Quote(k[2]))
+			got := map[string]string{"!!seq": "a list", "!!map": "a mapping"}[k[1]]
+			if got == "" {
+				got = k[1] + " " + strconv.Quote(k[2])
+			}
+			p.Msg = fmt.Sprintf("want %s, got %s", kindWord(want), got)
 		}
 		return p
 	}
