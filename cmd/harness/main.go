@@ -4,6 +4,10 @@
 //	harness list
 //	harness run SCENARIO [--runtime inprocess|process|docker] [--registry-url U --debug-url D | --registry-binary B [--config-template F]]
 //	                     [--rate R --duration D --count N] [--out DIR] [--json] [--detail] [-v]
+//	harness run -f FILE [same flags]
+//	harness validate FILE...
+//	harness show NAME
+//	harness schema
 //	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR] [-v]
 //	harness report --in DIR/report.json [--out report.html]
 //	harness images
@@ -58,6 +62,12 @@ func run(ctx context.Context, args []string) int {
 		err = cmdList(args[1:])
 	case "run":
 		code, err = cmdRun(ctx, args[1:])
+	case "validate":
+		code, err = cmdValidate(args[1:])
+	case "show":
+		err = cmdShow(args[1:])
+	case "schema":
+		err = cmdSchema(args[1:])
 	case "attack":
 		code, err = cmdAttack(ctx, args[1:])
 	case "report":
@@ -91,6 +101,10 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   harness list                       the scenario catalog
   harness run SCENARIO [flags]       run one scenario, print a table, write reports (-h for flags)
+  harness run -f FILE [flags]        run the scenario in a file (YAML or JSON), same flags
+  harness validate FILE...           check scenario files: every problem with its line and key
+  harness show NAME                  print a built-in scenario as a file
+  harness schema                     JSON Schema of scenario files, for editors
   harness attack [flags]             load only, against any registry (-h for flags)
   harness report --in report.json    HTML report from a JSON report
   harness images                     build the container images offline

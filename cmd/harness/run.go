@@ -21,7 +21,6 @@ import (
 	"github.com/hookbench/hookbench/harness/runtime/inprocess"
 	"github.com/hookbench/hookbench/harness/runtime/process"
 	"github.com/hookbench/hookbench/notifications"
-	"github.com/hookbench/hookbench/scenarios"
 )
 
 func isTTY(f *os.File) bool {
@@ -139,6 +138,7 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	jsonOut := fs.Bool("json", false, "print the summary (report.json without detail) on stdout and nothing else; the table goes to stderr")
 	detail := fs.Bool("detail", false, "per-event detail (ledger, deliveries, samples, hits) inside report.json and --json instead of events.json.gz")
 	drain := fs.Duration("drain-timeout", 0, "override the scenario's drain timeout")
+	file := fs.String("f", "", "run the scenario in this file (YAML or JSON, - for stdin) instead of a built-in one")
 	var faults notifications.Faults
 	fs.IntVar(&faults.DropOneIn, "fault-drop-one-in", 0, "self-test (in-process only): the notifier drops one event in N")
 	fs.BoolVar(&faults.ForgetPendingDecrement, "fault-forget-pending", false, "self-test: the notifier never decrements Pending")
@@ -154,16 +154,9 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
 	}
-	if name == "" {
-		return 2, errors.New("which scenario? (harness list)")
-	}
-	cat, err := scenarios.Catalog()
+	sc, err := scenarioFor(name, *file)
 	if err != nil {
 		return 2, err
-	}
-	sc, ok := cat.Get(name)
-	if !ok {
-		return 2, fmt.Errorf("no scenario %q (harness list)", name)
 	}
 	rt, o, cleanup, err := t.build(ctx)
 	defer cleanup()
