@@ -84,6 +84,9 @@ type Result struct {
 	Verdict   verdict.Verdict `json:"verdict"`
 	Notes     []string        `json:"notes,omitempty"`
 	Endpoints []string        `json:"endpoints"`
+	// Expect is what the scenario asserted besides reconciliation, as
+	// checked (no Final when the load was overridden): the report draws it.
+	Expect model.Expect `json:"expect"`
 }
 
 // Err is nil when every check of the verdict held; otherwise it names
@@ -310,6 +313,7 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		res.Notes = append(res.Notes, "load overridden: the scenario's final counters (declared for its own load) were not checked; reconciliation against the ledger still was")
 		sc.Expect.Final = nil
 	}
+	res.Expect = sc.Expect
 	run := verdict.Run{Scenario: sc, Started: res.Started, Final: res.Final, Samples: res.Samples, Chaos: res.Chaos}
 	if ls, ok := rt.(runtime.LocalStorage); ok {
 		run.StorageDir = ls.StorageDir()
