@@ -216,7 +216,7 @@ func since(r *harness.Result, t time.Time) float64 { return t.Sub(r.Started).Sec
 
 // axis builds the shared timeline of r.
 func axis(r *harness.Result) timeline {
-	var tl timeline
+	tl := timeline{Phases: []span{}, Marks: []mark{}} // [] in JSON, never null
 	end := r.Duration.Seconds()
 	stretch := func(x float64) { end = math.Max(end, x) }
 	for _, l := range r.Load {

@@ -5,6 +5,8 @@
   "use strict";
   var spec = JSON.parse(document.getElementById("report-data").textContent);
   var tl = spec.timeline;
+  tl.phases = tl.phases || [];
+  tl.marks = tl.marks || [];
   var plots = [];
   var drawn = {};
   var zooming = false;

@@ -316,28 +316,38 @@ func consoleErrors(dom, stderr string) []string {
 	return errs
 }
 
-func TestHTMLRendersInChromium(t *testing.T) {
-	bin := chromium(t)
+// loadPage writes r's page into a file, loads it in chromium, fails the
+// test on any console error, and returns the DOM after the scripts ran.
+func loadPage(t *testing.T, bin string, r *harness.Result, name string) string {
+	t.Helper()
 	dir := t.TempDir()
 	if keep := os.Getenv("HOOKBENCH_KEEP_REPORT"); keep != "" {
 		dir = keep
 	}
-	file := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(file, []byte(renderPage(t, chartResult())), 0o644); err != nil {
+	file := filepath.Join(dir, name)
+	if err := os.WriteFile(file, []byte(renderPage(t, r)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	dom, stderr := browse(t, bin, file)
 	if errs := consoleErrors(dom, stderr); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		t.Errorf("%s: console errors:\n%s", name, strings.Join(errs, "\n"))
 	}
-	attr := func(name string) int {
-		m := regexp.MustCompile(name + `="(\d+)"`).FindStringSubmatch(dom)
-		if m == nil {
-			return -1
-		}
-		n, _ := strconv.Atoi(m[1])
-		return n
+	return dom
+}
+
+func domAttr(dom, name string) int {
+	m := regexp.MustCompile(name + `="(\d+)"`).FindStringSubmatch(dom)
+	if m == nil {
+		return -1
 	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func TestHTMLRendersInChromium(t *testing.T) {
+	bin := chromium(t)
+	dom := loadPage(t, bin, chartResult(), "report.html")
+	attr := func(name string) int { return domAttr(dom, name) }
 	// Five charts built and each drawn, one canvas each, legends filled.
 	if got := attr("data-charts"); got != 5 {
 		t.Errorf("data-charts = %d, want 5", got)
@@ -352,6 +362,29 @@ func TestHTMLRendersInChromium(t *testing.T) {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered DOM lacks %q", want)
 		}
+	}
+}
+
+// A run with no load, no chaos and no delivery (a registry sampled while
+// idle) still gives a page without script errors, saying "no data" where
+// a chart has nothing to draw.
+func TestHTMLIdleRunInChromium(t *testing.T) {
+	bin := chromium(t)
+	t0 := time.Now()
+	r := &harness.Result{Scenario: "idle", Started: t0, Duration: time.Second, Endpoints: []string{"a"}}
+	for i := range 10 {
+		r.Samples = append(r.Samples, observe.Sample{At: t0.Add(time.Duration(i) * 100 * time.Millisecond),
+			Endpoints: map[string]endpoint.EndpointMetrics{"a": {}}, Mem: observe.MemStats{HeapAlloc: 4 << 20}})
+	}
+	dom := loadPage(t, bin, r, "idle.html")
+	if got := domAttr(dom, "data-drawn"); got != 3 {
+		t.Errorf("data-drawn = %d, want 3 (Pending, counters, heap)", got)
+	}
+	if got := strings.Count(dom, "no data"); got != 2 {
+		t.Errorf("%d charts say no data, want 2 (load and delivery)", got)
+	}
+	if !strings.Contains(dom, "no checks were made") {
+		t.Error("an empty verdict is not said")
 	}
 }
 
