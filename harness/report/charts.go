@@ -125,6 +125,11 @@ func align(end float64, ps []points) []column {
 		for i, x := range p.x {
 			c[idx[key(x)]] = p.y[i]
 		}
+		if p.s.Style == "bound" && len(p.y) > 0 {
+			for i := range c { // at every x, for the legend while hovering
+				c[i] = p.y[0]
+			}
+		}
 		out[1+j] = c
 	}
 	return out
@@ -132,7 +137,6 @@ func align(end float64, ps []points) []column {
 
 // bound is a horizontal line at v across the whole axis.
 func bound(end float64, s series, v float64) points {
-	s.Span = true
 	return points{s: s, x: []float64{0, end}, y: []float64{v, v}}
 }
 
@@ -154,11 +158,12 @@ func dots(s series, ts []timed, n int) points {
 
 // window picks the width of the buckets percentile lines are computed
 // over: a round number of seconds giving about 40 buckets across the
-// axis, wider when that would leave fewer than 20 points per bucket.
+// axis, wider when that would leave fewer than 20 points per bucket, but
+// never fewer than 8 buckets (a line needs points).
 func window(end float64, n int) float64 {
 	w := end / 40
 	if n > 0 {
-		w = math.Max(w, 20*end/float64(n))
+		w = math.Max(w, math.Min(20*end/float64(n), end/8))
 	}
 	return niceStep(w)
 }

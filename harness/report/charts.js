@@ -17,7 +17,7 @@
     if (a >= 100 || v === Math.round(v)) return String(Math.round(v));
     if (a >= 10) return v.toFixed(1);
     if (a >= 1) return v.toFixed(2);
-    return v.toPrecision(2);
+    return String(parseFloat(v.toPrecision(2)));
   }
 
   // The shaded phases go under the series, the chaos lines over them.
@@ -97,8 +97,10 @@
         o.paths = uPlot.paths.stepped({ align: 1 });
         o.points = { show: false };
         break;
-      default:
+      case "bound":
         o.points = { show: false };
+        break;
+      // "line": uPlot shows its points where they are far enough apart.
     }
     return o;
   }
@@ -156,6 +158,8 @@
     plots.push(new uPlot(opts, c.data, el));
   });
   document.body.setAttribute("data-charts", String(plots.length));
+  // For a reader's console (and the browser test): the uPlot instances.
+  window.hookbenchCharts = plots;
 
   window.addEventListener("resize", function () {
     plots.forEach(function (u) { u.setSize({ width: width(u.root.parentNode), height: 260 }); });

@@ -365,6 +365,42 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	}
 }
 
+// Zoom and hover, driven through uPlot's API in the browser: zooming one
+// chart zooms every chart to the same stretch, and the hovered chart's
+// legend shows the values at the cursor.
+func TestHTMLZoomAndHoverInChromium(t *testing.T) {
+	bin := chromium(t)
+	probe := `<script>
+window.addEventListener("load", function () {
+  var ps = window.hookbenchCharts, b = document.body;
+  ps[0].setScale("x", {min: 1, max: 2});
+  setTimeout(function () { // uPlot commits scale changes in a microtask
+    b.setAttribute("data-zoomed", ps.filter(function (u) { return u.scales.x.min === 1 && u.scales.x.max === 2; }).length);
+    var u = ps[2];
+    u.setCursor({left: u.valToPos(1.5, "x"), top: 10});
+    b.setAttribute("data-hover", Array.prototype.map.call(u.root.querySelectorAll(".u-legend .u-value"), function (e) { return e.textContent; }).join("|"));
+  }, 0);
+});
+</script>`
+	page := strings.Replace(renderPage(t, chartResult()), "</body>", probe+"</body>", 1)
+	file := filepath.Join(t.TempDir(), "probe.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, stderr := browse(t, bin, file)
+	if errs := consoleErrors(dom, stderr); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+	if got := domAttr(dom, "data-zoomed"); got != 5 {
+		t.Errorf("%d charts zoomed to 1..2 s, want all 5", got)
+	}
+	// Pending at 1.5 s: a 0, b 24, b's asserted bound 40.
+	m := regexp.MustCompile(`data-hover="([^"]*)"`).FindStringSubmatch(dom)
+	if m == nil || m[1] != "1.500 s|0|24|40" {
+		t.Errorf("legend while hovering 1.5 s on the Pending chart: %q, want %q", m, "1.500 s|0|24|40")
+	}
+}
+
 // A run with no load, no chaos and no delivery (a registry sampled while
 // idle) still gives a page without script errors, saying "no data" where
 // a chart has nothing to draw.
