@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
@@ -219,10 +220,12 @@ func seconds(w float64) string {
 
 func since(r *harness.Result, t time.Time) float64 { return t.Sub(r.Started).Seconds() }
 
-// axis builds the shared timeline of r.
+// axis builds the shared timeline of r. It ends with the last thing
+// observed (sample, delivery, load request, drain or chaos action), not
+// at Duration, which also holds reading the ledgers and checking.
 func axis(r *harness.Result) timeline {
 	tl := timeline{Phases: []span{}, Marks: []mark{}} // [] in JSON, never null
-	end := r.Duration.Seconds()
+	end, loadEnd := 0.0, 0.0
 	stretch := func(x float64) { end = math.Max(end, x) }
 	for _, l := range r.Load {
 		if len(l.Hits) == 0 {
@@ -233,35 +236,45 @@ func axis(r *harness.Result) timeline {
 			from = math.Min(from, since(r, h.At))
 			to = math.Max(to, since(r, h.At.Add(h.Latency)))
 		}
-		stretch(to)
+		loadEnd = math.Max(loadEnd, to)
 		tl.Phases = append(tl.Phases, span{From: math.Max(from, 0), To: to, Label: "load " + l.Profile.Op})
 	}
-	if r.DrainDuration > 0 && r.Duration > 0 {
-		from := (r.Duration - r.DrainDuration).Seconds()
-		tl.Phases = append(tl.Phases, span{From: from, To: from + r.DrainDuration.Seconds(), Label: "drain", Drain: true})
-	}
+	stretch(loadEnd)
 	for _, c := range r.Chaos {
 		// Reports from before Record.Time: At counts from the load's start.
 		at := c.At.Seconds()
 		if !c.Time.IsZero() {
 			at = since(r, c.Time)
 		}
-		target := c.Endpoint
-		if target == "" {
-			target = "registry"
+		label := c.Action
+		if c.Endpoint != "" {
+			label += " " + c.Endpoint
+		} else if !strings.Contains(c.Action, "registry") {
+			label += " (registry)"
 		}
-		m := mark{At: at, Label: c.Action + " " + target, Failed: c.Error != ""}
+		m := mark{At: at, Label: label, Failed: c.Error != ""}
 		if m.Failed {
 			m.Label += " (failed)"
 		}
 		stretch(at)
 		tl.Marks = append(tl.Marks, m)
 	}
+	// The drain starts when the load and every chaos action are done.
+	if r.DrainDuration > 0 {
+		from := end
+		tl.Phases = append(tl.Phases, span{From: from, To: from + r.DrainDuration.Seconds(), Label: "drain", Drain: true})
+		stretch(from + r.DrainDuration.Seconds())
+	}
 	for _, s := range r.Samples {
 		stretch(since(r, s.At))
 	}
+	for _, ds := range r.Deliveries {
+		for _, d := range ds {
+			stretch(since(r, d.Arrived))
+		}
+	}
 	if end <= 0 {
-		end = 1
+		end = math.Max(r.Duration.Seconds(), 1)
 	}
 	tl.End = end
 	return tl

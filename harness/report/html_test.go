@@ -131,7 +131,7 @@ func TestHTMLVerdictFirstAndSelfContained(t *testing.T) {
 		t.Errorf("order: verdict at %d, failures at %d, first chart at %d", banner, failures, firstChart)
 	}
 	for _, want := range []string{">FAIL<", "1 of 2 checks failed", "<b>Final Pending</b>: registry 1, expected 0",
-		"synthetic &lt;&amp;&gt;", "stop-endpoint b", "restart-registry registry (failed)", "load manifest-push"} {
+		"synthetic &lt;&amp;&gt;", "stop-endpoint b", "restart-registry (failed)", "load manifest-push"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -149,11 +149,13 @@ func TestHTMLVerdictFirstAndSelfContained(t *testing.T) {
 func TestHTMLChartsShareOneAxisWithBounds(t *testing.T) {
 	r := chartResult()
 	d := dataOf(t, renderPage(t, r))
-	if d.Timeline.End != 7 {
-		t.Errorf("axis ends at %v, want the run's 7 s", d.Timeline.End)
+	// The last sample is at 6.95 s; Duration (7 s) also holds the checks.
+	if d.Timeline.End != 6.95 {
+		t.Errorf("axis ends at %v, want the last sample's 6.95 s", d.Timeline.End)
 	}
-	if len(d.Timeline.Phases) != 3 || !d.Timeline.Phases[2].Drain || d.Timeline.Phases[2].From != 5 {
-		t.Errorf("phases %+v: want two load phases and the drain from 5 s", d.Timeline.Phases)
+	// The last request starts at 4.5 s and takes 8 ms; the drain follows.
+	if ph := d.Timeline.Phases; len(ph) != 3 || ph[1].To != 4.508 || !ph[2].Drain || ph[2].From != 4.508 || ph[2].To != 6.508 {
+		t.Errorf("phases %+v: want two load phases, the last to 4.508 s, and the drain's 2 s from there", ph)
 	}
 	if len(d.Timeline.Marks) != 3 || d.Timeline.Marks[0].At != 1.5 || !d.Timeline.Marks[2].Failed {
 		t.Errorf("chaos marks %+v", d.Timeline.Marks)
