@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -133,15 +134,7 @@ func events(tl timeline) []event {
 	for _, m := range tl.Marks {
 		es = append(es, ev{m.At, event{At: fmt.Sprintf("%.2f s", m.At), What: m.Label, Chaos: true, Failed: m.Failed}})
 	}
-	slices.SortStableFunc(es, func(a, b ev) int {
-		switch {
-		case a.at < b.at:
-			return -1
-		case a.at > b.at:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(es, func(a, b ev) int { return cmp.Compare(a.at, b.at) })
 	out := make([]event, len(es))
 	for i, e := range es {
 		out[i] = e.e
