@@ -100,6 +100,9 @@ type Result struct {
 	Verdict   verdict.Verdict `json:"verdict"`
 	Notes     []string        `json:"notes,omitempty"`
 	Endpoints []string        `json:"endpoints"`
+	// Expect is what the scenario asserted besides reconciliation, as
+	// checked (no Final when the load was overridden): the report draws it.
+	Expect model.Expect `json:"expect"`
 }
 
 // Err is nil when every check of the verdict held; otherwise it names
@@ -373,6 +376,7 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		res.Notes = append(res.Notes, "load overridden: the scenario's final counters (declared for its own load) were not checked; reconciliation against the ledger still was")
 		sc.Expect.Final = nil
 	}
+	res.Expect = sc.Expect
 	if res.Interrupted && len(sc.Expect.Final) > 0 {
 		res.Notes = append(res.Notes, "interrupted: the scenario's final counters (declared for its whole load) were not checked")
 		sc.Expect.Final = nil

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,31 +44,6 @@ func syntheticResult() *harness.Result {
 		{Endpoint: "b", Kind: verdict.KindExpect, Name: "Final Pending", Registry: "1", Observed: "0"},
 	}}
 	return r
-}
-
-func TestHTMLIsSelfContainedWithPlots(t *testing.T) {
-	var b bytes.Buffer
-	r := syntheticResult()
-	if err := HTML(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
-	if n := strings.Count(page, "<svg"); n != 4 {
-		t.Errorf("%d plots, want 4", n)
-	}
-	for _, bad := range []string{"<script", "<link", "src=\"http", "href=\"http", "@import"} {
-		if strings.Contains(page, bad) {
-			t.Errorf("page is not self-contained: contains %q", bad)
-		}
-	}
-	for _, want := range []string{"FAIL", "Pending over time", "Push latency over time", "Delivery latency", "Final Pending: registry 1, expected 0"} {
-		if !strings.Contains(page, want) {
-			t.Errorf("page lacks %q", want)
-		}
-	}
-	if dir := os.Getenv("HOOKBENCH_KEEP_REPORT"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "synthetic.html"), b.Bytes(), 0o644)
-	}
 }
 
 func TestJSONRoundTripAndText(t *testing.T) {
