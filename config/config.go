@@ -136,11 +136,13 @@ type DeadLetter struct {
 	On4xx bool   `yaml:"on4xx"`
 }
 
-// Queue selects where accepted events wait: memory (default) or disk (a
-// file at Path that survives restarts).
+// Queue selects where accepted events wait: memory (default), disk (a
+// file at Path that survives restarts) or nats (a JetStream stream shared
+// by every replica, see NATSQueue).
 type Queue struct {
-	Kind string `yaml:"kind"`
-	Path string `yaml:"path"`
+	Kind string    `yaml:"kind"`
+	Path string    `yaml:"path"`
+	NATS *NATSQueue `yaml:"nats"` // a pointer: Queue stays comparable
 }
 
 // Ignore drops events before they are queued.
