@@ -140,8 +140,8 @@ type DeadLetter struct {
 // file at Path that survives restarts) or nats (a JetStream stream shared
 // by every replica, see NATSQueue).
 type Queue struct {
-	Kind string    `yaml:"kind"`
-	Path string    `yaml:"path"`
+	Kind string     `yaml:"kind"`
+	Path string     `yaml:"path"`
 	NATS *NATSQueue `yaml:"nats"` // a pointer: Queue stays comparable
 }
 
