@@ -31,7 +31,7 @@ func Delivery(ep config.Endpoint) notifications.Delivery {
 		Retry: notifications.Retry{MaxAttempts: ep.Retry.MaxAttempts, MaxAge: ep.Retry.MaxAge,
 			Backoff: ep.Retry.Backoff, MaxBackoff: ep.Retry.MaxBackoff},
 		DeadLetter: notifications.DeadLetter{Path: ep.DeadLetter.Path, On4xx: ep.DeadLetter.On4xx},
-		Queue:      notifications.Queue{Kind: ep.Queue.Kind, Path: ep.Queue.Path},
+		Queue:      notifications.Queue{Kind: ep.Queue.Kind, Path: ep.Queue.Path, NATS: natsQueue(ep.Queue.NATS)},
 	}
 }
 

@@ -22,11 +22,13 @@ type Delivery struct {
 }
 
 // Queue selects where accepted events wait: "memory" (default,
-// Distribution's) or "disk" (a bbolt file at Path that survives restarts
-// and kill -9, and keeps memory flat during a long outage).
+// Distribution's), "disk" (a bbolt file at Path that survives restarts
+// and kill -9, and keeps memory flat during a long outage) or "nats" (a
+// JetStream stream shared by every replica, see NATS).
 type Queue struct {
-	Kind string // "", "memory" or "disk"
+	Kind string // "", "memory", "disk" or "nats"
 	Path string // disk only; one file per endpoint
+	NATS *NATS  // nats only
 }
 
 // Retry limits retries. Zero values keep Distribution's: retry forever,
@@ -121,8 +123,12 @@ func checkDelivery(prefix string, d Delivery) error {
 		if d.Queue.Path == "" {
 			bad("queue.path", "required for queue disk")
 		}
+	case "nats":
+		if d.Queue.NATS == nil || len(d.Queue.NATS.URLs) == 0 {
+			bad("queue.nats.urls", "required for queue nats")
+		}
 	default:
-		bad("queue", "unknown queue %q (want memory or disk)", d.Queue.Kind)
+		bad("queue", "unknown queue %q (want memory, disk or nats)", d.Queue.Kind)
 	}
 	if d.Concurrency < 0 {
 		bad("concurrency", "must not be negative, got %d", d.Concurrency)

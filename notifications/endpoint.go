@@ -68,10 +68,13 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 	var commit *groupCommitter
 	// A shard is a queue with its own retrying stage (its own count of
 	// consecutive failures); the HTTP stage is safe to share.
-	newShard := func(i int) (queue, error) {
-		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
+	newRetry := func() Sink {
+		return &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
 			policy: d.delivery.Retry, on4xx: d.delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now,
 			listener: ep.metrics}
+	}
+	newShard := func(i int) (queue, error) {
+		retry := newRetry()
 		if ep.db == nil {
 			return newMemoryQueue(retry, ep.metrics, d.delivery.Batch), nil
 		}
@@ -92,9 +95,15 @@ func newEndpoint(cfg config.Endpoint, d endpointDeps) (*endpoint, error) {
 		commit = &groupCommitter{db: db}
 	}
 	var err error
-	if shards > 1 {
+	switch {
+	case d.delivery.Queue.Kind == "nats": // its partitions are its shards
+		var nq *natsQueue
+		if nq, err = openNATSQueue(cfg.Name, d.delivery.Queue.NATS, shards, d.delivery.Batch, newRetry, ep.metrics, logger); err == nil {
+			ep.queue, ep.metrics.pendingFrom = nq, nq.Len // Pending is the cluster's
+		}
+	case shards > 1:
 		ep.queue, err = newShardedQueue(shards, newShard)
-	} else {
+	default:
 		ep.queue, err = newShard(0)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -115,7 +116,11 @@ func New(cfg config.Notifications, opts ...Option) (*Notifier, error) {
 				started.drain(stop)
 			}
 			i := slices.IndexFunc(cfg.Endpoints, func(e config.Endpoint) bool { return e.Name == c.Name })
-			return nil, fmt.Errorf("notifications.endpoints[%d].queue.path: %w", i, err)
+			key := "queue.path"
+			if ke := (keyedError{}); errors.As(err, &ke) {
+				key = ke.key
+			}
+			return nil, fmt.Errorf("notifications.endpoints[%d].%s: %w", i, key, err)
 		}
 		n.endpoints = append(n.endpoints, ep)
 		b.sinks = append(b.sinks, ep.head)
