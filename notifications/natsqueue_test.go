@@ -11,8 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	digest "github.com/opencontainers/go-digest"
 	"github.com/onsi/gomega"
+	digest "github.com/opencontainers/go-digest"
 
 	"github.com/hookbench/hookbench/config"
 	"github.com/hookbench/hookbench/harness/servers"
