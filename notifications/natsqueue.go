@@ -95,7 +95,9 @@ type natsQueue struct {
 	last int // cluster-wide Pending when last read; guarded by mu
 }
 
-// natsToken makes a name usable in a stream name or a subject token.
+// natsToken makes a name usable in a stream name or a subject token; a
+// name that had to change gets a hash of the original, so two endpoint
+// names never map to one stream.
 func natsToken(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -104,6 +106,11 @@ func natsToken(s string) string {
 		} else {
 			b.WriteByte('_')
 		}
+	}
+	if b.String() != s || s == "" {
+		h := fnv.New32a()
+		h.Write([]byte(s))
+		fmt.Fprintf(&b, "_%08x", h.Sum32())
 	}
 	return b.String()
 }
@@ -340,13 +347,12 @@ func (q *natsQueue) deliver(ctx context.Context, part int, head jetstream.Msg) {
 		_ = head.Term()
 		return
 	}
+	stop := q.keepHeld(head) // from now on: filling a batch may outlast AckWait too
 	events, seqs := []Event{e}, []uint64(nil)
 	if q.batch.MaxEvents > 1 {
 		more, s := q.followers(ctx, q.subject(part), meta.Sequence.Stream, meta.Timestamp)
 		events, seqs = append(events, more...), s
 	}
-
-	stop := q.keepHeld(head)
 	err = q.next[part].Write(ctx, events...)
 	stop()
 	if err != nil { // only when this replica is closing: another one takes the partition at once

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -319,4 +320,100 @@ func TestNATSQueueUnreachable(t *testing.T) {
 	_, err = New(oneEndpoint(config.Endpoint{URL: "http://127.0.0.1:1/"}), WithLogger(discardLogger()),
 		WithDelivery("test", Delivery{Queue: Queue{Kind: "nats"}}))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.nats.urls: required")))
+}
+
+// Retry limits, dead letters and signing work as with the disk queue: a
+// poisoned repository is dead-lettered after MaxAttempts without holding
+// up another partition, every POST is signed, and Pending reaches 0.
+func TestNATSQueueDeadLettersAndSigning(t *testing.T) {
+	g := gomega.NewWithT(t)
+	cluster := servers.NATSClusterForTest(t, 3)
+	poison, fine := "poison", "fine"
+	for i := 0; partitionOf(poison, 2) == partitionOf(fine, 2); i++ {
+		fine = fmt.Sprintf("fine-%d", i) // the two in different partitions
+	}
+	key := "natskey"
+	var rc *receiver
+	rc = newReceiver(t, func(n int, _ *http.Request) int {
+		if strings.Contains(string(rc.seen()[n].body), `"repository":"poison"`) {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	path := t.TempDir() + "/dead.jsonl"
+	d := natsDelivery(cluster, "deadletters", 2, 5*time.Second)
+	d.Retry = Retry{MaxAttempts: 3, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+	d.DeadLetter = DeadLetter{Path: path}
+	d.Signing = Signing{Secrets: []string{newSecret(key)}}
+	n := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithDelivery("test", d))
+	for i := range 4 {
+		n.Notify(context.Background(), blobPush(poison, i))
+		n.Notify(context.Background(), blobPush(fine, i))
+	}
+	g.Eventually(metricsOf(n, "test"), 20*time.Second).Should(gomega.Equal(EndpointMetrics{
+		Events: 8, Successes: 4, Failures: 12, DeadLettered: 4,
+		Statuses: map[string]int{"500 Internal Server Error": 12, "200 OK": 4},
+	}))
+	for _, a := range rc.seen() {
+		g.Expect(verify(a.header, a.body, key)).To(gomega.BeTrue(), "signed")
+	}
+	recs, err := readDeadLetterFile(path)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Expect(recs).To(gomega.HaveLen(4))
+	for _, r := range recs {
+		g.Expect(r.Attempts).To(gomega.Equal(3))
+		g.Expect(r.Events[0].Target.Repository).To(gomega.Equal(poison))
+	}
+}
+
+func readDeadLetterFile(path string) ([]DeadLetterRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadDeadLetters(f)
+}
+
+// Events outlive every replica: accepted while the receiver is down, they
+// wait in the stream and are delivered by the next start. A start with
+// another concurrency (other partitions) is refused while they wait.
+func TestNATSQueueOutlivesReplicas(t *testing.T) {
+	g := gomega.NewWithT(t)
+	cluster := servers.NATSClusterForTest(t, 3)
+	d := natsDelivery(cluster, "outlives", 2, 2*time.Second)
+	dead := oneEndpoint(config.Endpoint{URL: "http://" + freeAddr(t) + "/", Threshold: 1, Backoff: forever})
+	first, err := New(dead, WithLogger(discardLogger()), WithDelivery("test", d))
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	for i := range 6 {
+		first.Notify(context.Background(), blobPush(repoOf(i), i))
+	}
+	g.Expect(first.Metrics()["test"].Pending).To(gomega.Equal(6))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	g.Expect(first.Shutdown(ctx)).To(gomega.Equal(map[string]int{"test": 0}), "kept, not dropped")
+
+	other := d
+	other.Concurrency = 3
+	_, err = New(dead, WithLogger(discardLogger()), WithDelivery("test", other))
+	g.Expect(err).To(gomega.MatchError(gomega.And(
+		gomega.ContainSubstring("notifications.endpoints[0].concurrency:"),
+		gomega.ContainSubstring("written with another concurrency"))))
+
+	rc := newReceiver(t, always(http.StatusOK))
+	second := newNotifier(t, oneEndpoint(config.Endpoint{URL: rc.url()}), WithDelivery("test", d))
+	g.Eventually(func() int { return len(answered(t, rc)) }, 20*time.Second).Should(gomega.Equal(6))
+	g.Expect(checkOnceInOrder(t, answered(t, rc), 6)).To(gomega.Equal(0))
+	g.Eventually(func() int { return second.Metrics()["test"].Pending }, 10*time.Second).Should(gomega.Equal(0))
+	// This process's own counters: it accepted none, delivered all six.
+	g.Expect(second.Metrics()["test"].Events).To(gomega.Equal(0))
+	g.Expect(second.Metrics()["test"].Successes).To(gomega.Equal(6))
+}
+
+func TestNATSToken(t *testing.T) {
+	g := gomega.NewWithT(t)
+	g.Expect(natsToken("hooks-1_A")).To(gomega.Equal("hooks-1_A"))
+	g.Expect(natsToken("a.b")).To(gomega.HavePrefix("a_b_"))
+	g.Expect(natsToken("a.b")).NotTo(gomega.Equal(natsToken("a b")))
+	g.Expect(natsToken("a_b")).To(gomega.Equal("a_b"))
 }
