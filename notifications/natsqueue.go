@@ -39,12 +39,13 @@ const (
 	// publishBudget: how long Write keeps trying to publish (the same
 	// message id, so a retry of a publish that was stored is de-duplicated)
 	// through a leader election before the push is refused.
-	publishBudget = 10 * time.Second
-	fetchWait     = 5 * time.Second        // one pull request's lifetime
-	batchPoll     = 10 * time.Millisecond  // how often a filling batch looks for followers
-	natsCallLimit = 5 * time.Second        // acks, deletes, stream info
-	natsRetryWait = 250 * time.Millisecond // after an error talking to NATS
-	natsDupWindow = 2 * time.Minute        // JetStream's default de-duplication window
+	publishBudget  = 15 * time.Second
+	publishAttempt = 2 * time.Second        // a request lost with a dying node is asked again, not waited out
+	fetchWait      = 5 * time.Second        // one pull request's lifetime
+	batchPoll      = 10 * time.Millisecond  // how often a filling batch looks for followers
+	natsCallLimit  = 5 * time.Second        // acks, deletes, stream info
+	natsRetryWait  = 250 * time.Millisecond // after an error talking to NATS
+	natsDupWindow  = 2 * time.Minute        // JetStream's default de-duplication window
 )
 
 // keyedError is a queue error that belongs to a config key other than
@@ -70,7 +71,9 @@ func (e keyedError) Unwrap() error { return e.err }
 // head plus the events after it in the same partition, read from the
 // stream directly; after delivery those are deleted and then the head is
 // acknowledged, so nothing of the partition moves before the batch is
-// done. The stream is a work queue: an event leaves it when delivered or
+// done. (The consumer's leader may see a delete a little after the ack and
+// hand such an event out again; with batches on, a head the stream's
+// leader no longer holds is acknowledged without a POST.) The stream is a work queue: an event leaves it when delivered or
 // dead-lettered, so its message count is the cluster-wide Pending.
 //
 // At least once: a replica that dies holding a head gives it up after
@@ -205,14 +208,17 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 		return nil, keyedError{"queue.nats.urls", err}
 	}
 	q.js = js
-	q.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        cfg.Stream,
-		Description: "hookbench webhook events, delivered by every registry replica",
-		Subjects:    []string{cfg.SubjectPrefix + ".>"},
-		Retention:   jetstream.WorkQueuePolicy, // delivered events leave the stream
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-		Duplicates:  natsDupWindow,
+	err = retryTransient(ctx, func(ctx context.Context) (err error) {
+		q.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        cfg.Stream,
+			Description: "hookbench webhook events, delivered by every registry replica",
+			Subjects:    []string{cfg.SubjectPrefix + ".>"},
+			Retention:   jetstream.WorkQueuePolicy, // delivered events leave the stream
+			Storage:     jetstream.FileStorage,
+			Replicas:    cfg.Replicas,
+			Duplicates:  natsDupWindow,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, keyedError{"queue.nats.stream", fmt.Errorf("creating stream %s (R%d): %w", cfg.Stream, cfg.Replicas, err)}
@@ -222,14 +228,18 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 	}
 	var consumers []jetstream.Consumer
 	for i := range q.parts {
-		c, err := q.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-			Durable:       fmt.Sprintf("deliver-%d-of-%d", i, q.parts),
-			Description:   "one partition of the endpoint's events, shared by every replica",
-			FilterSubject: q.subject(i),
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       cfg.AckWait,
-			MaxAckPending: 1,  // the head holds the partition: per-repository order across replicas
-			MaxDeliver:    -1, // giving up is the retrying stage's business (dead letters)
+		var c jetstream.Consumer
+		err := retryTransient(ctx, func(ctx context.Context) (err error) {
+			c, err = q.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+				Durable:       fmt.Sprintf("deliver-%d-of-%d", i, q.parts),
+				Description:   "one partition of the endpoint's events, shared by every replica",
+				FilterSubject: q.subject(i),
+				AckPolicy:     jetstream.AckExplicitPolicy,
+				AckWait:       cfg.AckWait,
+				MaxAckPending: 1,  // the head holds the partition: per-repository order across replicas
+				MaxDeliver:    -1, // giving up is the retrying stage's business (dead letters)
+			})
+			return err
 		})
 		if err != nil {
 			return nil, keyedError{"queue.nats.stream", fmt.Errorf("creating consumer of %s: %w", q.subject(i), err)}
@@ -239,13 +249,38 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 	return consumers, nil
 }
 
+// retryTransient calls fn, each try with its own deadline, again while
+// it fails the way a cluster that is electing a leader (or has just
+// started) does, until ctx is done.
+func retryTransient(ctx context.Context, fn func(context.Context) error) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, natsCallLimit)
+		err := fn(actx)
+		cancel()
+		var api *jetstream.APIError
+		transient := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+			errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+			(errors.As(err, &api) && api.Code == 503)
+		if err == nil || !transient || ctx.Err() != nil {
+			return err
+		}
+		if !sleepCtx(ctx, natsRetryWait) {
+			return err
+		}
+	}
+}
+
 func (q *natsQueue) subject(part int) string { return fmt.Sprintf("%s.%d", q.subjects, part) }
 
 // checkPartitions refuses a stream holding events under another partition
 // count (another concurrency): no consumer of this one would deliver them.
 func (q *natsQueue) checkPartitions(ctx context.Context) error {
 	prefix := strings.TrimSuffix(q.subjects, fmt.Sprintf(".%d", q.parts))
-	info, err := q.stream.Info(ctx, jetstream.WithSubjectFilter(prefix+".>"))
+	var info *jetstream.StreamInfo
+	err := retryTransient(ctx, func(ctx context.Context) (err error) {
+		info, err = q.stream.Info(ctx, jetstream.WithSubjectFilter(prefix+".>"))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("reading stream %s: %w", q.name, err)
 	}
@@ -293,7 +328,9 @@ func (q *natsQueue) publish(ctx context.Context, e *Event) (bool, error) {
 	}
 	subj := q.subject(partitionOf(e.Target.Repository, q.parts))
 	for attempt := 0; ; attempt++ {
-		ack, err := q.js.Publish(ctx, subj, data, jetstream.WithMsgID(e.ID), jetstream.WithExpectStream(q.name))
+		actx, cancel := context.WithTimeout(ctx, publishAttempt)
+		ack, err := q.js.Publish(actx, subj, data, jetstream.WithMsgID(e.ID), jetstream.WithExpectStream(q.name))
+		cancel()
 		if err == nil {
 			if ack.Duplicate && attempt == 0 {
 				q.logger.Warn("notifications: event id already in the stream (de-duplicated), not queued again",
@@ -347,6 +384,10 @@ func (q *natsQueue) deliver(ctx context.Context, part int, head jetstream.Msg) {
 		_ = head.Term()
 		return
 	}
+	if q.batch.MaxEvents > 1 && q.deliveredInBatch(ctx, meta.Sequence.Stream) {
+		_ = head.Ack()
+		return
+	}
 	stop := q.keepHeld(head) // from now on: filling a batch may outlast AckWait too
 	events, seqs := []Event{e}, []uint64(nil)
 	if q.batch.MaxEvents > 1 {
@@ -372,6 +413,17 @@ func (q *natsQueue) deliver(ctx context.Context, part int, head jetstream.Msg) {
 			"id", e.ID, "error", err)
 	}
 	q.listener.egress(events...)
+}
+
+// deliveredInBatch reports whether the stream's leader no longer holds
+// seq: it went out in an earlier batch and was deleted, but the consumer's
+// leader (on another node, applying the delete a little later) handed it
+// out again. Any other error counts as still held: at least once.
+func (q *natsQueue) deliveredInBatch(ctx context.Context, seq uint64) bool {
+	ctx, cancel := context.WithTimeout(ctx, natsCallLimit)
+	defer cancel()
+	_, err := q.stream.GetMsg(ctx, seq) // not a direct get: the leader answers
+	return errors.Is(err, jetstream.ErrMsgNotFound)
 }
 
 // followers reads up to MaxEvents-1 events after seq in subject, waiting
