@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -217,6 +218,7 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 			Storage:     jetstream.FileStorage,
 			Replicas:    cfg.Replicas,
 			Duplicates:  natsDupWindow,
+			AllowDirect: true, // batches are read from any replica
 		})
 		return err
 	})
@@ -249,9 +251,14 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 	return consumers, nil
 }
 
+// errCodeNoSuitablePeers is JetStream's "no suitable peers for placement"
+// (the client library has no name for it).
+const errCodeNoSuitablePeers jetstream.ErrorCode = 10005
+
 // retryTransient calls fn, each try with its own deadline, again while
 // it fails the way a cluster that is electing a leader (or has just
-// started) does, until ctx is done.
+// started: its peers not yet all known, "no suitable peers") does, until
+// ctx is done.
 func retryTransient(ctx context.Context, fn func(context.Context) error) error {
 	for {
 		actx, cancel := context.WithTimeout(ctx, natsCallLimit)
@@ -260,7 +267,7 @@ func retryTransient(ctx context.Context, fn func(context.Context) error) error {
 		var api *jetstream.APIError
 		transient := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 			errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
-			(errors.As(err, &api) && api.Code == 503)
+			(errors.As(err, &api) && (api.Code == 503 || api.ErrorCode == errCodeNoSuitablePeers))
 		if err == nil || !transient || ctx.Err() != nil {
 			return err
 		}
@@ -402,10 +409,15 @@ func (q *natsQueue) deliver(ctx context.Context, part int, head jetstream.Msg) {
 	}
 	actx, cancel := context.WithTimeout(context.Background(), natsCallLimit)
 	defer cancel()
-	for _, seq := range seqs { // before the head's ack: the partition is still held
-		if err := q.stream.DeleteMsg(actx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			q.logger.Warn("notifications: delivered event not removed from NATS; it will be delivered again",
-				"seq", seq, "error", err)
+	if len(seqs) > 0 {
+		// Before the head's ack, while the partition is still held: one
+		// purge of the partition's subject below the last follower (the
+		// followers are the partition's next events, so nothing else is
+		// in that range) instead of one delete per follower.
+		last := seqs[len(seqs)-1]
+		if err := q.stream.Purge(actx, jetstream.WithPurgeSubject(q.subject(part)), jetstream.WithPurgeSequence(last+1)); err != nil {
+			q.logger.Warn("notifications: delivered batch not removed from NATS; its events will be delivered again",
+				"first", meta.Sequence.Stream, "last", last, "error", err)
 		}
 	}
 	if err := head.DoubleAck(actx); err != nil {
@@ -422,8 +434,21 @@ func (q *natsQueue) deliver(ctx context.Context, part int, head jetstream.Msg) {
 func (q *natsQueue) deliveredInBatch(ctx context.Context, seq uint64) bool {
 	ctx, cancel := context.WithTimeout(ctx, natsCallLimit)
 	defer cancel()
-	_, err := q.stream.GetMsg(ctx, seq) // not a direct get: the leader answers
-	return errors.Is(err, jetstream.ErrMsgNotFound)
+	// Not a direct get, which a lagging replica may answer: the leader's.
+	req, err := json.Marshal(struct {
+		Seq uint64 `json:"seq"`
+	}{seq})
+	if err != nil {
+		return false
+	}
+	m, err := q.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+q.name, req)
+	if err != nil {
+		return false
+	}
+	var resp struct {
+		Error *jetstream.APIError `json:"error"`
+	}
+	return json.Unmarshal(m.Data, &resp) == nil && resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound
 }
 
 // followers reads up to MaxEvents-1 events after seq in subject, waiting
@@ -436,24 +461,69 @@ func (q *natsQueue) followers(ctx context.Context, subject string, seq uint64, s
 	var events []Event
 	var seqs []uint64
 	for next := seq + 1; len(events) < q.batch.MaxEvents-1; {
-		raw, err := q.stream.GetMsg(ctx, next, jetstream.WithGetMsgSubject(subject))
-		if err == nil {
+		msgs, err := q.readAfter(ctx, subject, next, q.batch.MaxEvents-1-len(events))
+		for _, m := range msgs {
 			var e Event
-			if json.Unmarshal(raw.Data, &e) != nil {
-				break // left for the consumer, which reports it
+			if json.Unmarshal(m.data, &e) != nil {
+				return events, seqs // left for the consumer, which reports it
 			}
-			events, seqs, next = append(events, e), append(seqs, raw.Sequence), raw.Sequence+1
-			continue
+			events, seqs, next = append(events, e), append(seqs, m.seq), m.seq+1
 		}
 		wait := time.Until(deadline)
-		if !errors.Is(err, jetstream.ErrMsgNotFound) || wait <= 0 {
+		if err != nil || wait <= 0 {
 			break
 		}
-		if !sleepCtx(ctx, min(wait, batchPoll)) {
+		if len(msgs) == 0 && !sleepCtx(ctx, min(wait, batchPoll)) {
 			break
 		}
 	}
 	return events, seqs
+}
+
+type storedMsg struct {
+	seq  uint64
+	data []byte
+}
+
+// readAfter reads up to max messages of subject from seq on with one
+// batched direct get, which any of the stream's replicas may answer. A
+// replica that lags returns fewer (a prefix): they join a later batch.
+func (q *natsQueue) readAfter(ctx context.Context, subject string, seq uint64, max int) ([]storedMsg, error) {
+	ctx, cancel := context.WithTimeout(ctx, natsCallLimit)
+	defer cancel()
+	inbox := nats.NewInbox()
+	sub, err := q.nc.SubscribeSync(inbox)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	req, err := json.Marshal(struct {
+		Seq   uint64 `json:"seq"`
+		Next  string `json:"next_by_subj"`
+		Batch int    `json:"batch"`
+	}{seq, subject, max})
+	if err != nil {
+		return nil, err
+	}
+	if err := q.nc.PublishRequest("$JS.API.DIRECT.GET."+q.name, inbox, req); err != nil {
+		return nil, err
+	}
+	var out []storedMsg
+	for len(out) < max {
+		m, err := sub.NextMsgWithContext(ctx)
+		if err != nil {
+			return out, err
+		}
+		if m.Header.Get("Status") != "" { // 204: end of batch; 404: nothing (yet)
+			return out, nil
+		}
+		n, err := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
+		if err != nil {
+			return out, fmt.Errorf("direct get: sequence header %q", m.Header.Get(jetstream.SequenceHeader))
+		}
+		out = append(out, storedMsg{seq: n, data: m.Data})
+	}
+	return out, nil
 }
 
 // keepHeld tells NATS the head is still being worked on (retries may take
@@ -497,8 +567,13 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 }
 
 // state reads the stream's state; it is the cluster's, not this replica's.
+// It fails at once while disconnected and within a second otherwise, so
+// /debug/vars and /metrics stay quick during a NATS outage.
 func (q *natsQueue) state() (jetstream.StreamState, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), natsCallLimit)
+	if !q.nc.IsConnected() {
+		return jetstream.StreamState{}, nats.ErrDisconnected
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	info, err := q.stream.Info(ctx)
 	if err != nil {

@@ -7,6 +7,7 @@ package servers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -375,7 +376,57 @@ func (c *NATSCluster) WaitHealthy(ctx context.Context) error {
 			}
 		}
 	}
+	// Healthy nodes may not know each other yet: JetStream then places no
+	// replicated stream ("no suitable peers"). Wait until the meta leader
+	// sees every running node current.
+	for !c.metaComplete(client) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("servers: NATS meta leader does not see every running node current: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	return nil
+}
+
+// metaComplete reports whether a running node is the meta leader and
+// sees every other running node as a current, online peer.
+func (c *NATSCluster) metaComplete(client *http.Client) bool {
+	for i, nd := range c.nodes {
+		if !c.Running(i) {
+			continue
+		}
+		var jsz struct {
+			Meta struct {
+				Leader   string `json:"leader"`
+				Replicas []struct {
+					Name    string `json:"name"`
+					Current bool   `json:"current"`
+					Offline bool   `json:"offline"`
+				} `json:"replicas"`
+			} `json:"meta_cluster"`
+		}
+		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/jsz", nd.monitor))
+		if err != nil {
+			continue
+		}
+		err = json.NewDecoder(resp.Body).Decode(&jsz)
+		resp.Body.Close()
+		if err != nil || jsz.Meta.Leader != nd.name {
+			continue
+		}
+		current := map[string]bool{}
+		for _, r := range jsz.Meta.Replicas {
+			current[r.Name] = r.Current && !r.Offline
+		}
+		for j, other := range c.nodes {
+			if j != i && c.Running(j) && !current[other.name] {
+				return false
+			}
+		}
+		return true
+	}
+	return len(c.nodes) == 1 && c.Running(0) // a single node has no meta group
 }
 
 // Close stops every node (SIGTERM, then SIGKILL after a while). The store
