@@ -70,11 +70,13 @@ func (e keyedError) Unwrap() error { return e.err }
 // the partition's head, while unacknowledged, is the lock that keeps any
 // other replica from taking the partition's next event. A batch is the
 // head plus the events after it in the same partition, read from the
-// stream directly; after delivery those are deleted and then the head is
-// acknowledged, so nothing of the partition moves before the batch is
-// done. (The consumer's leader may see a delete a little after the ack and
-// hand such an event out again; with batches on, a head the stream's
-// leader no longer holds is acknowledged without a POST.) The stream is a work queue: an event leaves it when delivered or
+// stream directly; after delivery they are purged from the stream before
+// the head is acknowledged, so nothing of the partition moves before the
+// batch is done. (The consumer's leader may apply the purge a little
+// later and hand a purged event out again; with batches on, a head the
+// stream's leader no longer holds is acknowledged without a POST.)
+//
+// The stream is a work queue: an event leaves it when delivered or
 // dead-lettered, so its message count is the cluster-wide Pending.
 //
 // At least once: a replica that dies holding a head gives it up after
@@ -385,9 +387,14 @@ func (q *natsQueue) deliver(ctx context.Context, part int, head jetstream.Msg) {
 		err = json.Unmarshal(head.Data(), &e)
 	}
 	if err != nil {
-		// Kept aside by the stream's history only; reported, not delivered.
+		// Never deliverable: reported with its place in the stream, then
+		// terminated (the work queue drops it) so it blocks nothing.
+		var seq uint64
+		if meta != nil {
+			seq = meta.Sequence.Stream
+		}
 		q.logger.Error("notifications: NATS message is not an event; removed, not delivered",
-			"subject", head.Subject(), "error", err, "bytes", len(head.Data()))
+			"subject", head.Subject(), "seq", seq, "error", err, "bytes", len(head.Data()))
 		_ = head.Term()
 		return
 	}
@@ -402,29 +409,55 @@ func (q *natsQueue) deliver(ctx context.Context, part int, head jetstream.Msg) {
 		events, seqs = append(events, more...), s
 	}
 	err = q.next[part].Write(ctx, events...)
-	stop()
 	if err != nil { // only when this replica is closing: another one takes the partition at once
+		stop()
 		_ = head.Nak()
 		return
 	}
-	actx, cancel := context.WithTimeout(context.Background(), natsCallLimit)
-	defer cancel()
-	if len(seqs) > 0 {
-		// Before the head's ack, while the partition is still held: one
-		// purge of the partition's subject below the last follower (the
-		// followers are the partition's next events, so nothing else is
-		// in that range) instead of one delete per follower.
-		last := seqs[len(seqs)-1]
-		if err := q.stream.Purge(actx, jetstream.WithPurgeSubject(q.subject(part)), jetstream.WithPurgeSequence(last+1)); err != nil {
-			q.logger.Warn("notifications: delivered batch not removed from NATS; its events will be delivered again",
-				"first", meta.Sequence.Stream, "last", last, "error", err)
-		}
-	}
-	if err := head.DoubleAck(actx); err != nil {
-		q.logger.Warn("notifications: acknowledgement to NATS lost; the event will be delivered again",
-			"id", e.ID, "error", err)
-	}
+	q.remove(ctx, part, head, meta.Sequence.Stream, seqs)
+	stop()
 	q.listener.egress(events...)
+}
+
+// remove takes a delivered head (and its batch) out of the stream,
+// trying again through a NATS failure (a leader election: up to
+// publishBudget, or AckWait if longer) while the head is still held:
+// giving up at the first error would let the partition move on and send
+// the batch again. After that (or when closing) the head comes back to
+// some replica: at least once.
+func (q *natsQueue) remove(ctx context.Context, part int, head jetstream.Msg, seq uint64, followers []uint64) {
+	give := time.Now().Add(max(q.ackWait, publishBudget))
+	for {
+		err := q.tryRemove(part, head, followers)
+		if err == nil {
+			return
+		}
+		if time.Now().After(give) || !sleepCtx(ctx, natsRetryWait) {
+			q.logger.Warn("notifications: delivered events not removed from NATS; they will be delivered again",
+				"first", seq, "events", 1+len(followers), "error", err)
+			return
+		}
+		q.logThrottled("notifications: removing delivered events from NATS, trying again", "first", seq, "error", err)
+	}
+}
+
+func (q *natsQueue) tryRemove(part int, head jetstream.Msg, followers []uint64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), publishAttempt) // a request lost with a dying leader is asked again
+	defer cancel()
+	if len(followers) == 0 {
+		return head.DoubleAck(ctx)
+	}
+	// One purge of the partition's subject up to the last follower (the
+	// head and its followers are all the partition holds in that range)
+	// instead of one delete per event, before the head's ack releases the
+	// partition. If that ack is lost, the purged head comes back after
+	// AckWait and is acknowledged without a POST.
+	last := followers[len(followers)-1]
+	if err := q.stream.Purge(ctx, jetstream.WithPurgeSubject(q.subject(part)), jetstream.WithPurgeSequence(last+1)); err != nil {
+		return err
+	}
+	_ = head.Ack()
+	return nil
 }
 
 // deliveredInBatch reports whether the stream's leader no longer holds

@@ -256,52 +256,66 @@ func TestNATSQueueReplicaClosedMidDelivery(t *testing.T) {
 }
 
 // Killing the stream's leader node: publishing and delivery go on, 0
-// lost; with two of three nodes gone (no quorum) an enqueue fails, so
-// the push is refused instead of acknowledged.
+// lost, repeats bounded by what was in flight; with two of three nodes
+// gone (no quorum) an enqueue fails, so the push is refused instead of
+// acknowledged.
 func TestNATSQueueNodeKilled(t *testing.T) {
-	g := gomega.NewWithT(t)
-	cluster := servers.NATSClusterForTest(t, 3)
-	rc := newReceiver(t, func(int, *http.Request) int {
-		time.Sleep(5 * time.Millisecond) // delivery spans the kill
-		return http.StatusOK
-	})
-	const n = 60
-	d := natsDelivery(cluster, "killed", 3, 5*time.Second)
-	ep := oneEndpoint(config.Endpoint{URL: rc.url()})
-	a := newNotifier(t, ep, WithDelivery("test", d))
-	b := newNotifier(t, ep, WithDelivery("test", d))
-	for i := range n / 2 {
-		[]*Notifier{a, b}[i%2].Notify(context.Background(), blobPush(repoOf(i), i))
-	}
-	leader := cluster.Index(streamInfo(t, cluster, "killed").Cluster.Leader)
-	g.Expect(leader).To(gomega.BeNumerically(">=", 0))
-	g.Expect(cluster.Kill(leader)).To(gomega.Succeed())
-	for i := n / 2; i < n; i++ {
-		[]*Notifier{a, b}[i%2].Notify(context.Background(), blobPush(repoOf(i), i))
-	}
-	g.Expect(sumMetrics(a, b).Events).To(gomega.Equal(n), "every push was accepted")
+	for _, tc := range []struct {
+		name        string
+		concurrency int
+		batch       Batch
+	}{
+		{"one event per POST", 3, Batch{}},
+		{"batches", 2, Batch{MaxEvents: 4, MaxWait: 20 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := gomega.NewWithT(t)
+			cluster := servers.NATSClusterForTest(t, 3)
+			rc := newReceiver(t, func(int, *http.Request) int {
+				time.Sleep(5 * time.Millisecond) // delivery spans the kill
+				return http.StatusOK
+			})
+			const n = 60
+			d := natsDelivery(cluster, "killed", tc.concurrency, 10*time.Second) // longer than an election
+			d.Batch = tc.batch
+			ep := oneEndpoint(config.Endpoint{URL: rc.url()})
+			a := newNotifier(t, ep, WithDelivery("test", d))
+			b := newNotifier(t, ep, WithDelivery("test", d))
+			for i := range n / 2 {
+				[]*Notifier{a, b}[i%2].Notify(context.Background(), blobPush(repoOf(i), i))
+			}
+			leader := cluster.Index(streamInfo(t, cluster, "killed").Cluster.Leader)
+			g.Expect(leader).To(gomega.BeNumerically(">=", 0))
+			g.Expect(cluster.Kill(leader)).To(gomega.Succeed())
+			for i := n / 2; i < n; i++ {
+				[]*Notifier{a, b}[i%2].Notify(context.Background(), blobPush(repoOf(i), i))
+			}
+			g.Expect(sumMetrics(a, b).Events).To(gomega.Equal(n), "every push was accepted")
 
-	g.Eventually(func() map[string]bool {
-		ids := map[string]bool{}
-		for _, e := range answered(t, rc) {
-			ids[e.ID] = true
-		}
-		return ids
-	}, 60*time.Second).Should(gomega.HaveLen(n))
-	dups := checkOnceInOrder(t, answered(t, rc), n)
-	t.Logf("duplicates after the node kill: %d", dups)
-	g.Expect(dups).To(gomega.BeNumerically("<=", 3), "at most the events in flight, one per partition")
-	g.Eventually(func() int { return a.Metrics()["test"].Pending }, 20*time.Second).Should(gomega.Equal(0))
+			g.Eventually(func() map[string]bool {
+				ids := map[string]bool{}
+				for _, e := range answered(t, rc) {
+					ids[e.ID] = true
+				}
+				return ids
+			}, 60*time.Second).Should(gomega.HaveLen(n))
+			dups := checkOnceInOrder(t, answered(t, rc), n)
+			t.Logf("events delivered twice after the node kill: %d", dups)
+			g.Expect(dups).To(gomega.BeNumerically("<=", tc.concurrency*max(tc.batch.MaxEvents, 1)),
+				"at most what was in flight: one batch per partition")
+			g.Eventually(func() int { return a.Metrics()["test"].Pending }, 20*time.Second).Should(gomega.Equal(0))
 
-	// No quorum: the enqueue is refused with an error, nothing counted.
-	other := (leader + 1) % 3
-	g.Expect(cluster.Kill(other)).To(gomega.Succeed())
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	before := a.Metrics()["test"].Events
-	err := a.sink.Write(ctx, a.bridge.event(blobPush("team/late", n)))
-	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("nats queue")))
-	g.Expect(a.Metrics()["test"].Events).To(gomega.Equal(before))
+			// No quorum: the enqueue is refused with an error, nothing counted.
+			other := (leader + 1) % 3
+			g.Expect(cluster.Kill(other)).To(gomega.Succeed())
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			before := a.Metrics()["test"].Events
+			err := a.sink.Write(ctx, a.bridge.event(blobPush("team/late", n)))
+			g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("nats queue")))
+			g.Expect(a.Metrics()["test"].Events).To(gomega.Equal(before))
+		})
+	}
 }
 
 // A NATS that cannot be reached is an error naming queue.nats.urls, and
