@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -174,6 +175,9 @@ func openNATSQueue(endpoint string, s *NATS, parts int, batch Batch, newRetry fu
 	case cfg.Token != "":
 		opts = append(opts, nats.Token(cfg.Token))
 	case cfg.CredentialsFile != "":
+		if _, err := os.Stat(cfg.CredentialsFile); err != nil {
+			return nil, keyedError{"queue.nats.credentialsfile", err}
+		}
 		opts = append(opts, nats.UserCredentials(cfg.CredentialsFile))
 	}
 	nc, err := nats.Connect(strings.Join(cfg.URLs, ","), opts...)

@@ -331,6 +331,10 @@ func TestNATSQueueUnreachable(t *testing.T) {
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.nats.urls")))
 	g.Expect(err.Error()).NotTo(gomega.ContainSubstring("hunter2"))
 
+	d.Queue.NATS = &NATS{URLs: []string{"nats://" + addr}, CredentialsFile: t.TempDir() + "/missing.creds"}
+	_, err = New(oneEndpoint(config.Endpoint{URL: "http://127.0.0.1:1/"}), WithLogger(discardLogger()), WithDelivery("test", d))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.nats.credentialsfile:")))
+
 	_, err = New(oneEndpoint(config.Endpoint{URL: "http://127.0.0.1:1/"}), WithLogger(discardLogger()),
 		WithDelivery("test", Delivery{Queue: Queue{Kind: "nats"}}))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("notifications.endpoints[0].queue.nats.urls: required")))
