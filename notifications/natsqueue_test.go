@@ -435,3 +435,36 @@ func TestNATSToken(t *testing.T) {
 	g.Expect(natsToken("a.b")).NotTo(gomega.Equal(natsToken("a b")))
 	g.Expect(natsToken("a_b")).To(gomega.Equal("a_b"))
 }
+
+// A replica that dies without a goodbye (its NATS connection gone, as
+// with kill -9) while holding a head strands nothing: after AckWait the
+// other replica delivers that event and everything else.
+func TestNATSQueueReplicaDiesMidDelivery(t *testing.T) {
+	g := gomega.NewWithT(t)
+	cluster := servers.NATSClusterForTest(t, 3)
+	rc := newReceiver(t, func(_ int, r *http.Request) int {
+		if r.Header.Get("X-Replica") == "a" {
+			hangUntilGivenUp(r)
+		}
+		return http.StatusOK
+	})
+	const n = 20
+	ackWait := 2 * time.Second
+	d := natsDelivery(cluster, "dies", 2, ackWait)
+	ep := oneEndpoint(config.Endpoint{URL: rc.url(), Timeout: 30 * time.Second})
+	a := newNotifier(t, ep, WithDelivery("test", d), WithHTTPClient(replicaClient("a")))
+	for i := range n {
+		a.Notify(context.Background(), blobPush(repoOf(i), i))
+	}
+	g.Eventually(func() int { return len(rc.seen()) }, 10*time.Second).Should(gomega.BeNumerically(">=", 1), "a holds a head")
+	a.endpoints[0].queue.(*natsQueue).nc.Close() // no nak: NATS only sees the replica gone
+	died := time.Now()
+
+	b := newNotifier(t, ep, WithDelivery("test", d), WithHTTPClient(replicaClient("b")))
+	g.Eventually(func() int { return len(answered(t, rc)) }, 30*time.Second).Should(gomega.Equal(n))
+	// Held until AckWait after a's last InProgress (sent every AckWait/3).
+	g.Expect(time.Since(died)).To(gomega.BeNumerically(">=", ackWait*2/3), "the held head waited out AckWait")
+	g.Expect(checkOnceInOrder(t, answered(t, rc), n)).To(gomega.Equal(0))
+	g.Eventually(func() int { return b.Metrics()["test"].Pending }, 10*time.Second).Should(gomega.Equal(0))
+	g.Expect(b.Metrics()["test"].Successes).To(gomega.Equal(n))
+}
