@@ -53,6 +53,16 @@ func (c copier) copy(dst, src reflect.Value, path string) error {
 	switch sk, dk := src.Kind(), dst.Kind(); {
 	case sk == reflect.Struct && dk == reflect.Struct:
 		return c.structs(dst, src, path)
+	case sk == reflect.Pointer && dk == reflect.Pointer:
+		if src.IsNil() {
+			dst.SetZero()
+			return nil
+		}
+		out := reflect.New(dst.Type().Elem())
+		if err := c.copy(out.Elem(), src.Elem(), path); err != nil {
+			return err
+		}
+		dst.Set(out)
 	case sk == reflect.Slice && dk == reflect.Slice:
 		if src.IsNil() {
 			dst.SetZero()

@@ -107,6 +107,9 @@ func fill(t *testing.T, v reflect.Value, path string) {
 		for i := range v.NumField() {
 			fill(t, v.Field(i), path+"."+v.Type().Field(i).Name)
 		}
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(t, v.Elem(), path)
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
 		fill(t, v.Index(0), path+"[0]")
@@ -138,6 +141,11 @@ func unsetLeaves(v reflect.Value, path string) []string {
 			}
 		}
 		return out
+	case reflect.Pointer:
+		if v.IsNil() {
+			return []string{path}
+		}
+		return unsetLeaves(v.Elem(), path)
 	case reflect.Slice, reflect.Map:
 		if v.Len() == 0 {
 			return []string{path}

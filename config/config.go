@@ -232,11 +232,13 @@ type DeadLetter struct {
 	On4xx bool   `yaml:"on4xx,omitempty"`
 }
 
-// Queue selects where accepted events wait: memory (default) or disk (a
-// file at Path that survives restarts).
+// Queue selects where accepted events wait: memory (default), disk (a
+// file at Path that survives restarts) or nats (a JetStream stream shared
+// by every replica, see NATSQueue).
 type Queue struct {
-	Kind string `yaml:"kind,omitempty"`
-	Path string `yaml:"path,omitempty"`
+	Kind string     `yaml:"kind,omitempty"`
+	Path string     `yaml:"path,omitempty"`
+	NATS *NATSQueue `yaml:"nats,omitempty"` // a pointer: Queue stays comparable
 }
 
 // Ignore drops events before they are queued.

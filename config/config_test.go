@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -317,7 +318,8 @@ func TestMarshalParsesBack(t *testing.T) {
 			Signing:    Signing{Secrets: []string{"whsec_a2V5"}},
 			Retry:      Retry{MaxAttempts: 5, MaxAge: time.Minute, Backoff: 10 * time.Millisecond, MaxBackoff: time.Second},
 			DeadLetter: DeadLetter{Path: "/tmp/dl.jsonl", On4xx: true},
-			Queue:      Queue{Kind: "disk", Path: "/tmp/q.db"},
+			Queue: Queue{Kind: "disk", Path: "/tmp/q.db", NATS: &NATSQueue{URLs: []string{"nats://n1:4222"}, Stream: "S", SubjectPrefix: "p.q",
+				Replicas: 1, AckWait: 5 * time.Second, Username: "u", Password: "pw", Token: "tk", CredentialsFile: "/c.creds"}},
 		}}},
 	}
 	if zero := unsetFields(reflect.ValueOf(*full), ""); len(zero) > 0 {
@@ -332,6 +334,24 @@ func TestMarshalParsesBack(t *testing.T) {
 	withS3.Storage.S3.SecretKey = redact.Redacted
 	withHtpasswd.Storage.S3, withToken.Storage.S3 = nil, nil
 	for _, c := range []*Config{&withHtpasswd, &withToken, &withS3} {
+		c.Notifications.Endpoints = slices.Clone(full.Notifications.Endpoints)
+		c.Notifications.Endpoints[0].Queue.NATS = nil
+	}
+	// A queue is a disk queue or a NATS one, with one kind of credentials.
+	var withNATS []*Config
+	for _, creds := range []func(*NATSQueue){
+		func(q *NATSQueue) { q.Token, q.CredentialsFile = "", "" },
+		func(q *NATSQueue) { q.Username, q.Password, q.CredentialsFile = "", "", "" },
+		func(q *NATSQueue) { q.Username, q.Password, q.Token = "", "", "" },
+	} {
+		c := withHtpasswd
+		c.Notifications.Endpoints = slices.Clone(full.Notifications.Endpoints)
+		q := *full.Notifications.Endpoints[0].Queue.NATS
+		creds(&q)
+		c.Notifications.Endpoints[0].Queue = Queue{Kind: "nats", NATS: &q}
+		withNATS = append(withNATS, &c)
+	}
+	for _, c := range append([]*Config{&withHtpasswd, &withToken, &withS3}, withNATS...) {
 		data, err := yaml.Marshal(c)
 		if err != nil {
 			t.Fatal(err)

@@ -462,7 +462,7 @@ func (n Notifications) problems() []error {
 			}
 		}
 		switch ep.Queue.Kind {
-		case "", "memory":
+		case "", "memory", "nats":
 			if ep.Queue.Path != "" {
 				bad(key("queue.path"), "only for queue.kind disk")
 			}
@@ -471,8 +471,9 @@ func (n Notifications) problems() []error {
 				bad(key("queue.path"), "required for queue.kind disk")
 			}
 		default:
-			bad(key("queue.kind"), "unknown queue %q (want memory or disk)", ep.Queue.Kind)
+			bad(key("queue.kind"), "unknown queue %q (want memory, disk or nats)", ep.Queue.Kind)
 		}
+		errs = append(errs, natsProblems(ep.Queue, key)...)
 		for j, a := range ep.Ignore.Actions {
 			switch a {
 			case "push", "pull", "mount", "delete":

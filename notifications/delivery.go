@@ -21,11 +21,13 @@ type Delivery struct {
 }
 
 // Queue selects where accepted events wait: "memory" (default,
-// Distribution's) or "disk" (a bbolt file at Path that survives restarts
-// and kill -9, and keeps memory flat during a long outage).
+// Distribution's), "disk" (a bbolt file at Path that survives restarts
+// and kill -9, and keeps memory flat during a long outage) or "nats" (a
+// JetStream stream shared by every replica, see NATS).
 type Queue struct {
-	Kind string // "", "memory" or "disk"
+	Kind string // "", "memory", "disk" or "nats"
 	Path string // disk only; one file per endpoint
+	NATS *NATS  // nats only
 }
 
 // Retry limits retries. Zero values keep Distribution's: retry forever,

@@ -24,6 +24,7 @@ type endpoint struct {
 	givesUp  bool     // dead-lettering is on
 	extended bool     // any Delivery setting: show our counters too
 	db       *bolt.DB // disk queue file, nil for memory
+	shared   bool     // a NATS queue: stored in the stream, shared by every replica
 
 	deadLetters *deadLetterLog // deadletter.path, nil without one
 	logger      *slog.Logger   // with the endpoint's name
@@ -97,10 +98,13 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 	var commit *groupCommitter
 	// A shard is a queue with its own retrying stage (its own count of
 	// consecutive failures); the HTTP stage is safe to share.
-	newShard := func(i int) (queue, error) {
-		retry := &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
+	newRetry := func() Sink {
+		return &retryingSink{next: hs, threshold: cfg.Threshold, backoff: cfg.Backoff, onFailure: onFailure,
 			policy: delivery.Retry, on4xx: delivery.DeadLetter.On4xx, deadLetter: deadLetter, now: time.Now,
 			listener: ep.metrics}
+	}
+	newShard := func(i int) (queue, error) {
+		retry := newRetry()
 		if ep.db == nil {
 			return newMemoryQueue(retry, ep.metrics, delivery.Batch), nil
 		}
@@ -112,7 +116,7 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 		return dq, nil
 	}
 	switch delivery.Queue.Kind {
-	case "", "memory":
+	case "", "memory", "nats":
 	case "disk":
 		db, err := openQueueDB(delivery.Queue.Path)
 		if err == nil {
@@ -127,11 +131,22 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 		ep.db = db
 		commit = &groupCommitter{db: db}
 	default:
-		return nil, fail("Queue.Kind", fmt.Errorf("unknown queue %q (want memory or disk)", delivery.Queue.Kind))
+		return nil, fail("Queue.Kind", fmt.Errorf("unknown queue %q (want memory, disk or nats)", delivery.Queue.Kind))
 	}
-	if shards > 1 {
+	switch {
+	case delivery.Queue.Kind == "nats": // its partitions are its shards
+		nq, err := openNATSQueue(cfg.Name, delivery.Queue.NATS, shards, delivery.Batch, newRetry, ep.metrics, logger)
+		if err != nil {
+			var ke keyedError
+			if errors.As(err, &ke) {
+				return nil, fail(ke.key, ke.err)
+			}
+			return nil, fail("Queue.NATS", err)
+		}
+		ep.queue, ep.metrics.pendingFrom, ep.shared = nq, nq.Len, true // Pending is the cluster's
+	case shards > 1:
 		ep.queue, err = newShardedQueue(shards, newShard)
-	} else {
+	default:
 		ep.queue, err = newShard(0)
 	}
 	if err != nil {
@@ -248,9 +263,10 @@ func (ep *endpoint) drain(ctx context.Context) (left int, kept bool) {
 	return left, kept
 }
 
-// durable reports whether accepted events are stored on disk before Notify
-// returns, so that failing to store one must fail the request.
-func (ep *endpoint) durable() bool { return ep.db != nil }
+// durable reports whether accepted events are stored (on disk, or in the
+// NATS stream) before Notify returns, so that failing to store one must
+// fail the request.
+func (ep *endpoint) durable() bool { return ep.db != nil || ep.shared }
 
 // undeliveredIDsPerLine bounds a shutdown log line listing dropped ids.
 const undeliveredIDsPerLine = 1000

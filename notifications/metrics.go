@@ -42,6 +42,9 @@ type safeMetrics struct {
 	mu     sync.Mutex
 	m      EndpointMetrics
 	faults Faults
+	// pendingFrom, when set (a shared queue), is where Pending is read:
+	// the queue's cluster-wide count, not this process's ingress - egress.
+	pendingFrom func() int
 }
 
 func newSafeMetrics(f Faults) *safeMetrics {
@@ -103,9 +106,16 @@ func (s *safeMetrics) retry() {
 
 // snapshot returns a copy safe to read while delivery goes on.
 func (s *safeMetrics) snapshot() EndpointMetrics {
+	shared := -1
+	if s.pendingFrom != nil {
+		shared = s.pendingFrom() // outside the lock: it may ask the network
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.m
 	m.Statuses = maps.Clone(s.m.Statuses)
+	if shared >= 0 {
+		m.Pending = shared
+	}
 	return m
 }

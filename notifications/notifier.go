@@ -279,7 +279,7 @@ func (n *Notifier) Shutdown(ctx context.Context) map[string]int {
 	wg.Wait()
 	for _, ep := range n.endpoints {
 		if k := kept[ep.cfg.Name]; k > 0 {
-			n.logger.Info("notifications: undelivered events kept in the disk queue for the next start", "endpoint", ep.cfg.Name, "kept", k)
+			n.logger.Info("notifications: undelivered events kept in the durable queue (disk: for the next start; nats: for any replica)", "endpoint", ep.cfg.Name, "kept", k)
 		} else if d := dropped[ep.cfg.Name]; d > 0 {
 			n.logger.Warn("notifications: shutdown dropped undelivered events", "endpoint", ep.cfg.Name, "url", ep.safeURL, "dropped", d)
 		} else {
