@@ -3,10 +3,10 @@
 //
 //	harness list
 //	harness run SCENARIO [--runtime inprocess|process|docker] [--registry-url U --debug-url D | --registry-binary B [--config-template F]]
-//	                     [--rate R --duration D --count N] [--out DIR]
+//	                     [--registry-image IMG] [--receiver NAME=URL] [--rate R --duration D --count N] [--out DIR]
 //	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR]
 //	harness report --in DIR/report.json [--out report.html]
-//	harness images
+//	harness images [--distribution]
 //
 // Exit status: 0 when every expectation held, 1 when one failed, 2 when the
 // run could not happen (bad flags, unsupported capability, start failure).
@@ -68,7 +68,7 @@ func usage() {
   harness run SCENARIO [flags]       run one scenario, print a table, write reports (-h for flags)
   harness attack [flags]             load only, against any registry (-h for flags)
   harness report --in report.json    HTML report from a JSON report
-  harness images                     build the container images offline
+  harness images [--distribution]    build the container images offline (and CNCF Distribution as a peer)
   harness bench --peer DIST [flags]  our registry vs CNCF Distribution (-h for flags)
 `)
 }
