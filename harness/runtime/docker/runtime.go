@@ -149,17 +149,24 @@ func (r *Runtime) NewEndpoint(ctx context.Context, spec runtime.EndpointSpec) (r
 		return runtime.Endpoint{}, err
 	}
 	cmd := []string{"--addr", ":8080", "--admin-addr", ":8081", "--profile", string(profile)}
+	var hostModifier func(*container.HostConfig)
 	if spec.Receiver != "" {
 		cmd = append(cmd, "--proxy", spec.Receiver)
+		// A receiver on this host is host.docker.internal from the
+		// container, as Docker Desktop names it (Linux engines need the entry).
+		hostModifier = func(hc *container.HostConfig) {
+			hc.ExtraHosts = append(hc.ExtraHosts, "host.docker.internal:host-gateway")
+		}
 	}
 	ctr, err := r.run(ctx, "endpoint-"+spec.Name, testcontainers.ContainerRequest{
-		Image:          r.images[ImageFakeEndpoint],
-		Cmd:            cmd,
-		ExposedPorts:   []string{adminPort},
-		Labels:         r.labels("endpoint"),
-		Networks:       []string{r.net.Name},
-		NetworkAliases: map[string][]string{r.net.Name: {directAlias(spec.Name)}},
-		WaitingFor:     wait.ForHTTP("/healthz").WithPort(adminPort).WithStartupTimeout(runtime.DefaultStartTimeout),
+		HostConfigModifier: hostModifier,
+		Image:              r.images[ImageFakeEndpoint],
+		Cmd:                cmd,
+		ExposedPorts:       []string{adminPort},
+		Labels:             r.labels("endpoint"),
+		Networks:           []string{r.net.Name},
+		NetworkAliases:     map[string][]string{r.net.Name: {directAlias(spec.Name)}},
+		WaitingFor:         wait.ForHTTP("/healthz").WithPort(adminPort).WithStartupTimeout(runtime.DefaultStartTimeout),
 	})
 	if err != nil {
 		return runtime.Endpoint{}, fmt.Errorf("docker runtime: endpoint %s: %w", spec.Name, err)
