@@ -321,6 +321,8 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		res.Notes = append(res.Notes, "load overridden: the scenario's final counters (declared for its own load) were not checked; reconciliation against the ledger still was")
 		sc.Expect.Final = nil
 	}
+	sc, declared := declaredFinal(sc, target)
+	res.Notes = append(res.Notes, declared...)
 	run := verdict.Run{Scenario: sc, Started: res.Started, Final: res.Final, Samples: res.Samples, Chaos: res.Chaos}
 	if ls, ok := rt.(runtime.LocalStorage); ok {
 		run.StorageDir = ls.StorageDir()
