@@ -124,6 +124,19 @@ func WithRegistryURL(apiURL, debugURL string) Option {
 	}
 }
 
+// WithExternalRegistry is WithRegistryURL with every setting: the
+// Prometheus path and the registry's declared differences
+// (SingleRequestUpload, NoTagQuery).
+func WithExternalRegistry(ext runtime.ExternalRegistry) Option {
+	return func(s *settings) error {
+		if ext.URL == "" {
+			return errors.New("hookbench: WithExternalRegistry without a URL")
+		}
+		s.external = &ext
+		return nil
+	}
+}
+
 // WithRegistryBinary runs another registry program (e.g. CNCF
 // Distribution's `registry`) as a child process; it implies the process
 // runtime.
