@@ -25,7 +25,7 @@ func cmdImages(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("distribution\t%s\t(--registry-image %s --registry-args 'serve {{config}}' --no-tag-query)\n", ref, ref)
+		fmt.Printf("distribution\t%s\t(harness run SCENARIO --registry-image %s --no-tag-query)\n", ref, ref)
 	}
 	images, err := docker.BuildImages(ctx, *root)
 	if err != nil {
