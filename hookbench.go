@@ -265,17 +265,23 @@ func (s *settings) scenarioToRun() (model.Scenario, error) {
 		return model.Scenario{Name: "load", Description: "load phases against one healthy receiver",
 			Registry: model.RegistryFragment{DeleteEnabled: true}, Endpoints: []model.EndpointDef{{Name: LoadEndpoint}}, Load: s.load}, nil
 	}
+	return Builtin(s.name)
+}
+
+// Builtin returns the built-in scenario of that name as a value, to adjust
+// (an endpoint's timeout, a load phase) and run with WithScenarioValue.
+func Builtin(name string) (Scenario, error) {
 	cat, err := scenarios.Catalog()
 	if err != nil {
 		return model.Scenario{}, err
 	}
-	sc, ok := cat.Get(s.name)
+	sc, ok := cat.Get(name)
 	if !ok {
 		var names []string
 		for _, c := range cat.All() {
 			names = append(names, c.Name)
 		}
-		return model.Scenario{}, fmt.Errorf("hookbench: no built-in scenario %q (have: %s)", s.name, strings.Join(names, ", "))
+		return model.Scenario{}, fmt.Errorf("hookbench: no built-in scenario %q (have: %s)", name, strings.Join(names, ", "))
 	}
 	return sc, nil
 }
