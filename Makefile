@@ -8,7 +8,7 @@ SCENARIO  ?= endpoint-refused-then-up
 PKGS       = $(shell $(GO) list ./... | grep -v '/tests/\(fast\|process\|e2e\|distribution\)$$')
 GOFLAGS_TEST ?= -count=1
 
-.PHONY: all build test unit fast process e2e run lint bench image conformance mutation clean
+.PHONY: all build test unit fast process e2e examples run lint bench image conformance mutation clean
 
 all: lint build test
 
@@ -38,6 +38,11 @@ e2e:
 	@mkdir -p $(OUT)
 	HOOKBENCH_OUT=$(abspath $(OUT)) TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -v $(GOFLAGS_TEST) -timeout 30m ./tests/e2e \
 	  -ginkgo.junit-report=$(abspath $(OUT))/junit-e2e.xml
+
+## examples: examples/ is its own module using the library API from
+## outside (replace => ../); in-process, no Docker needed.
+examples:
+	cd examples && $(GO) vet ./... && $(GO) test $(GOFLAGS_TEST) ./...
 
 ## run: the main job, one scenario in-process with live progress and reports.
 run:

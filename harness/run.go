@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +38,12 @@ type RunOptions struct {
 	ConfigTemplate string
 	// Faults injected into our registry (self-test).
 	Faults notifications.Faults
+	// Image: any registry image instead of ours (docker runtime).
+	Image *runtime.RegistryImage
+	// Receivers put the user's own webhook receivers (endpoint name ->
+	// URL) behind the scenario's fakes in proxy mode: the faults apply in
+	// front of them and the ledger records what they answered.
+	Receivers map[string]string
 	// Overrides of every load phase (zero: the scenario's).
 	Rate     float64
 	Duration time.Duration
@@ -160,11 +168,14 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	res := &Result{Scenario: sc.Name, Description: sc.Description, Runtime: rt.Name(), Started: time.Now(),
 		Final: map[string]endpoint.EndpointMetrics{}, Fakes: map[string]endpoint.Stats{}, Deliveries: map[string][]endpoint.Delivery{}}
 
+	if err := checkReceivers(sc, o.Receivers); err != nil {
+		return nil, err
+	}
 	// Endpoints first: their registry-side URLs go into the config.
 	urls := map[string]string{}
 	fakes := map[string]*endpoint.Client{}
 	for _, e := range sc.Endpoints {
-		ep, err := rt.NewEndpoint(ctx, runtime.EndpointSpec{Name: e.Name, Profile: e.Profile})
+		ep, err := rt.NewEndpoint(ctx, runtime.EndpointSpec{Name: e.Name, Profile: e.Profile, Receiver: o.Receivers[e.Name]})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: endpoint %s: %w", sc.Name, e.Name, err)
 		}
@@ -183,7 +194,7 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		}
 		tmpl = strings.ReplaceAll(o.ConfigTemplate, "{{.Notifications}}", notif)
 	}
-	spec := runtime.RegistrySpec{ConfigTemplate: tmpl, Binary: o.Binary, Faults: o.Faults}
+	spec := runtime.RegistrySpec{ConfigTemplate: tmpl, Binary: o.Binary, Faults: o.Faults, Image: o.Image}
 	reg, err := rt.StartRegistry(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: registry: %w", sc.Name, err)
@@ -269,7 +280,7 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	chaosDone := make(chan []chaos.Record, 1)
 	go func() { chaosDone <- chaos.Run(ctx, env, sc.Chaos, start, logf) }()
 
-	target := load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload, IncludeReferences: sc.Registry.IncludeReferences,
+	target := load.Target{URL: reg.URL, SingleRequestUpload: reg.SingleRequestUpload, NoTagQuery: reg.NoTagQuery, IncludeReferences: sc.Registry.IncludeReferences,
 		Resolve: func() string { return apiURL.Load().(string) }}
 	for _, p := range sc.Load {
 		if o.Rate > 0 {
@@ -376,6 +387,8 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		res.Notes = append(res.Notes, "load overridden: the scenario's final counters (declared for its own load) were not checked; reconciliation against the ledger still was")
 		sc.Expect.Final = nil
 	}
+	sc, declared := declaredFinal(sc, target)
+	res.Notes = append(res.Notes, declared...)
 	res.Expect = sc.Expect
 	if res.Interrupted && len(sc.Expect.Final) > 0 {
 		res.Notes = append(res.Notes, "interrupted: the scenario's final counters (declared for its whole load) were not checked")
@@ -419,6 +432,24 @@ func planOf(phases []load.Profile, o RunOptions) plan {
 		pl.duration = 0
 	}
 	return pl
+}
+
+// checkReceivers refuses a receiver for an endpoint the scenario lacks,
+// or one that is no http(s) URL.
+func checkReceivers(sc model.Scenario, receivers map[string]string) error {
+	for name, u := range receivers {
+		if !slices.ContainsFunc(sc.Endpoints, func(e model.EndpointDef) bool { return e.Name == name }) {
+			var names []string
+			for _, e := range sc.Endpoints {
+				names = append(names, e.Name)
+			}
+			return fmt.Errorf("scenario %s: receiver for endpoint %q, which it does not have (endpoints: %s)", sc.Name, name, strings.Join(names, ", "))
+		}
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("scenario %s: receiver of endpoint %s: want an http(s) URL, got %q", sc.Name, name, u)
+		}
+	}
+	return nil
 }
 
 // settle polls until every endpoint's Pending reached its expected value and

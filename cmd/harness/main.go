@@ -3,14 +3,14 @@
 //
 //	harness list
 //	harness run SCENARIO [--runtime inprocess|process|docker] [--registry-url U --debug-url D | --registry-binary B [--config-template F]]
-//	                     [--rate R --duration D --count N] [--out DIR] [--json] [--detail] [-v]
+//	                     [--registry-image IMG] [--receiver NAME=URL] [--rate R --duration D --count N] [--out DIR] [--json] [--detail] [-v]
 //	harness run -f FILE [same flags]
 //	harness validate FILE...
 //	harness show NAME
 //	harness schema
 //	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR] [-v]
 //	harness report --in DIR/report.json [--out report.html]
-//	harness images
+//	harness images [--distribution]
 //
 // Progress goes to stderr; stdout has the table, or with --json only the
 // summary (report.json without its per-event detail).
@@ -107,7 +107,7 @@ func usage() {
   harness schema                     JSON Schema of scenario files, for editors
   harness attack [flags]             load only, against any registry (-h for flags)
   harness report --in report.json    HTML report from a JSON report
-  harness images                     build the container images offline
+  harness images [--distribution]    build the container images offline (and CNCF Distribution as a peer)
   harness bench --peer DIST [flags]  our registry vs CNCF Distribution (-h for flags)
 `)
 }

@@ -32,6 +32,9 @@ type targetFlags struct {
 	runtime, registryURL, debugURL, metricsPath, binary, configTemplate, binArgs, binDir string
 	singleUpload                                                                         bool
 	verbose                                                                              bool
+	image                                                                                string    // --registry-image
+	noTagQuery                                                                           bool      // --no-tag-query
+	receivers                                                                            receivers // --receiver NAME=URL
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
@@ -41,8 +44,11 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.metricsPath, "metrics-path", "", "Prometheus path on the debug server, if any")
 	fs.BoolVar(&t.singleUpload, "single-upload", false, "the external registry or binary completes POST ?digest= uploads (CNCF Distribution does not)")
 	fs.StringVar(&t.binary, "registry-binary", "", "run this registry program as a child process (process runtime) instead of ours")
-	fs.StringVar(&t.binArgs, "registry-args", "serve {{config}}", "arguments of --registry-binary; {{config}} is the rendered config path")
+	fs.StringVar(&t.binArgs, "registry-args", "serve {{config}}", "arguments of --registry-binary or --registry-image; {{config}} is the rendered config path")
 	fs.StringVar(&t.configTemplate, "config-template", "", "config.yml template for the registry: {{.Addr}} {{.DebugAddr}} {{.StorageDir}} {{.Notifications}}")
+	fs.StringVar(&t.image, "registry-image", "", "docker runtime: run this registry image instead of ours, its rendered config at /etc/docker/registry/config.yml (args: --registry-args)")
+	fs.BoolVar(&t.noTagQuery, "no-tag-query", false, "the external registry, binary or image ignores ?tag= on PUT by digest (CNCF Distribution does)")
+	fs.Var(&t.receivers, "receiver", "NAME=URL: your own webhook receiver takes endpoint NAME's place behind the fake (proxy mode); repeatable")
 	fs.StringVar(&t.binDir, "bin-dir", "", "process runtime: prebuilt registry and fake-endpoint binaries (default: go build into a temp dir)")
 	fs.BoolVar(&t.verbose, "v", false, "verbose: load phases and chaos actions as they happen, container logs (docker runtime)")
 }
@@ -55,7 +61,7 @@ func (t *targetFlags) build(ctx context.Context) (runtime.Runtime, harness.RunOp
 		return rt, o, cleanup, err
 	}
 	return runtime.WithExternal(rt, runtime.ExternalRegistry{URL: t.registryURL, DebugURL: t.debugURL,
-		MetricsPath: t.metricsPath, SingleRequestUpload: t.singleUpload}), o, cleanup, nil
+		MetricsPath: t.metricsPath, SingleRequestUpload: t.singleUpload, NoTagQuery: t.noTagQuery}), o, cleanup, nil
 }
 
 func (t *targetFlags) buildRuntime(ctx context.Context) (runtime.Runtime, harness.RunOptions, func(), error) {
@@ -71,9 +77,17 @@ func (t *targetFlags) buildRuntime(ctx context.Context) (runtime.Runtime, harnes
 	if t.registryURL != "" && t.binary != "" {
 		return nil, o, cleanup, errors.New("--registry-url and --registry-binary exclude each other")
 	}
+	o.Receivers = t.receivers.m
+	if t.image != "" && (t.binary != "" || t.registryURL != "") {
+		return nil, o, cleanup, errors.New("--registry-image excludes --registry-binary and --registry-url")
+	}
 	if t.binary != "" {
 		t.runtime = "process"
-		o.Binary = &runtime.BinaryRegistry{Path: t.binary, Args: strings.Fields(t.binArgs), SingleRequestUpload: t.singleUpload}
+		o.Binary = &runtime.BinaryRegistry{Path: t.binary, Args: strings.Fields(t.binArgs), SingleRequestUpload: t.singleUpload, NoTagQuery: t.noTagQuery}
+	}
+	if t.image != "" {
+		t.runtime = "docker"
+		o.Image = &runtime.RegistryImage{Image: t.image, Args: strings.Fields(t.binArgs), SingleRequestUpload: t.singleUpload, NoTagQuery: t.noTagQuery}
 	}
 	switch t.runtime {
 	case "inprocess":

@@ -8,6 +8,7 @@ type ExternalRegistry struct {
 	DebugURL            string // debug server base, e.g. http://127.0.0.1:5001; empty if none
 	MetricsPath         string // Prometheus path on DebugURL; empty if none
 	SingleRequestUpload bool
+	NoTagQuery          bool // PUT by digest ignores ?tag= (runtime.Registry.NoTagQuery)
 }
 
 // WithExternal returns a runtime whose registry is ext (nothing is started
@@ -36,11 +37,14 @@ func (e *external) StartRegistry(_ context.Context, spec RegistrySpec) (Registry
 	if spec.Binary != nil {
 		return Registry{}, Unsupported(e.Name(), "registry binary", "the registry is external")
 	}
+	if spec.Image != nil {
+		return Registry{}, Unsupported(e.Name(), "registry image", "the registry is external")
+	}
 	return e.Registry()
 }
 
 func (e *external) Registry() (Registry, error) {
-	return Registry{URL: e.ext.URL, DebugURL: e.ext.DebugURL, MetricsPath: e.ext.MetricsPath, SingleRequestUpload: e.ext.SingleRequestUpload}, nil
+	return Registry{URL: e.ext.URL, DebugURL: e.ext.DebugURL, MetricsPath: e.ext.MetricsPath, SingleRequestUpload: e.ext.SingleRequestUpload, NoTagQuery: e.ext.NoTagQuery}, nil
 }
 
 func (e *external) Close(ctx context.Context) error { return e.inner.Close(ctx) }

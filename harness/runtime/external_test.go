@@ -26,6 +26,7 @@ func TestWithExternalStartsNothingAndRefusesHooks(t *testing.T) {
 	for name, spec := range map[string]RegistrySpec{
 		"fault hooks": {Faults: notifications.Faults{DropOneIn: 2}},
 		"binary":      {Binary: &BinaryRegistry{Path: "/bin/true"}},
+		"image":       {Image: &RegistryImage{Image: "r:1"}},
 	} {
 		if _, err := rt.StartRegistry(context.Background(), spec); !errors.Is(err, errors.ErrUnsupported) {
 			t.Errorf("%s on an external registry: %v, want ErrUnsupported", name, err)

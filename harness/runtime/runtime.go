@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"text/template"
 	"time"
 
@@ -62,6 +63,63 @@ type RegistrySpec struct {
 	// harness self-test). Runtimes that cannot inject them return
 	// ErrUnsupported when any is set.
 	Faults notifications.Faults
+	// Image, when set, runs this registry image instead of ours (e.g.
+	// CNCF Distribution's); only the docker runtime can.
+	Image *RegistryImage
+}
+
+// RegistryImage is any registry's container image, run with the rendered
+// Distribution-format config mounted at ConfigPath. The zero values of the
+// optional fields are Distribution's defaults.
+type RegistryImage struct {
+	Image string // reference, e.g. hookbench/distribution:v3.1.2
+	// Args of the container; {{config}} is replaced by ConfigPath.
+	// Default: serve {{config}}.
+	Args []string
+	Env  []string
+	// ConfigPath inside the container (default /etc/docker/registry/config.yml).
+	ConfigPath string
+	// APIPort and DebugPort inside the container (default 5000 and 5001):
+	// the config's http.addr and http.debug.addr.
+	APIPort, DebugPort int
+	// SingleRequestUpload and NoTagQuery are the registry's declared
+	// differences (see BinaryRegistry).
+	SingleRequestUpload bool
+	NoTagQuery          bool
+}
+
+// Defaults of a RegistryImage.
+const (
+	DefaultConfigPath = "/etc/docker/registry/config.yml"
+	DefaultAPIPort    = 5000
+	DefaultDebugPort  = 5001
+)
+
+// WithDefaults fills the optional fields with Distribution's defaults.
+func (i RegistryImage) WithDefaults() RegistryImage {
+	if i.ConfigPath == "" {
+		i.ConfigPath = DefaultConfigPath
+	}
+	if len(i.Args) == 0 {
+		i.Args = []string{"serve", "{{config}}"}
+	}
+	if i.APIPort == 0 {
+		i.APIPort = DefaultAPIPort
+	}
+	if i.DebugPort == 0 {
+		i.DebugPort = DefaultDebugPort
+	}
+	return i
+}
+
+// Command is Args with {{config}} replaced by ConfigPath.
+func (i RegistryImage) Command() []string {
+	i = i.WithDefaults()
+	out := make([]string, len(i.Args))
+	for k, a := range i.Args {
+		out[k] = strings.ReplaceAll(a, "{{config}}", i.ConfigPath)
+	}
+	return out
 }
 
 // HasFaults reports whether any fault hook is set.
@@ -97,6 +155,9 @@ type BinaryRegistry struct {
 	// SingleRequestUpload: the binary completes POST ?digest= with a body.
 	// CNCF Distribution does not.
 	SingleRequestUpload bool
+	// NoTagQuery: PUT of a manifest by digest ignores ?tag= (see
+	// load.Target.NoTagQuery).
+	NoTagQuery bool
 	// OwnRegistry: the binary is our cmd/registry (extensions, fault hooks).
 	OwnRegistry bool
 }
@@ -109,6 +170,10 @@ type Registry struct {
 	MetricsPath string
 	// SingleRequestUpload: POST ?digest= with a body completes (201).
 	SingleRequestUpload bool
+	// NoTagQuery: PUT of a manifest by digest ignores ?tag=; the load owes
+	// one untagged push event instead of one per tag (declared, never
+	// silent: load.Result.Declared).
+	NoTagQuery bool
 	// OwnRegistry: this is our registry (extensions, fault hooks).
 	OwnRegistry bool
 }
@@ -130,6 +195,12 @@ type LocalStorage interface {
 type EndpointSpec struct {
 	Name    string
 	Profile endpoint.Profile // the zero profile answers 200
+	// Receiver, when set, is the user's own webhook receiver: the fake
+	// runs in proxy mode in front of it (faults first, then forward), and
+	// its ledger records the real receiver's answers. The URL must be
+	// reachable from where the fake runs (a container runtime's fake dials
+	// it from the scenario network).
+	Receiver string
 }
 
 // Endpoint is a running fake receiver.

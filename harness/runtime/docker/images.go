@@ -153,7 +153,12 @@ func ensureImage(ctx context.Context, cli *client.Client, name, dockerfile strin
 		contents[n] = b
 	}
 	ref, names := contentRef(name, dockerfile, contents)
+	return ensureRef(ctx, cli, ref, name, dockerfile, contents, names, log)
+}
 
+// ensureRef builds the image ref from a build context of the Dockerfile and
+// the files (names in order) unless the engine has it already.
+func ensureRef(ctx context.Context, cli *client.Client, ref, name, dockerfile string, contents map[string][]byte, names []string, log io.Writer) (string, error) {
 	if _, err := cli.ImageInspect(ctx, ref); err == nil {
 		fmt.Fprintf(log, "image %s: cached\n", ref)
 		return ref, nil

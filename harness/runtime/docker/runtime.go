@@ -156,14 +156,24 @@ func (r *Runtime) NewEndpoint(ctx context.Context, spec runtime.EndpointSpec) (r
 		return runtime.Endpoint{}, err
 	}
 	cmd := []string{"--addr", ":8080", "--admin-addr", ":8081", "--profile", string(profile)}
+	var hostModifier func(*container.HostConfig)
+	if spec.Receiver != "" {
+		cmd = append(cmd, "--proxy", spec.Receiver)
+		// A receiver on this host is host.docker.internal from the
+		// container, as Docker Desktop names it (Linux engines need the entry).
+		hostModifier = func(hc *container.HostConfig) {
+			hc.ExtraHosts = append(hc.ExtraHosts, "host.docker.internal:host-gateway")
+		}
+	}
 	ctr, err := r.run(ctx, "endpoint-"+spec.Name, testcontainers.ContainerRequest{
-		Image:          r.images[ImageFakeEndpoint],
-		Cmd:            cmd,
-		ExposedPorts:   []string{adminPort},
-		Labels:         r.labels("endpoint"),
-		Networks:       []string{r.net.Name},
-		NetworkAliases: map[string][]string{r.net.Name: {directAlias(spec.Name)}},
-		WaitingFor:     wait.ForHTTP("/healthz").WithPort(adminPort).WithStartupTimeout(runtime.DefaultStartTimeout),
+		HostConfigModifier: hostModifier,
+		Image:              r.images[ImageFakeEndpoint],
+		Cmd:                cmd,
+		ExposedPorts:       []string{adminPort},
+		Labels:             r.labels("endpoint"),
+		Networks:           []string{r.net.Name},
+		NetworkAliases:     map[string][]string{r.net.Name: {directAlias(spec.Name)}},
+		WaitingFor:         wait.ForHTTP("/healthz").WithPort(adminPort).WithStartupTimeout(runtime.DefaultStartTimeout),
 	})
 	if err != nil {
 		return runtime.Endpoint{}, fmt.Errorf("docker runtime: endpoint %s: %w", spec.Name, err)
@@ -237,22 +247,42 @@ func (r *Runtime) startProxy(ctx context.Context) error {
 	return nil
 }
 
-// StartRegistry implements runtime.Runtime: our registry's image with the
-// rendered config, its storage on a named volume (kept across KillRegistry
-// and RestartRegistry) and fixed host ports on 127.0.0.1.
+// StartRegistry implements runtime.Runtime: our registry's image (or
+// spec.Image, any registry's) with the rendered config, its storage on a
+// named volume (kept across KillRegistry and RestartRegistry) and fixed
+// host ports on 127.0.0.1.
 func (r *Runtime) StartRegistry(ctx context.Context, spec runtime.RegistrySpec) (runtime.Registry, error) {
 	if spec.Binary != nil {
-		return runtime.Registry{}, runtime.Unsupported("docker", "registry binary", "the docker runtime runs our registry image")
+		return runtime.Registry{}, runtime.Unsupported("docker", "registry binary", "the docker runtime runs images (RegistrySpec.Image)")
 	}
 	if spec.HasFaults() {
 		return runtime.Registry{}, runtime.Unsupported("docker", "registry fault hooks", "they exist only in the in-process registry")
 	}
+	img := ourImage(r.images[ImageRegistry])
+	if spec.Image != nil {
+		if spec.Image.Image == "" {
+			return runtime.Registry{}, errors.New("docker runtime: RegistrySpec.Image without an image reference")
+		}
+		img = spec.Image.WithDefaults()
+	}
 	if err := r.startProxy(ctx); err != nil {
 		return runtime.Registry{}, err
 	}
-	cfg, err := runtime.RenderConfig(spec.ConfigTemplate, runtime.Addrs{Addr: ":5000", DebugAddr: ":5001", StorageDir: storageDir})
+	cfg, err := runtime.RenderConfig(spec.ConfigTemplate, runtime.Addrs{Addr: fmt.Sprintf(":%d", img.APIPort), DebugAddr: fmt.Sprintf(":%d", img.DebugPort), StorageDir: storageDir})
 	if err != nil {
 		return runtime.Registry{}, err
+	}
+	// Our registry always serves its debug server; another's as its config says.
+	debug := debugConf{on: true, metricsPath: "/metrics"}
+	if spec.Image != nil {
+		if debug, err = debugOf(cfg); err != nil {
+			return runtime.Registry{}, err
+		}
+	}
+	apiP, dbgP := fmt.Sprintf("%d/tcp", img.APIPort), fmt.Sprintf("%d/tcp", img.DebugPort)
+	exposed := []string{apiP}
+	if debug.on {
+		exposed = append(exposed, dbgP)
 	}
 	vol := "hookbench-" + r.id + "-registry"
 	if _, err := r.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: vol, Labels: r.labels("registry")}); err != nil {
@@ -269,16 +299,29 @@ func (r *Runtime) StartRegistry(ctx context.Context, spec runtime.RegistrySpec) 
 	if err != nil {
 		return runtime.Registry{}, err
 	}
+	bindings := mnetwork.PortMap{
+		mnetwork.MustParsePort(apiP): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(apiPort)}},
+	}
+	if debug.on {
+		bindings[mnetwork.MustParsePort(dbgP)] = []mnetwork.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(dbgPort)}}
+	}
+	var waitFor wait.Strategy = wait.ForHTTP("/debug/health").WithPort(debugPort).WithStartupTimeout(runtime.DefaultStartTimeout)
+	if spec.Image != nil {
+		// Any registry answers GET /v2/ (200, or 401 with auth) once it serves.
+		waitFor = wait.ForHTTP("/v2/").WithPort(apiP).WithStatusCodeMatcher(func(s int) bool { return s < 500 }).
+			WithStartupTimeout(runtime.DefaultStartTimeout)
+	}
 	ctr, err := r.run(ctx, "registry", testcontainers.ContainerRequest{
-		Image:        r.images[ImageRegistry],
-		Cmd:          []string{"serve", configPath},
-		ExposedPorts: []string{registryPort, debugPort},
+		Image:        img.Image,
+		Cmd:          img.Command(),
+		Env:          envMap(img.Env),
+		ExposedPorts: exposed,
 		Labels:       r.labels("registry"),
 		Networks:     []string{r.net.Name},
 		NetworkAliases: map[string][]string{
 			r.net.Name: {"registry"},
 		},
-		Files: []testcontainers.ContainerFile{{Reader: bytes.NewReader(cfg), ContainerFilePath: configPath, FileMode: 0o644}},
+		Files: []testcontainers.ContainerFile{{Reader: bytes.NewReader(cfg), ContainerFilePath: img.ConfigPath, FileMode: 0o644}},
 		Mounts: testcontainers.ContainerMounts{
 			testcontainers.VolumeMount(vol, testcontainers.ContainerMountTarget(storageDir)),
 		},
@@ -286,27 +329,27 @@ func (r *Runtime) StartRegistry(ctx context.Context, spec runtime.RegistrySpec) 
 		HostConfigModifier: func(hc *container.HostConfig) {
 			// Fixed host ports: a restarted registry keeps its URLs, so
 			// load running across KillRegistry/RestartRegistry goes on.
-			hc.PortBindings = mnetwork.PortMap{
-				mnetwork.MustParsePort(registryPort): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(apiPort)}},
-				mnetwork.MustParsePort(debugPort):    {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(dbgPort)}},
-			}
+			hc.PortBindings = bindings
 		},
-		WaitingFor: wait.ForHTTP("/debug/health").WithPort(debugPort).WithStartupTimeout(runtime.DefaultStartTimeout),
+		WaitingFor: waitFor,
 	})
 	if err != nil {
 		return runtime.Registry{}, fmt.Errorf("docker runtime: registry: %w", err)
 	}
 	info := runtime.Registry{
 		URL:                 fmt.Sprintf("http://127.0.0.1:%d", apiPort),
-		DebugURL:            fmt.Sprintf("http://127.0.0.1:%d", dbgPort),
-		MetricsPath:         "/metrics",
-		SingleRequestUpload: true,
-		OwnRegistry:         true,
+		SingleRequestUpload: img.SingleRequestUpload,
+		NoTagQuery:          img.NoTagQuery,
+		OwnRegistry:         spec.Image == nil,
+	}
+	if debug.on {
+		info.DebugURL = fmt.Sprintf("http://127.0.0.1:%d", dbgPort)
+		info.MetricsPath = debug.metricsPath
 	}
 	r.mu.Lock()
 	r.reg, r.regInfo = ctr, info
 	r.mu.Unlock()
-	r.logf("docker: registry %s on %s (debug %s), network %s", r.images[ImageRegistry], info.URL, info.DebugURL, r.net.Name)
+	r.logf("docker: registry %s on %s (debug %s), network %s", img.Image, info.URL, info.DebugURL, r.net.Name)
 	return info, nil
 }
 

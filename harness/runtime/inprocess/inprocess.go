@@ -78,7 +78,11 @@ func (r *Runtime) NewEndpoint(_ context.Context, spec runtime.EndpointSpec) (run
 	if err := spec.Profile.Validate(); err != nil {
 		return runtime.Endpoint{}, fmt.Errorf("endpoint %s: %w", spec.Name, err)
 	}
-	s := endpoint.New(endpoint.WithProfile(spec.Profile), endpoint.WithLogger(r.log))
+	opts := []endpoint.Option{endpoint.WithProfile(spec.Profile), endpoint.WithLogger(r.log)}
+	if spec.Receiver != "" {
+		opts = append(opts, endpoint.WithProxy(spec.Receiver))
+	}
+	s := endpoint.New(opts...)
 	if err := s.Start("127.0.0.1:0", "127.0.0.1:0"); err != nil {
 		return runtime.Endpoint{}, fmt.Errorf("endpoint %s: %w", spec.Name, err)
 	}
@@ -92,6 +96,9 @@ func (r *Runtime) NewEndpoint(_ context.Context, spec runtime.EndpointSpec) (run
 func (r *Runtime) StartRegistry(_ context.Context, spec runtime.RegistrySpec) (runtime.Registry, error) {
 	if spec.Binary != nil {
 		return runtime.Registry{}, runtime.Unsupported("inprocess", "registry binary", "use the process runtime")
+	}
+	if spec.Image != nil {
+		return runtime.Registry{}, runtime.Unsupported("inprocess", "registry image", "use the docker runtime")
 	}
 	data, err := runtime.RenderConfig(spec.ConfigTemplate, runtime.Addrs{Addr: "127.0.0.1:0", DebugAddr: "127.0.0.1:0", StorageDir: r.dir})
 	if err != nil {

@@ -148,3 +148,15 @@ func TestNetworkFaultsByTheFakeItself(t *testing.T) {
 		t.Fatalf("receiver counted %d resets (%v), want 1", st.Resets, err)
 	}
 }
+
+func TestRegistryImageIsForDocker(t *testing.T) {
+	rt, err := inprocess.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(context.Background())
+	_, err = rt.StartRegistry(context.Background(), runtime.RegistrySpec{ConfigTemplate: "version: 0.1\n", Image: &runtime.RegistryImage{Image: "r:1"}})
+	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "docker") {
+		t.Fatalf("want ErrUnsupported pointing at the docker runtime, got %v", err)
+	}
+}

@@ -105,6 +105,9 @@ func (r *Runtime) NewEndpoint(ctx context.Context, spec runtime.EndpointSpec) (r
 		return runtime.Endpoint{}, err
 	}
 	args := []string{"--addr", addr, "--admin-addr", admin, "--profile", string(profile)}
+	if spec.Receiver != "" {
+		args = append(args, "--proxy", spec.Receiver)
+	}
 	c, err := r.start("endpoint-"+spec.Name, r.bins.FakeEndpoint, args, nil)
 	if err != nil {
 		return runtime.Endpoint{}, err
@@ -125,6 +128,9 @@ func (r *Runtime) StartRegistry(ctx context.Context, spec runtime.RegistrySpec) 
 	if spec.HasFaults() {
 		return runtime.Registry{}, runtime.Unsupported("process", "registry fault hooks", "they exist only in the in-process registry")
 	}
+	if spec.Image != nil {
+		return runtime.Registry{}, runtime.Unsupported("process", "registry image", "use the docker runtime")
+	}
 	addr, err := freeAddr()
 	if err != nil {
 		return runtime.Registry{}, err
@@ -142,10 +148,10 @@ func (r *Runtime) StartRegistry(ctx context.Context, spec runtime.RegistrySpec) 
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return runtime.Registry{}, err
 	}
-	path, args, own, single := r.bins.Registry, []string{"serve", cfgPath}, true, true
+	path, args, own, single, noTag := r.bins.Registry, []string{"serve", cfgPath}, true, true, false
 	var env []string
 	if b := spec.Binary; b != nil {
-		path, own, single, env = b.Path, b.OwnRegistry, b.SingleRequestUpload, b.Env
+		path, own, single, noTag, env = b.Path, b.OwnRegistry, b.SingleRequestUpload, b.NoTagQuery, b.Env
 		if len(b.Args) > 0 {
 			args = nil
 			for _, a := range b.Args {
@@ -155,7 +161,7 @@ func (r *Runtime) StartRegistry(ctx context.Context, spec runtime.RegistrySpec) 
 	}
 	r.mu.Lock()
 	r.spec, r.path, r.args = spec, path, args
-	r.regInfo = runtime.Registry{URL: "http://" + addr, DebugURL: "http://" + debug, MetricsPath: "/metrics", SingleRequestUpload: single, OwnRegistry: own}
+	r.regInfo = runtime.Registry{URL: "http://" + addr, DebugURL: "http://" + debug, MetricsPath: "/metrics", SingleRequestUpload: single, NoTagQuery: noTag, OwnRegistry: own}
 	r.mu.Unlock()
 	if err := r.startRegistry(ctx, env); err != nil {
 		return runtime.Registry{}, err

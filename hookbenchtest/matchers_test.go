@@ -1,4 +1,4 @@
-package harnesstest
+package hookbenchtest
 
 import (
 	"strings"
