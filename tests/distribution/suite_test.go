@@ -44,7 +44,7 @@ var _ = Describe("scenarios against CNCF Distribution", Label("distribution"), f
 		It(sc.Name, func(ctx SpecContext) {
 			rt, err := process.New(bins)
 			Expect(err).NotTo(HaveOccurred())
-			res := ht.RunScenario(ctx, "distribution", rt, sc, harness.RunOptions{Binary: &runtime.BinaryRegistry{Path: bin}})
+			res := ht.RunScenario(ctx, "distribution", rt, sc, harness.RunOptions{Binary: &runtime.BinaryRegistry{Path: bin, NoTagQuery: true}})
 			ht.ExpectPassed(res)
 		}, SpecTimeout(2*time.Minute))
 	}
