@@ -27,6 +27,7 @@ const (
 	FieldRequestID      = "request.id"
 	FieldActor          = "actor.name"
 	FieldSourceAddr     = "source.addr"
+	FieldSourceInstance = "source.instanceID"
 	FieldID             = "id"
 	FieldTimestamp      = "timestamp"
 )
@@ -84,7 +85,12 @@ func (e Entry) Diff(ev Event) (field, want, got string, ok bool) {
 	)
 	if e.SourceAddr != "" {
 		rest = append(rest, cmp{FieldSourceAddr, str(e.SourceAddr), str(ev.Source.Addr)})
+	} else {
+		// The load cannot know the registry's hostname, but Distribution
+		// always says where an event comes from.
+		rest = append(rest, cmp{FieldSourceAddr, "present", present(ev.Source.Addr)})
 	}
+	rest = append(rest, cmp{FieldSourceInstance, "present", present(ev.Source.InstanceID)})
 	ts := "present"
 	if ev.Timestamp.IsZero() {
 		ts = "absent"

@@ -30,6 +30,7 @@ func owedPush() (Entry, Event) {
 	ev.Target = EventTarget{MediaType: e.MediaType, Digest: e.Digest, Size: 5, Length: 5, Repository: "r", URL: e.URL, Tag: "t",
 		References: append([]v1.Descriptor(nil), refs...)}
 	ev.Request.ID, ev.Request.Method, ev.Request.UserAgent, ev.Request.Host = "rq", "PUT", e.UserAgent, "h:1"
+	ev.Source.Addr, ev.Source.InstanceID = "vm:5000", "iid"
 	return e, ev
 }
 
@@ -38,10 +39,19 @@ func TestDiffAgreesOnTheSameEvent(t *testing.T) {
 	if f, w, g, ok := e.Diff(ev); !ok {
 		t.Fatalf("%s: want %s, got %s", f, w, g)
 	}
-	// Fields nobody can know are not compared.
-	ev.Request.Addr, ev.Source.Addr, ev.Source.InstanceID = "1.2.3.4:5", "vm:5000", "iid"
+	// Fields nobody can know are not compared, only that the source is
+	// named.
+	ev.Request.Addr, ev.Source.Addr, ev.Source.InstanceID = "1.2.3.4:5", "other:5000", "iid2"
 	if f, _, _, ok := e.Diff(ev); !ok {
 		t.Fatalf("unknowable field %s compared", f)
+	}
+	ev.Source.Addr = ""
+	if f, _, _, ok := e.Diff(ev); ok || f != FieldSourceAddr {
+		t.Fatalf("source.addr absent: %q %v", f, ok)
+	}
+	ev.Source.Addr, ev.Source.InstanceID = "vm:5000", ""
+	if f, _, _, ok := e.Diff(ev); ok || f != FieldSourceInstance {
+		t.Fatalf("source.instanceID absent: %q %v", f, ok)
 	}
 }
 
@@ -103,8 +113,9 @@ func TestDiffNamesTheFirstField(t *testing.T) {
 func TestDiffSourceAndUnchecked(t *testing.T) {
 	e, ev := owedPush()
 	e.SourceAddr = "vm:5000"
+	ev.Source.Addr = "other:5000"
 	if f, _, _, ok := e.Diff(ev); ok || f != FieldSourceAddr {
-		t.Fatalf("source.addr declared and absent: %q %v", f, ok)
+		t.Fatalf("source.addr declared and different: %q %v", f, ok)
 	}
 	ev.Source.Addr = "vm:5000"
 	if _, _, _, ok := e.Diff(ev); !ok {
@@ -172,6 +183,7 @@ func TestMatchPairsAndNames(t *testing.T) {
 	evDel.ID, evDel.Timestamp, evDel.Action = "id3", time.Unix(2, 0), "delete"
 	evDel.Target.Repository, evDel.Target.Tag = "r", "gone"
 	evDel.Request.ID, evDel.Request.Method, evDel.Request.UserAgent, evDel.Request.Host = "rq", "DELETE", "ua-td", "h:1"
+	evDel.Source.Addr, evDel.Source.InstanceID = "vm:5000", "iid"
 	owed := []Entry{e1, e2, tagDel}
 
 	m := Match(owed, []Event{ev2, evDel, ev1}) // any order
