@@ -43,6 +43,7 @@ func Text(w io.Writer, r *harness.Result) {
 			statuses(m.Statuses), f.Deliveries, f.Unique, f.Duplicates, f.Resets, f.Hangs, statuses(f.Statuses))
 	}
 	tw.Flush()
+	replicas(w, r)
 	// One table of every check: reconciliation (registry against what was
 	// observed), then expectations (registry against the scenario).
 	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
