@@ -166,6 +166,19 @@ var extraChecks = map[string]func(context.Context, *docker.Cluster, *harness.Res
 		Expect(res.Reconciliation.Endpoints[0].Lost).To(BeEmpty())
 		expectEveryHitOK(res)
 	},
+	"replica-kill-nats": func(_ context.Context, _ *docker.Cluster, res *harness.Result) {
+		rec := res.Reconciliation.Endpoints[0]
+		Expect(rec.Lost).To(BeEmpty())
+		last := res.Samples[len(res.Samples)-1]
+		delivered := 0
+		for _, r := range last.Replicas {
+			if r.Name != "replica-1" {
+				delivered += r.Endpoints["sink"].Successes
+			}
+		}
+		Expect(delivered).To(BeNumerically(">", 0), "the replicas left delivered")
+		Expect(last.Replicas[1].Stale).To(BeTrue(), "replica-1 stayed dead")
+	},
 	"rolling-restart": func(_ context.Context, _ *docker.Cluster, res *harness.Result) {
 		expectEveryHitOK(res)
 		Expect(res.Reconciliation.Endpoints[0].Lost).To(BeEmpty())
