@@ -8,7 +8,7 @@ SCENARIO  ?= endpoint-refused-then-up
 PKGS       = $(shell $(GO) list ./... | grep -v '/tests/\(fast\|process\|e2e\|distribution\|cluster\)$$')
 GOFLAGS_TEST ?= -count=1
 
-.PHONY: all build test unit fast process e2e cluster run lint bench image conformance clean
+.PHONY: all build test unit fast process e2e cluster run lint bench image conformance mutation clean
 
 all: lint build test
 
@@ -48,7 +48,10 @@ cluster:
 
 ## run: the main job, one scenario in-process with live progress and reports.
 run:
-	$(GO) run ./cmd/harness run $(SCENARIO) --out $(OUT)/$(SCENARIO)
+	@echo "building the harness into bin/harness (the first time, Go downloads modules and compiles every package: a minute or two)..."
+	$(GO) build -v -o bin/harness ./cmd/harness
+	@echo "running scenario $(SCENARIO) in-process: progress below, table at the end, reports in $(OUT)/$(SCENARIO)"
+	./bin/harness run $(SCENARIO) --out $(OUT)/$(SCENARIO)
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -64,6 +67,15 @@ image:
 
 conformance:
 	./scripts/conformance.sh $(OUT)/conformance
+
+## mutation: the seeded-bug check (tools/mutation/mutants.yaml), each bug as a
+## build overlay: first the scenario suites alone, then the unit tests on the
+## survivors (together: all of make test). Report in $(OUT)/mutation; about a
+## minute per mutant.
+mutation:
+	$(GO) run ./tools/mutation -cumulative -out $(OUT)/mutation \
+	  -suite scenarios='$(GO) test -count=1 ./tests/fast ./tests/process' \
+	  -suite all='$(GO) test -count=1 $(PKGS)'
 
 clean:
 	rm -rf bin $(OUT)

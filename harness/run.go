@@ -46,16 +46,29 @@ type RunOptions struct {
 	SampleInterval time.Duration
 	// Progress sees live figures after every sample.
 	Progress func(Progress)
+	// InterruptDrain bounds the drain after ctx ends mid-run (default 5s):
+	// the run then stops its load, drains this long at most, observes and
+	// returns a partial Result marked Interrupted instead of an error.
+	InterruptDrain time.Duration
 	// Logf receives chaos and phase messages (optional).
 	Logf func(format string, args ...any)
 }
 
 // Progress is the live state of a run.
 type Progress struct {
-	Elapsed   time.Duration
-	Phase     string // load, drain
-	Pushed    int    // ledger entries so far
-	PushRate  float64
+	Elapsed  time.Duration
+	Phase    string // load, drain
+	Pushed   int    // ledger entries (events owed) so far
+	PushRate float64
+	Hits     int     // operations done so far, every phase
+	HitRate  float64 // operations per second over the last second
+	// TotalHits is the operations planned when every phase has a count
+	// (0: bounded by duration only); PlannedLoad the sum of the phases'
+	// durations when every phase has one. Either gives an ETA.
+	TotalHits   int
+	PlannedLoad time.Duration
+	// Drain is the drain's bound, during the drain phase.
+	Drain     time.Duration
 	Delivered map[string]int // registry Successes per endpoint
 	Pending   map[string]int
 	Endpoints []string
@@ -63,27 +76,33 @@ type Progress struct {
 
 // Result is everything a run produced.
 type Result struct {
-	Scenario       string                              `json:"scenario"`
-	Description    string                              `json:"description"`
-	Runtime        string                              `json:"runtime"`
-	Registry       runtime.Registry                    `json:"registry"`
-	Started        time.Time                           `json:"started"`
-	Duration       time.Duration                       `json:"duration"`
-	LoadDuration   time.Duration                       `json:"loadDuration"`
-	DrainDuration  time.Duration                       `json:"drainDuration"`
-	Load           []*load.Result                      `json:"load"`
-	Ledger         []load.Entry                        `json:"ledger"`
-	Samples        []observe.Sample                    `json:"samples"`
-	Final          map[string]endpoint.EndpointMetrics `json:"final"`
-	Fakes          map[string]endpoint.Stats           `json:"fakes"`
-	Deliveries     map[string][]endpoint.Delivery      `json:"deliveries"`
-	Chaos          []chaos.Record                      `json:"chaos"`
-	Reconciliation verdict.Reconciliation              `json:"reconciliation"`
+	Scenario      string                              `json:"scenario"`
+	Description   string                              `json:"description"`
+	Runtime       string                              `json:"runtime"`
+	Registry      runtime.Registry                    `json:"registry"`
+	Started       time.Time                           `json:"started"`
+	Duration      time.Duration                       `json:"duration"`
+	LoadDuration  time.Duration                       `json:"loadDuration"`
+	DrainDuration time.Duration                       `json:"drainDuration"`
+	Load          []*load.Result                      `json:"load"`
+	Ledger        []load.Entry                        `json:"ledger"`
+	Samples       []observe.Sample                    `json:"samples"`
+	Final         map[string]endpoint.EndpointMetrics `json:"final"`
+	Fakes         map[string]endpoint.Stats           `json:"fakes"`
+	Deliveries    map[string][]endpoint.Delivery      `json:"deliveries"`
+	Chaos         []chaos.Record                      `json:"chaos"`
+	// Interrupted: ctx ended mid-run; the load stopped early, the drain
+	// was cut short and the checks describe a partial run.
+	Interrupted    bool                   `json:"interrupted,omitempty"`
+	Reconciliation verdict.Reconciliation `json:"reconciliation"`
 	// Verdict is every check, reconciliation and expectations: the only
 	// source of pass or fail.
 	Verdict   verdict.Verdict `json:"verdict"`
 	Notes     []string        `json:"notes,omitempty"`
 	Endpoints []string        `json:"endpoints"`
+	// Expect is what the scenario asserted besides reconciliation, as
+	// checked (no Final when the load was overridden): the report draws it.
+	Expect model.Expect `json:"expect"`
 	// Topology and Replicas of a clustered registry (runtime.Cluster).
 	Topology runtime.Topology  `json:"topology,omitzero"`
 	Replicas []runtime.Replica `json:"replicas,omitempty"`
@@ -216,26 +235,40 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	start := time.Now()
 	var phase sync.Map
 	phase.Store("p", "load")
-	// Push rate over the last second of samples, for the live display.
+	var hits atomic.Int64
+	plan := planOf(sc.Load, o)
+	drain := sc.Expect.DrainTimeout
+	if o.DrainTimeout > 0 {
+		drain = o.DrainTimeout
+	}
+	if drain == 0 {
+		drain = 15 * time.Second
+	}
+	// Rates over the last second of samples, for the live display.
 	type point struct {
-		at     time.Time
-		pushed int
+		at           time.Time
+		pushed, hits int
 	}
 	var window []point
 	sampler.OnSample(func(s observe.Sample) {
 		if o.Progress == nil {
 			return
 		}
-		p := Progress{Elapsed: time.Since(start), Pushed: ledger.Len(), Delivered: map[string]int{}, Pending: map[string]int{}, Endpoints: res.Endpoints}
+		p := Progress{Elapsed: time.Since(start), Pushed: ledger.Len(), Hits: int(hits.Load()), TotalHits: plan.hits, PlannedLoad: plan.duration,
+			Delivered: map[string]int{}, Pending: map[string]int{}, Endpoints: res.Endpoints}
 		if v, ok := phase.Load("p"); ok {
 			p.Phase = v.(string)
 		}
-		window = append(window, point{s.At, p.Pushed})
+		if p.Phase == "drain" {
+			p.Drain = drain
+		}
+		window = append(window, point{s.At, p.Pushed, p.Hits})
 		for len(window) > 2 && s.At.Sub(window[1].at) >= time.Second {
 			window = window[1:]
 		}
 		if dt := s.At.Sub(window[0].at).Seconds(); dt > 0.05 {
 			p.PushRate = float64(p.Pushed-window[0].pushed) / dt
+			p.HitRate = float64(p.Hits-window[0].hits) / dt
 		}
 		for name, m := range s.Endpoints {
 			p.Delivered[name] = m.Successes
@@ -243,7 +276,9 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		}
 		o.Progress(p)
 	})
-	sctx, stopSampling := context.WithCancel(ctx)
+	// Sampling outlives an interruption: the partial report still needs
+	// the registry's counters.
+	sctx, stopSampling := context.WithCancel(context.WithoutCancel(ctx))
 	var sampling sync.WaitGroup
 	sampling.Add(1)
 	go func() { defer sampling.Done(); sampler.Run(sctx) }()
@@ -269,33 +304,64 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		if o.Count > 0 || o.Duration > 0 {
 			p.Count, p.Duration = o.Count, o.Duration
 		}
+		if ctx.Err() != nil {
+			break
+		}
 		logf("load %s: count=%d duration=%s rate=%v", p.Op, p.Count, p.Duration, p.Pacing.Rate)
-		lr, err := load.Run(ctx, target, p, ledger, nil)
+		lr, err := load.Run(ctx, target, p, ledger, func(load.Hit) { hits.Add(1) })
 		if err != nil {
+			if ctx.Err() != nil {
+				break // interrupted while seeding
+			}
 			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 		}
 		res.Load = append(res.Load, lr)
 	}
 	res.LoadDuration = time.Since(start)
 	res.Chaos = <-chaosDone
-	res.Chaos = append(res.Chaos, chaos.Run(ctx, env, sc.AfterLoad, time.Now(), logf)...)
+	if ctx.Err() == nil {
+		res.Chaos = append(res.Chaos, chaos.Run(ctx, env, sc.AfterLoad, time.Now(), logf)...)
+	}
 	if r, err := rt.Registry(); err == nil {
 		res.Registry = r
+	}
+
+	// Interrupted: what is left runs on a context of its own, bounded, so
+	// that the partial run is still observed and reported.
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	interrupt := func(when string) {
+		res.Interrupted = true
+		bound := o.InterruptDrain
+		if bound <= 0 {
+			bound = 5 * time.Second
+		}
+		drain = min(drain, bound)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), drain+10*time.Second)
+		cancels = append(cancels, cancel)
+		res.Notes = append(res.Notes, fmt.Sprintf("interrupted %s after %s: the load stopped early, the drain was cut to %s at most; the checks describe a partial run",
+			when, time.Since(start).Round(time.Millisecond), drain))
+	}
+	if ctx.Err() != nil {
+		interrupt("during the load")
 	}
 
 	// Drain: wait for every endpoint's Pending to reach its expected value
 	// and for registry and receivers to stop changing.
 	phase.Store("p", "drain")
 	drainStart := time.Now()
-	drain := sc.Expect.DrainTimeout
-	if o.DrainTimeout > 0 {
-		drain = o.DrainTimeout
-	}
-	if drain == 0 {
-		drain = 15 * time.Second
-	}
 	final, err := settle(ctx, sampler, sc, fakes, drain)
-	if err != nil {
+	if err != nil && ctx.Err() != nil && !res.Interrupted {
+		interrupt("during the drain")
+		if final, err = settle(ctx, sampler, sc, fakes, drain); err != nil {
+			logf("drain: %v", err)
+		}
+	} else if err != nil {
 		logf("drain: %v", err)
 	}
 	res.DrainDuration = time.Since(drainStart)
@@ -327,8 +393,8 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	// Prometheus series are not rebased: compared only when the
 	// registry's counters started at zero.
 	if final.Error == "" && observe.ZeroBaseline(base) {
-		for _, e := range res.Endpoints {
-			checks = append(checks, verdict.PrometheusChecks(e, final.Endpoints[e], final.Prom)...)
+		for _, e := range sc.Endpoints {
+			checks = append(checks, verdict.PrometheusChecks(e.Name, final.Endpoints[e.Name], final.Prom, e.Tolerance.Pending > 0)...)
 		}
 	}
 	overridden := o.Rate > 0 || o.Count > 0 || o.Duration > 0
@@ -336,15 +402,49 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		res.Notes = append(res.Notes, "load overridden: the scenario's final counters (declared for its own load) were not checked; reconciliation against the ledger still was")
 		sc.Expect.Final = nil
 	}
+	res.Expect = sc.Expect
+	if res.Interrupted && len(sc.Expect.Final) > 0 {
+		res.Notes = append(res.Notes, "interrupted: the scenario's final counters (declared for its whole load) were not checked")
+		sc.Expect.Final = nil
+	}
 	run := verdict.Run{Scenario: sc, Started: res.Started, Final: res.Final, Samples: res.Samples, Chaos: res.Chaos}
 	if ls, ok := rt.(runtime.LocalStorage); ok {
 		run.StorageDir = ls.StorageDir()
 	}
 	expect, notes := verdict.Expectations(run)
-	res.Verdict = verdict.Verdict{Checks: append(checks, expect...)}
+	checks = append(checks, expect...)
+	checks = append(checks, verdict.SecretChecks(secrets(sc), pages(ctx, res.Registry))...)
+	res.Verdict = verdict.Verdict{Checks: checks}
 	res.Notes = append(res.Notes, notes...)
 	res.Duration = time.Since(res.Started)
 	return res, nil
+}
+
+// plan is what the load phases promise, for an ETA.
+type plan struct {
+	hits     int           // every phase has a count: their sum
+	duration time.Duration // every phase has a duration: their sum
+}
+
+func planOf(phases []load.Profile, o RunOptions) plan {
+	var pl plan
+	countAll, durAll := len(phases) > 0, len(phases) > 0
+	for _, p := range phases {
+		if o.Count > 0 || o.Duration > 0 {
+			p.Count, p.Duration = o.Count, o.Duration
+		}
+		countAll = countAll && p.Count > 0
+		durAll = durAll && p.Duration > 0
+		pl.hits += p.Count
+		pl.duration += p.Duration
+	}
+	if !countAll {
+		pl.hits = 0
+	}
+	if !durAll {
+		pl.duration = 0
+	}
+	return pl
 }
 
 // settle polls until every endpoint's Pending reached its expected value and
@@ -391,4 +491,30 @@ func settle(ctx context.Context, s *observe.Sampler, sc model.Scenario, fakes ma
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// secrets are every endpoint's values that must never be shown.
+func secrets(sc model.Scenario) []model.Secret {
+	var out []model.Secret
+	for _, e := range sc.Endpoints {
+		out = append(out, e.Secrets()...)
+	}
+	return out
+}
+
+// pages are what the registry shows about its endpoints: /debug/vars and
+// its Prometheus page, those it serves.
+func pages(ctx context.Context, reg runtime.Registry) map[string]verdict.Page {
+	out := map[string]verdict.Page{}
+	if reg.DebugURL == "" {
+		return out
+	}
+	base := strings.TrimRight(reg.DebugURL, "/")
+	for _, path := range []string{"/debug/vars", reg.MetricsPath} {
+		if path != "" {
+			b, err := observe.Fetch(ctx, nil, base+path)
+			out[path] = verdict.Page{Body: b, Err: err}
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,5 +95,67 @@ func TestRunFillsTheUsersConfigTemplate(t *testing.T) {
 	sink := rt.fakes["sink"].url
 	if !strings.HasPrefix(rt.config, "version: 0.1\nhttp:\n  addr: {{.Addr}}\nnotifications:\n  endpoints:\n    - name: sink\n      url: "+sink) {
 		t.Fatalf("rendered template:\n%s", rt.config)
+	}
+}
+
+// Ctrl-C mid-load: the run stops its load, drains briefly and returns a
+// partial result marked interrupted instead of an error.
+func TestRunInterruptedReturnsAPartialResult(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt := newStubRuntime()
+	defer rt.Close(context.Background())
+	sc := stubScenario()
+	sc.Load = []load.Profile{{Op: load.OpManifestPush, Count: 100000, Pacing: load.Pacing{Rate: 200}}}
+	var last Progress
+	res, err := Run(ctx, rt, sc, RunOptions{SampleInterval: 20 * time.Millisecond, InterruptDrain: time.Second,
+		Progress: func(p Progress) {
+			last = p
+			if p.Hits >= 10 {
+				cancel()
+			}
+		}})
+	if err != nil {
+		t.Fatalf("an interrupted run is a result, not an error: %v", err)
+	}
+	if !res.Interrupted || len(res.Ledger) == 0 || len(res.Ledger) >= 100000 {
+		t.Fatalf("interrupted %v with %d ledger entries", res.Interrupted, len(res.Ledger))
+	}
+	if last.TotalHits != 100000 {
+		t.Fatalf("progress plan: %d hits, want 100000", last.TotalHits)
+	}
+	if len(res.Final) != 1 || len(res.Verdict.Checks) == 0 {
+		t.Fatalf("partial run not observed: final %v, %d checks", res.Final, len(res.Verdict.Checks))
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted during the load") {
+		t.Fatalf("notes %q", res.Notes)
+	}
+}
+
+// Interrupted while draining a queue that never drains: the result comes
+// back marked interrupted, without waiting out the scenario's drain.
+func TestRunInterruptedDuringTheDrain(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt := newStubRuntime()
+	defer rt.Close(context.Background())
+	sc := stubScenario()
+	sc.Load = sc.Load[:1]
+	var once sync.Once
+	res, err := Run(ctx, rt, sc, RunOptions{SampleInterval: 20 * time.Millisecond, DrainTimeout: time.Minute, InterruptDrain: time.Second,
+		Faults: notifications.Faults{ForgetPendingDecrement: true},
+		Progress: func(p Progress) {
+			if p.Phase == "drain" {
+				once.Do(cancel)
+			}
+		}})
+	if err != nil {
+		t.Fatalf("an interrupted run is a result, not an error: %v", err)
+	}
+	if !res.Interrupted || res.DrainDuration > 30*time.Second || len(res.Ledger) < 10 {
+		t.Fatalf("interrupted %v, drain %s, %d ledger entries", res.Interrupted, res.DrainDuration, len(res.Ledger))
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted during the drain") {
+		t.Fatalf("notes %q", res.Notes)
 	}
 }

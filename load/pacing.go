@@ -9,11 +9,11 @@ import (
 
 // Pacing is a vegeta pacer in declarative form.
 type Pacing struct {
-	Shape  string        `json:"shape"`            // constant (default), linear, sine
-	Rate   float64       `json:"rate"`             // hits per second (constant; start rate of linear; mean of sine)
-	Slope  float64       `json:"slope,omitempty"`  // linear: hits/s added per second
-	Amp    float64       `json:"amp,omitempty"`    // sine: amplitude in hits/s
-	Period time.Duration `json:"period,omitempty"` // sine: period
+	Shape  string        `json:"shape" yaml:"shape,omitempty"`             // constant (default), linear, sine
+	Rate   float64       `json:"rate" yaml:"rate,omitempty"`               // hits per second (constant; start rate of linear; mean of sine)
+	Slope  float64       `json:"slope,omitempty" yaml:"slope,omitempty"`   // linear: hits/s added per second
+	Amp    float64       `json:"amp,omitempty" yaml:"amp,omitempty"`       // sine: amplitude in hits/s
+	Period time.Duration `json:"period,omitempty" yaml:"period,omitempty"` // sine: period
 }
 
 // Pacer builds the vegeta pacer. A zero Rate means "as fast as the workers go".

@@ -16,39 +16,39 @@ const (
 
 // Profile is one load phase, bounded by Count, Duration or both.
 type Profile struct {
-	Op           string        `json:"op"`
-	Repositories int           `json:"repositories,omitempty"` // spread hits over this many repositories (default 1)
-	RepoPrefix   string        `json:"repoPrefix,omitempty"`   // default "hookbench/load"
-	Pacing       Pacing        `json:"pacing"`
-	Count        int           `json:"count,omitempty"`    // stop after this many hits
-	Duration     time.Duration `json:"duration,omitempty"` // stop after this long
-	Workers      uint64        `json:"workers,omitempty"`  // initial workers (default 4)
-	MaxWorkers   uint64        `json:"maxWorkers,omitempty"`
-	BlobSize     int           `json:"blobSize,omitempty"` // bytes (default 256)
+	Op           string        `json:"op" yaml:"op"`
+	Repositories int           `json:"repositories,omitempty" yaml:"repositories,omitempty"` // spread hits over this many repositories (default 1)
+	RepoPrefix   string        `json:"repoPrefix,omitempty" yaml:"repoPrefix,omitempty"`     // default "hookbench/load"
+	Pacing       Pacing        `json:"pacing" yaml:"pacing,omitempty"`
+	Count        int           `json:"count,omitempty" yaml:"count,omitempty"`       // stop after this many hits
+	Duration     time.Duration `json:"duration,omitempty" yaml:"duration,omitempty"` // stop after this long
+	Workers      uint64        `json:"workers,omitempty" yaml:"workers,omitempty"`   // initial workers (default 4)
+	MaxWorkers   uint64        `json:"maxWorkers,omitempty" yaml:"maxWorkers,omitempty"`
+	BlobSize     int           `json:"blobSize,omitempty" yaml:"blobSize,omitempty"` // bytes (default 256)
 	// Upload: "single" (POST ?digest= with body, one request), "two-step"
 	// (POST then PUT), or "" to follow the registry's capability.
-	Upload string `json:"upload,omitempty"`
+	Upload string `json:"upload,omitempty" yaml:"upload,omitempty"`
 	// Method for pulls: GET (default) or HEAD.
-	Method string `json:"method,omitempty"`
+	Method string `json:"method,omitempty" yaml:"method,omitempty"`
 	// Manifests seeded for pull load (default 1 per repository).
-	PullManifests int `json:"pullManifests,omitempty"`
+	PullManifests int `json:"pullManifests,omitempty" yaml:"pullManifests,omitempty"`
 	// Distinct, for manifest-push: cycle through this many distinct
 	// manifests (and tags) per repository; 0 = every push unique. Hit n
 	// goes to repository n % Repositories and PUTs manifest and tag
 	// (n / Repositories) % Distinct there, so the registry's storage stays
 	// constant while every PUT still owes one push event.
-	Distinct int `json:"distinct,omitempty"`
+	Distinct int `json:"distinct,omitempty" yaml:"distinct,omitempty"`
 	// NoTagDeleteEvents: a manifest DELETE by digest does not also produce a
 	// tag delete event (Distribution does produce one per tag).
-	NoTagDeleteEvents bool `json:"noTagDeleteEvents,omitempty"`
+	NoTagDeleteEvents bool `json:"noTagDeleteEvents,omitempty" yaml:"noTagDeleteEvents,omitempty"`
 	// Timeout of one hit, every request of the operation (default 10s).
-	Timeout time.Duration `json:"timeout,omitempty"`
+	Timeout time.Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 	// Mix, for op "mixed": weight of each self-contained operation (see
 	// Operations; default every one, weight 1). Hit n runs the operation
 	// at n modulo the total weight, operations sorted by name.
-	Mix map[string]int `json:"mix,omitempty"`
+	Mix map[string]int `json:"mix,omitempty" yaml:"mix,omitempty"`
 	// Chunks: PATCH requests of a chunked upload (default 3).
-	Chunks int `json:"chunks,omitempty"`
+	Chunks int `json:"chunks,omitempty" yaml:"chunks,omitempty"`
 }
 
 // Validate reports what is wrong with p.

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"github.com/hookbench/hookbench/internal/wire"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,7 +82,7 @@ func TestDeadLetterOn4xx(t *testing.T) {
 		{http.StatusRequestTimeout, 3, false},
 		{http.StatusInternalServerError, 3, false},
 	} {
-		t.Run(statusKey(tc.status), func(t *testing.T) {
+		t.Run(wire.StatusKey(tc.status), func(t *testing.T) {
 			g := gomega.NewWithT(t)
 			rc := newReceiver(t, func(i int, _ *http.Request) int {
 				if i < 2 {
@@ -91,9 +92,9 @@ func TestDeadLetterOn4xx(t *testing.T) {
 			})
 			n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: threshold, Backoff: backoff, Delivery: Delivery{DeadLetter: DeadLetter{On4xx: true}}}))
 			n.Notify(context.Background(), blobPush("test/repo", 1))
-			want := EndpointMetrics{Events: 1, Successes: 1, Failures: 2, Statuses: map[string]int{statusKey(tc.status): 2, "200 OK": 1}}
+			want := EndpointMetrics{Events: 1, Successes: 1, Failures: 2, Statuses: map[string]int{wire.StatusKey(tc.status): 2, "200 OK": 1}}
 			if tc.dead {
-				want = EndpointMetrics{Events: 1, DeadLettered: 1, Failures: 1, Statuses: map[string]int{statusKey(tc.status): 1}}
+				want = EndpointMetrics{Events: 1, DeadLettered: 1, Failures: 1, Statuses: map[string]int{wire.StatusKey(tc.status): 1}}
 			}
 			g.Eventually(metricsOf(n, "test")).Should(gomega.Equal(want))
 			g.Expect(rc.seen()).To(gomega.HaveLen(tc.attempts))

@@ -1,6 +1,7 @@
 package notifications
 
 import (
+	"github.com/hookbench/hookbench/internal/wire"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -8,7 +9,7 @@ import (
 )
 
 // EventsMediaType is the Content-Type of every envelope POST.
-const EventsMediaType = "application/vnd.docker.distribution.events.v2+json"
+const EventsMediaType = wire.EventsMediaType
 
 // blobMediaType is the target media type Distribution reports for blobs.
 const blobMediaType = "application/octet-stream"

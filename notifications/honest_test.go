@@ -3,6 +3,7 @@ package notifications
 import (
 	"context"
 	"errors"
+	"github.com/hookbench/hookbench/internal/wire"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -129,7 +130,7 @@ func TestSameOrigin307And308AreFollowedOnce(t *testing.T) {
 			g.Eventually(metricsOf(n, "moved")).Should(gomega.Equal(EndpointMetrics{
 				Events: 1, Successes: 1, Statuses: map[string]int{"202 Accepted": 1},
 			}))
-			key := statusKey(status)
+			key := wire.StatusKey(status)
 			g.Eventually(metricsOf(n, "loop")).Should(gomega.Equal(EndpointMetrics{
 				Pending: 1, Events: 1, Failures: 1, Statuses: map[string]int{key: 1},
 			}))
@@ -167,7 +168,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 			n := newNotifier(t, oneEndpoint(EndpointConfig{URL: rc.url(), Threshold: 10, Backoff: time.Minute}))
 			n.Notify(context.Background(), blobPush("test/repo", 1))
 			g.Eventually(metricsOf(n, "test"), 5*time.Second).Should(gomega.Equal(EndpointMetrics{
-				Events: 1, Successes: 1, Failures: 1, Statuses: map[string]int{statusKey(status): 1, "200 OK": 1},
+				Events: 1, Successes: 1, Failures: 1, Statuses: map[string]int{wire.StatusKey(status): 1, "200 OK": 1},
 			}))
 			seen := rc.seen()
 			g.Expect(seen).To(gomega.HaveLen(2))

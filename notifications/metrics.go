@@ -1,9 +1,8 @@
 package notifications
 
 import (
-	"fmt"
+	"github.com/hookbench/hookbench/internal/wire"
 	"maps"
-	"net/http"
 	"sync"
 )
 
@@ -49,12 +48,6 @@ func newSafeMetrics(f Faults) *safeMetrics {
 	return &safeMetrics{m: EndpointMetrics{Statuses: map[string]int{}}, faults: f}
 }
 
-// statusKey is how Distribution names a status in Statuses and in the
-// Prometheus code label.
-func statusKey(code int) string {
-	return fmt.Sprintf("%d %s", code, http.StatusText(code))
-}
-
 func (s *safeMetrics) ingress(events ...Event) {
 	s.mu.Lock()
 	s.m.Events += len(events)
@@ -75,7 +68,7 @@ func (s *safeMetrics) success(status int, events ...Event) {
 	s.mu.Lock()
 	s.m.Successes += len(events)
 	s.m.Batches++
-	s.m.Statuses[statusKey(status)]++
+	s.m.Statuses[wire.StatusKey(status)]++
 	s.mu.Unlock()
 }
 
@@ -86,7 +79,7 @@ func (s *safeMetrics) failure(status int, events ...Event) {
 	} else {
 		s.m.Failures++
 	}
-	s.m.Statuses[statusKey(status)]++
+	s.m.Statuses[wire.StatusKey(status)]++
 	s.mu.Unlock()
 }
 

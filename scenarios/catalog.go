@@ -1,15 +1,13 @@
-// Package scenarios is the scenario catalog: one file per scenario, each
-// registering a declarative model.Scenario. Adding a scenario means adding
-// one file with an init that calls register.
+// Package scenarios is the scenario catalog: one YAML file per scenario,
+// embedded (files.go), in the form model.DecodeFile reads. Adding a
+// scenario means adding one file here; `harness validate FILE` checks it
+// and `harness schema` gives an editor its keys.
 package scenarios
 
 import (
 	"fmt"
-	"time"
 
-	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness/model"
-	"github.com/hookbench/hookbench/load"
 )
 
 // Labels that suites select scenarios by.
@@ -31,17 +29,20 @@ const (
 	LabelCatchesFailureAsSuccess = "catches-failure-as-success" // CountFailureAsSuccess
 )
 
-// constructors is filled by init functions only and read-only afterwards.
-var constructors []func() model.Scenario
-
-func register(f func() model.Scenario) { constructors = append(constructors, f) }
-
-// Catalog returns a fresh catalog of every scenario; an invalid or duplicate
-// scenario is an error naming it.
+// Catalog returns a fresh catalog of every scenario file; an invalid or
+// duplicate scenario is an error naming its file, line and key.
+//
+// Every built-in scenario is a file: none needs Go. A Go scenario is for
+// what a file cannot say (a chaos action of a program's own, which has no
+// file form); such a program adds it to the catalog with model.Catalog.Add.
 func Catalog() (*model.Catalog, error) {
+	ss, err := decodeAll()
+	if err != nil {
+		return nil, err
+	}
 	c := &model.Catalog{}
-	for _, f := range constructors {
-		if err := c.Add(f()); err != nil {
+	for _, s := range ss {
+		if err := c.Add(s); err != nil {
 			return nil, err
 		}
 	}
@@ -55,38 +56,4 @@ func MustCatalog() *model.Catalog {
 		panic(fmt.Sprintf("scenarios: %v", err))
 	}
 	return c
-}
-
-// Helpers shared by the scenario files.
-
-func pushes(n int, rate float64) load.Profile {
-	return load.Profile{Op: load.OpManifestPush, Count: n, Pacing: load.Pacing{Rate: rate}}
-}
-
-func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
-
-// Fault profiles of the fake receiver (fakes/endpoint.Profile).
-
-func ok() endpoint.Profile { return endpoint.Profile{} }
-
-func refuse() endpoint.Profile { return endpoint.Profile{Refuse: true} }
-
-func statusSequence(codes ...int) endpoint.Profile {
-	return endpoint.Profile{Fault: endpoint.Fault{Sequence: codes}}
-}
-
-func errorRate(rate float64, status int, seed int64) endpoint.Profile {
-	return endpoint.Profile{Fault: endpoint.Fault{ErrorRate: rate, ErrorStatus: status, Seed: seed}}
-}
-
-func latency(d time.Duration) endpoint.Profile {
-	return endpoint.Profile{Fault: endpoint.Fault{Latency: &endpoint.Latency{Fixed: endpoint.Duration(d)}}}
-}
-
-func hang() endpoint.Profile { return endpoint.Profile{Fault: endpoint.Fault{Hang: true}} }
-
-func reset() endpoint.Profile { return endpoint.Profile{Fault: endpoint.Fault{Reset: true}} }
-
-func flap(period time.Duration) endpoint.Profile {
-	return endpoint.Profile{Flap: endpoint.Duration(period)}
 }

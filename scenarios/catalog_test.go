@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/hookbench/hookbench/harness/chaos"
@@ -76,6 +77,42 @@ func TestChaosFitsTheRuntimes(t *testing.T) {
 			if err := chaos.CheckAll(runtimes[n], s.Chaos, s.AfterLoad); err != nil {
 				t.Errorf("%s on %s: %v", s.Name, n, err)
 			}
+		}
+	}
+}
+
+// Every file decodes, validates, round-trips (decode, encode, decode:
+// equal), and is kept in the form `harness show` writes it, give or take
+// comments and line breaks.
+func TestFilesRoundTrip(t *testing.T) {
+	fsys, err := Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fsys) < 30 {
+		t.Fatalf("%d scenario files, want at least 30", len(fsys))
+	}
+	for name, b := range fsys {
+		s, err := model.DecodeFile(name, b)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		out, err := model.EncodeFile(s)
+		if err != nil {
+			t.Errorf("%s: encode: %v", name, err)
+			continue
+		}
+		back, err := model.DecodeFile(name, out)
+		if err != nil {
+			t.Errorf("%s: encoded form does not decode: %v\n%s", name, err, out)
+			continue
+		}
+		if !reflect.DeepEqual(back, s) {
+			t.Errorf("%s: decode -> encode -> decode differs:\n%s", name, out)
 		}
 	}
 }

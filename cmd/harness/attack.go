@@ -6,20 +6,24 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/harness/model"
 	"github.com/hookbench/hookbench/harness/observe"
+	"github.com/hookbench/hookbench/harness/report"
 	"github.com/hookbench/hookbench/harness/runtime"
 	"github.com/hookbench/hookbench/harness/runtime/inprocess"
 	"github.com/hookbench/hookbench/load"
 )
 
-func cmdAttack(ctx context.Context, args []string) error {
+func cmdAttack(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("attack", flag.ContinueOnError)
 	url := fs.String("registry-url", "", "registry API URL")
 	debugURL := fs.String("debug-url", "", "registry debug URL, to print its notification counters after the attack")
@@ -40,8 +44,9 @@ func cmdAttack(ctx context.Context, args []string) error {
 	fs.IntVar(&p.BlobSize, "blob-size", 256, "bytes per blob")
 	fs.StringVar(&p.Upload, "upload", "", "single or two-step (default: what the registry supports)")
 	out := fs.String("out", "", "write attack.json (vegeta metrics and hits) here")
+	verbose := fs.Bool("v", false, "verbose: say what is attacked")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return exitUsage, err
 	}
 	if p.Count == 0 && p.Duration == 0 {
 		p.Duration = 10 * time.Second
@@ -50,34 +55,42 @@ func cmdAttack(ctx context.Context, args []string) error {
 	if *inproc {
 		rt, err := inprocess.New()
 		if err != nil {
-			return err
+			return exitUsage, err
 		}
 		defer rt.Close(context.Background())
 		ep, err := rt.NewEndpoint(ctx, runtime.EndpointSpec{Name: "sink"})
 		if err != nil {
-			return err
+			return exitUsage, err
 		}
 		tmpl, err := model.ConfigTemplateFor(model.RegistryFragment{}, []model.EndpointDef{{Name: "sink", Timeout: 2 * time.Second}},
 			map[string]string{"sink": ep.RegistryURL})
 		if err != nil {
-			return err
+			return exitUsage, err
 		}
 		reg, err := rt.StartRegistry(ctx, runtime.RegistrySpec{ConfigTemplate: tmpl})
 		if err != nil {
-			return err
+			return exitUsage, err
 		}
 		target.URL, target.SingleRequestUpload, *debugURL = reg.URL, reg.SingleRequestUpload, reg.DebugURL
 	}
 	if target.URL == "" {
-		return errors.New("--registry-url or --inprocess is required")
+		return exitUsage, errors.New("--registry-url or --inprocess is required")
+	}
+	if *verbose {
+		fmt.Fprintf(os.Stderr, "attack %s: %s at %v/s (count %d, duration %s)\n", target.URL, p.Op, p.Pacing.Rate, p.Count, p.Duration)
 	}
 	ledger := &load.Ledger{}
-	res, err := load.Run(ctx, target, p, ledger, nil)
+	live := report.NewLive(os.Stderr, isTTY(os.Stderr), 5*time.Second)
+	var hits atomic.Int64
+	stop := attackProgress(ctx, live, &hits, ledger, p, *debugURL)
+	res, err := load.Run(ctx, target, p, ledger, func(load.Hit) { hits.Add(1) })
+	stop()
+	live.Done()
 	if err != nil {
-		return err
+		return exitUsage, err
 	}
 	if err := vegeta.NewTextReporter(&res.Metrics).Report(os.Stdout); err != nil {
-		return err
+		return exitUsage, err
 	}
 	fmt.Printf("accepted operations: %d (seeded %d)\n", ledger.Len(), res.Seeded)
 	if *debugURL != "" {
@@ -89,13 +102,65 @@ func cmdAttack(ctx context.Context, args []string) error {
 	}
 	if *out != "" {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
+			return exitUsage, err
 		}
 		b, err := json.MarshalIndent(res, "", " ")
 		if err != nil {
-			return err
+			return exitUsage, err
 		}
-		return os.WriteFile(filepath.Join(*out, "attack.json"), b, 0o644)
+		if err := os.WriteFile(filepath.Join(*out, "attack.json"), b, 0o644); err != nil {
+			return exitUsage, err
+		}
 	}
-	return nil
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "interrupted: the figures cover the hits made")
+		return exitInterrupted, nil
+	}
+	return exitPass, nil
+}
+
+// attackProgress shows the attack's progress on live a few times a
+// second until stopped: hits against the plan, rate, ETA, and with a
+// debug URL the registry's pending and delivered per endpoint.
+func attackProgress(ctx context.Context, live *report.Live, hits *atomic.Int64, ledger *load.Ledger, p load.Profile, debugURL string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(done)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		type point struct {
+			at time.Time
+			n  int
+		}
+		window := []point{{start, 0}}
+		client := &http.Client{Timeout: time.Second}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				pr := harness.Progress{Elapsed: now.Sub(start), Phase: "load", Hits: int(hits.Load()), Pushed: ledger.Len(),
+					TotalHits: p.Count, PlannedLoad: p.Duration, Pending: map[string]int{}, Delivered: map[string]int{}}
+				window = append(window, point{now, pr.Hits})
+				for len(window) > 2 && now.Sub(window[1].at) >= time.Second {
+					window = window[1:]
+				}
+				if dt := now.Sub(window[0].at).Seconds(); dt > 0 {
+					pr.HitRate = float64(pr.Hits-window[0].n) / dt
+				}
+				if debugURL != "" {
+					if v, err := observe.FetchVars(ctx, client, debugURL); err == nil {
+						for _, e := range v.Registry.Notifications.Endpoints {
+							pr.Endpoints = append(pr.Endpoints, e.Name)
+							pr.Pending[e.Name], pr.Delivered[e.Name] = e.Metrics.Pending, e.Metrics.Successes
+						}
+					}
+				}
+				live.Update(pr)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }

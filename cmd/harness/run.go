@@ -5,10 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/harness/report"
@@ -17,7 +21,6 @@ import (
 	"github.com/hookbench/hookbench/harness/runtime/inprocess"
 	"github.com/hookbench/hookbench/harness/runtime/process"
 	"github.com/hookbench/hookbench/notifications"
-	"github.com/hookbench/hookbench/scenarios"
 )
 
 func isTTY(f *os.File) bool {
@@ -28,10 +31,12 @@ func isTTY(f *os.File) bool {
 type targetFlags struct {
 	runtime, registryURL, debugURL, metricsPath, binary, configTemplate, binArgs, binDir string
 	singleUpload                                                                         bool
+	verbose                                                                              bool
+	topology                                                                             runtime.Topology // the scenario's, for docker-cluster
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.runtime, "runtime", "inprocess", "inprocess, process or docker (images built offline, needs a Docker engine)")
+	fs.StringVar(&t.runtime, "runtime", "inprocess", "inprocess, process, docker or docker-cluster (images built offline, needs a Docker engine)")
 	fs.StringVar(&t.registryURL, "registry-url", "", "an external registry's API URL (endpoints run in-process on 127.0.0.1)")
 	fs.StringVar(&t.debugURL, "debug-url", "", "the external registry's debug server URL (/debug/vars)")
 	fs.StringVar(&t.metricsPath, "metrics-path", "", "Prometheus path on the debug server, if any")
@@ -40,6 +45,7 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.binArgs, "registry-args", "serve {{config}}", "arguments of --registry-binary; {{config}} is the rendered config path")
 	fs.StringVar(&t.configTemplate, "config-template", "", "config.yml template for the registry: {{.Addr}} {{.DebugAddr}} {{.StorageDir}} {{.Notifications}}")
 	fs.StringVar(&t.binDir, "bin-dir", "", "process runtime: prebuilt registry and fake-endpoint binaries (default: go build into a temp dir)")
+	fs.BoolVar(&t.verbose, "v", false, "verbose: load phases and chaos actions as they happen, container logs (docker runtime)")
 }
 
 // build makes the runtime and run options the flags ask for; an external
@@ -106,12 +112,22 @@ func (t *targetFlags) buildRuntime(ctx context.Context) (runtime.Runtime, harnes
 		if err != nil {
 			return nil, o, cleanup, err
 		}
-		rt, err := docker.New(ctx, images, docker.WithLogf(func(format string, args ...any) {
-			fmt.Fprintf(os.Stderr, format+"\n", args...)
-		}))
+		var opts []docker.Option
+		if t.verbose {
+			opts = append(opts, docker.WithContainerLogger(log.New(os.Stderr, "", log.LstdFlags)), docker.WithLogf(func(format string, args ...any) {
+				fmt.Fprintf(os.Stderr, format+"\n", args...)
+			}))
+		} else {
+			// testcontainers also prints, once per process, what Docker it
+			// found, through its default logger: this program's to set.
+			tclog.SetDefault(tclog.NewNoopLogger())
+		}
+		rt, err := docker.New(ctx, images, opts...)
 		return rt, o, cleanup, err
+	case "docker-cluster":
+		return newClusterRuntime(ctx, t.topology, o, cleanup)
 	}
-	return nil, o, cleanup, fmt.Errorf("unknown runtime %q (inprocess, process, docker)", t.runtime)
+	return nil, o, cleanup, fmt.Errorf("unknown runtime %q (inprocess, process, docker, docker-cluster)", t.runtime)
 }
 
 func cmdRun(ctx context.Context, args []string) (int, error) {
@@ -121,8 +137,11 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	rate := fs.Float64("rate", 0, "override every load phase's rate (hits/s)")
 	duration := fs.Duration("duration", 0, "override every load phase's duration")
 	count := fs.Int("count", 0, "override every load phase's count")
-	out := fs.String("out", "", "write report.json, report.txt and report.html here")
+	out := fs.String("out", "", "write report.json (with events.json.gz beside it), report.txt and report.html here")
+	jsonOut := fs.Bool("json", false, "print the summary (report.json without detail) on stdout and nothing else; the table goes to stderr")
+	detail := fs.Bool("detail", false, "per-event detail (ledger, deliveries, samples, hits) inside report.json and --json instead of events.json.gz")
 	drain := fs.Duration("drain-timeout", 0, "override the scenario's drain timeout")
+	file := fs.String("f", "", "run the scenario in this file (YAML or JSON, - for stdin) instead of a built-in one")
 	var faults notifications.Faults
 	fs.IntVar(&faults.DropOneIn, "fault-drop-one-in", 0, "self-test (in-process only): the notifier drops one event in N")
 	fs.BoolVar(&faults.ForgetPendingDecrement, "fault-forget-pending", false, "self-test: the notifier never decrements Pending")
@@ -138,21 +157,15 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
 	}
-	if name == "" {
-		return 2, errors.New("which scenario? (harness list)")
-	}
-	cat, err := scenarios.Catalog()
+	sc, err := scenarioFor(name, *file)
 	if err != nil {
 		return 2, err
 	}
-	sc, ok := cat.Get(name)
-	if !ok {
-		return 2, fmt.Errorf("no scenario %q (harness list)", name)
-	}
+	t.topology = sc.Topology
 	rt, o, cleanup, err := t.build(ctx)
 	defer cleanup()
 	if err != nil {
-		return 2, err
+		return exitUsage, err
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -160,32 +173,62 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 		_ = rt.Close(cctx)
 	}()
 	o.Rate, o.Duration, o.Count, o.DrainTimeout, o.Faults = *rate, *duration, *count, *drain, faults
-	update, done := report.Live(os.Stderr, isTTY(os.Stderr), time.Second)
-	o.Progress = update
+	live := report.NewLive(os.Stderr, isTTY(os.Stderr), 5*time.Second)
+	o.Progress = live.Update
+	// Load phases and chaos as they happen only with -v: the table
+	// prints the chaos timeline once, with its parameters.
 	o.Logf = func(format string, a ...any) {
-		if !isTTY(os.Stderr) {
-			fmt.Fprintf(os.Stderr, format+"\n", a...)
+		if t.verbose {
+			live.Logf(format, a...)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "scenario %s on %s: %s\n", sc.Name, rt.Name(), sc.Description)
+	fmt.Fprintf(os.Stderr, "scenario %s on %s runtime\n", sc.Name, rt.Name())
 	res, err := harness.Run(ctx, rt, sc, o)
-	done()
+	live.Done()
 	if err != nil {
-		return 2, err
+		return exitUsage, err
 	}
-	if ls, ok := rt.(runtime.LogSaver); ok && *out != "" && res.Err() != nil {
-		_ = ls.SaveLogs(ctx, filepath.Join(*out, "logs"))
+	var opts []report.Option
+	if *detail {
+		opts = append(opts, report.WithDetail())
 	}
-	report.Text(os.Stdout, res)
-	if *out != "" {
-		if err := report.WriteAll(*out, res); err != nil {
-			return 2, err
+	return finish(rt, res, *out, *jsonOut, opts)
+}
+
+// finish writes what a finished (or interrupted) run produced: the table
+// (stdout, or stderr under --json), the reports, the summary under
+// --json, and says which exit status the verdict means.
+func finish(rt runtime.Runtime, res *harness.Result, out string, jsonOut bool, opts []report.Option) (int, error) {
+	// The run's context may be over (interrupted): what is left is bounded.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	verdict := report.VerdictOf(res)
+	if ls, ok := rt.(runtime.LogSaver); ok && out != "" && verdict != report.VerdictPass {
+		_ = ls.SaveLogs(ctx, filepath.Join(out, "logs"))
+	}
+	table := io.Writer(os.Stdout)
+	if jsonOut {
+		table = os.Stderr
+	}
+	report.Text(table, res)
+	if out != "" {
+		if err := report.WriteAll(out, res, opts...); err != nil {
+			return exitUsage, err
 		}
-		fmt.Fprintf(os.Stderr, "reports: %s/report.{json,txt,html}\n", *out)
+		fmt.Fprintf(os.Stderr, "reports: %s/report.{json,txt,html} (verdict %s)\n", out, verdict)
 	}
-	if err := res.Err(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1, nil
+	if jsonOut {
+		if err := report.EncodeSummary(os.Stdout, res, opts...); err != nil {
+			return exitUsage, err
+		}
 	}
-	return 0, nil
+	switch verdict {
+	case report.VerdictInterrupted:
+		fmt.Fprintln(os.Stderr, "interrupted: the reports describe a partial run")
+		return exitInterrupted, nil
+	case report.VerdictFail:
+		fmt.Fprintln(os.Stderr, res.Err())
+		return exitFail, nil
+	}
+	return exitPass, nil
 }

@@ -44,6 +44,7 @@
 //	     "mediaType": "application/vnd.oci.image.manifest.v1+json",
 //	     "hang": true}
 //	  ],
+//	  "location": "http://elsewhere/in",    // Location header of 3xx answers
 //	  "authorization": "Bearer s3cret",     // required Authorization header, else 401
 //	  "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", // Standard Webhooks key, else 401
 //	  "signatureTolerance": "5m",           // max |now - webhook-timestamp| (default 5m)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hookbench/hookbench/internal/wire"
 	"mime"
 	"net/http"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 // Media types a receiver accepts: Distribution's and plain JSON.
 const (
-	MediaTypeEvents = "application/vnd.docker.distribution.events.v2+json"
+	MediaTypeEvents = wire.EventsMediaType
 	MediaTypeJSON   = "application/json"
 )
 

@@ -38,8 +38,10 @@ type Delivery struct {
 	Event json.RawMessage `json:"event,omitempty"`
 }
 
-// Accepted reports whether the answer counts as success for a registry (2xx or 3xx).
-func (d Delivery) Accepted() bool { return d.Status >= 200 && d.Status < 400 }
+// Accepted reports whether the answer delivered the events: a 2xx only. A
+// 3xx delivered nothing (the events did not reach where it points), though
+// Distribution counts it as a success.
+func (d Delivery) Accepted() bool { return d.Status >= 200 && d.Status < 300 }
 
 // Filter selects ledger rows; zero fields match everything.
 type Filter struct {
@@ -69,7 +71,7 @@ type Stats struct {
 	Timeouts     int            `json:"timeouts"` // attempts the client gave up on during the latency delay
 	BadRequests  int            `json:"badRequests"`
 	Unauthorized int            `json:"unauthorized"`
-	Delivered    int            `json:"delivered"` // ids answered 2xx/3xx at least once
+	Delivered    int            `json:"delivered"` // ids answered 2xx at least once
 	// Latency is event timestamp to arrival of the first successful
 	// delivery of each id.
 	Latency LatencyStats `json:"latency"`
@@ -177,7 +179,7 @@ func (l *ledger) attempt(post uint64, events []event, arrived time.Time, status 
 	case OutcomeTimeout:
 		l.st.Timeouts++
 	}
-	ok := outcome == OutcomeAnswered && status >= 200 && status < 400
+	ok := outcome == OutcomeAnswered && status >= 200 && status < 300
 	for i := range events {
 		e := &events[i]
 		s := l.ids[e.ID]

@@ -2,8 +2,8 @@ package endpoint
 
 import (
 	"fmt"
+	"github.com/hookbench/hookbench/internal/wire"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 )
@@ -66,4 +66,4 @@ func (m EndpointMetrics) String() string {
 
 // StatusKey is the Statuses key for a code, exactly as the registry writes
 // it: "500 Internal Server Error" (a trailing space for unknown codes).
-func StatusKey(code int) string { return fmt.Sprintf("%d %s", code, http.StatusText(code)) }
+var StatusKey = wire.StatusKey

@@ -7,70 +7,76 @@ import (
 	"fmt"
 	"path"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Profile is a fault profile: how the receiver misbehaves. The zero value
 // answers 200 to every valid delivery. See the package doc for the JSON.
 type Profile struct {
-	Fault
+	Fault `yaml:",inline"`
 
 	// Refuse stops listening: connections are refused until a profile
 	// without Refuse is set, then the receiver listens on the same port.
-	Refuse bool `json:"refuse,omitempty"`
+	Refuse bool `json:"refuse,omitempty" yaml:"refuse,omitempty"`
 	// Flap alternates up and down (refusing), each phase this long.
-	Flap Duration `json:"flap,omitempty"`
+	Flap Duration `json:"flap,omitempty" yaml:"flap,omitempty"`
 	// Rules give some deliveries a different fault (first match wins).
-	Rules []Rule `json:"rules,omitempty"`
+	Rules []Rule `json:"rules,omitempty" yaml:"rules,omitempty"`
+
+	// Location is sent with every 3xx answer: a receiver that moved. The
+	// events did not reach it, so a 3xx never counts as delivered.
+	Location string `json:"location,omitempty" yaml:"location,omitempty"`
 
 	// Authorization, when set, must equal the request's Authorization header.
-	Authorization string `json:"authorization,omitempty"`
+	Authorization string `json:"authorization,omitempty" yaml:"authorization,omitempty"`
 	// Secret, when set ("whsec_<base64 key>"), requires a valid Standard
 	// Webhooks signature (webhook-id, webhook-timestamp, webhook-signature).
-	Secret string `json:"secret,omitempty"`
+	Secret string `json:"secret,omitempty" yaml:"secret,omitempty"`
 	// SignatureTolerance bounds |now - webhook-timestamp| (default 5m).
-	SignatureTolerance Duration `json:"signatureTolerance,omitempty"`
+	SignatureTolerance Duration `json:"signatureTolerance,omitempty" yaml:"signatureTolerance,omitempty"`
 
 	// Duplicate (proxy mode) is the fraction of forwarded deliveries sent
 	// to the real receiver twice.
-	Duplicate float64 `json:"duplicate,omitempty"`
+	Duplicate float64 `json:"duplicate,omitempty" yaml:"duplicate,omitempty"`
 	// Reorder (proxy mode) is the fraction of deliveries answered 200 at
 	// once and forwarded only after the next delivery (or after 1s).
-	Reorder float64 `json:"reorder,omitempty"`
+	Reorder float64 `json:"reorder,omitempty" yaml:"reorder,omitempty"`
 }
 
 // Fault is what happens to one delivery.
 type Fault struct {
-	Status      int      `json:"status,omitempty"`
-	Sequence    []int    `json:"sequence,omitempty"`
-	ErrorRate   float64  `json:"errorRate,omitempty"`
-	ErrorStatus int      `json:"errorStatus,omitempty"`
-	Seed        int64    `json:"seed,omitempty"`
-	FailFirst   int      `json:"failFirst,omitempty"`
-	FailStatus  int      `json:"failStatus,omitempty"`
-	Latency     *Latency `json:"latency,omitempty"`
-	Hang        bool     `json:"hang,omitempty"`
-	Reset       bool     `json:"reset,omitempty"`
+	Status      int      `json:"status,omitempty" yaml:"status,omitempty"`
+	Sequence    []int    `json:"sequence,omitempty" yaml:"sequence,omitempty"`
+	ErrorRate   float64  `json:"errorRate,omitempty" yaml:"errorRate,omitempty"`
+	ErrorStatus int      `json:"errorStatus,omitempty" yaml:"errorStatus,omitempty"`
+	Seed        int64    `json:"seed,omitempty" yaml:"seed,omitempty"`
+	FailFirst   int      `json:"failFirst,omitempty" yaml:"failFirst,omitempty"`
+	FailStatus  int      `json:"failStatus,omitempty" yaml:"failStatus,omitempty"`
+	Latency     *Latency `json:"latency,omitempty" yaml:"latency,omitempty"`
+	Hang        bool     `json:"hang,omitempty" yaml:"hang,omitempty"`
+	Reset       bool     `json:"reset,omitempty" yaml:"reset,omitempty"`
 }
 
 // Rule applies its Fault to deliveries with an event matching every
 // non-empty pattern (path.Match syntax).
 type Rule struct {
-	Repository string `json:"repository,omitempty"`
-	Action     string `json:"action,omitempty"`
-	MediaType  string `json:"mediaType,omitempty"`
-	Fault
+	Repository string `json:"repository,omitempty" yaml:"repository,omitempty"`
+	Action     string `json:"action,omitempty" yaml:"action,omitempty"`
+	MediaType  string `json:"mediaType,omitempty" yaml:"mediaType,omitempty"`
+	Fault      `yaml:",inline"`
 }
 
 // Latency delays the answer: Fixed, plus uniform in [Min, Max] when Max > 0,
 // plus a lognormal long tail with the given Median and Sigma when Median > 0.
 // In JSON a bare duration string means Fixed.
 type Latency struct {
-	Fixed  Duration `json:"fixed,omitempty"`
-	Min    Duration `json:"min,omitempty"`
-	Max    Duration `json:"max,omitempty"`
-	Median Duration `json:"median,omitempty"`
-	Sigma  float64  `json:"sigma,omitempty"`
-	Seed   int64    `json:"seed,omitempty"`
+	Fixed  Duration `json:"fixed,omitempty" yaml:"fixed,omitempty"`
+	Min    Duration `json:"min,omitempty" yaml:"min,omitempty"`
+	Max    Duration `json:"max,omitempty" yaml:"max,omitempty"`
+	Median Duration `json:"median,omitempty" yaml:"median,omitempty"`
+	Sigma  float64  `json:"sigma,omitempty" yaml:"sigma,omitempty"`
+	Seed   int64    `json:"seed,omitempty" yaml:"seed,omitempty"`
 }
 
 // UnmarshalJSON accepts "250ms" (fixed) or the object form.
@@ -121,6 +127,20 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("duration %s: want a string like \"250ms\" or integer nanoseconds", b)
 	}
 	*d = Duration(n)
+	return nil
+}
+
+// MarshalYAML writes a Go duration string (scenario files).
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// UnmarshalYAML reads a Go duration string; the error names the line, as
+// yaml.v3's own errors do.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: duration %q: want Go syntax like \"250ms\"", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
 	return nil
 }
 

@@ -80,6 +80,9 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	s.ledger.attempt(post, events, arrived, status, OutcomeAnswered, "")
+	if status >= 300 && status < 400 && c.p.Location != "" {
+		w.Header().Set("Location", c.p.Location)
+	}
 	w.WriteHeader(status)
 }
 

@@ -51,7 +51,11 @@ type Record struct {
 	At       time.Duration `json:"at"`
 	Action   string        `json:"action"`
 	Endpoint string        `json:"endpoint,omitempty"`
+	Params   string        `json:"params,omitempty"` // the action's parameters (Params)
 	Error    string        `json:"error,omitempty"`
+	// Time is when the action completed: At counts from its timeline's
+	// start (the load's, or the end of the load for AfterLoad).
+	Time time.Time `json:"time"`
 }
 
 // UnsupportedError says that a runtime cannot perform an action; it wraps
@@ -104,7 +108,7 @@ func Run(ctx context.Context, env Env, steps []Step, start time.Time, logf func(
 			}
 		}
 		err := st.Action.Do(ctx, env)
-		rec := Record{At: time.Since(start), Action: st.Action.Name(), Endpoint: st.Action.Target()}
+		rec := Record{At: time.Since(start), Time: time.Now(), Action: st.Action.Name(), Endpoint: st.Action.Target(), Params: Params(st.Action)}
 		if err != nil {
 			rec.Error = err.Error()
 		}

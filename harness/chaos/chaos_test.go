@@ -93,3 +93,22 @@ func TestWithFakeFault(t *testing.T) {
 		}
 	}
 }
+
+func TestParamsSayWhatWasSet(t *testing.T) {
+	cases := []struct {
+		a    Action
+		want string
+	}{
+		{Latency{Endpoint: "a", Delay: 200 * time.Millisecond, Jitter: 50 * time.Millisecond}, "delay=200ms jitter=50ms"},
+		{SetProfile{Endpoint: "a", Profile: endpoint.Profile{Fault: endpoint.Fault{Status: 500}}}, `profile={"status":500}`},
+		{Bandwidth{Endpoint: "b", KBps: 16}, "kBps=16"},
+		{SetProfile{Endpoint: "a"}, "profile={}"},
+		{StopEndpoint{Endpoint: "a"}, ""},
+		{KillRegistry{}, ""},
+	}
+	for _, c := range cases {
+		if got := Params(c.a); got != c.want {
+			t.Errorf("Params(%T) = %q, want %q", c.a, got, c.want)
+		}
+	}
+}

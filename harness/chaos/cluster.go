@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hookbench/hookbench/harness/runtime"
 )
@@ -61,7 +60,7 @@ func onReplica[T any](ctx context.Context, a Action, env Env, i int, f func(T, c
 // KillReplica kills one replica (SIGKILL semantics: nothing drained).
 type KillReplica struct{ Replica int }
 
-func (a KillReplica) Name() string                   { return fmt.Sprintf("kill-replica-%d", a.Replica) }
+func (a KillReplica) Name() string                   { return "kill-replica" }
 func (a KillReplica) Target() string                 { return "" }
 func (a KillReplica) Check(rt runtime.Runtime) error { return need[ReplicaKiller](a, rt) }
 func (a KillReplica) Do(ctx context.Context, env Env) error {
@@ -71,7 +70,7 @@ func (a KillReplica) Do(ctx context.Context, env Env) error {
 // StartReplica starts a killed replica again.
 type StartReplica struct{ Replica int }
 
-func (a StartReplica) Name() string                   { return fmt.Sprintf("start-replica-%d", a.Replica) }
+func (a StartReplica) Name() string                   { return "start-replica" }
 func (a StartReplica) Target() string                 { return "" }
 func (a StartReplica) Check(rt runtime.Runtime) error { return need[ReplicaKiller](a, rt) }
 func (a StartReplica) Do(ctx context.Context, env Env) error {
@@ -81,7 +80,7 @@ func (a StartReplica) Do(ctx context.Context, env Env) error {
 // RestartReplica restarts one replica gracefully.
 type RestartReplica struct{ Replica int }
 
-func (a RestartReplica) Name() string                   { return fmt.Sprintf("restart-replica-%d", a.Replica) }
+func (a RestartReplica) Name() string                   { return "restart-replica" }
 func (a RestartReplica) Target() string                 { return "" }
 func (a RestartReplica) Check(rt runtime.Runtime) error { return need[ReplicaRestarter](a, rt) }
 func (a RestartReplica) Do(ctx context.Context, env Env) error {
@@ -101,7 +100,7 @@ func (a RollingRestart) Do(ctx context.Context, env Env) error {
 // PartitionReplica cuts one replica off the cluster's network.
 type PartitionReplica struct{ Replica int }
 
-func (a PartitionReplica) Name() string                   { return fmt.Sprintf("partition-replica-%d", a.Replica) }
+func (a PartitionReplica) Name() string                   { return "partition-replica" }
 func (a PartitionReplica) Target() string                 { return "" }
 func (a PartitionReplica) Check(rt runtime.Runtime) error { return need[ReplicaPartitioner](a, rt) }
 func (a PartitionReplica) Do(ctx context.Context, env Env) error {
@@ -111,7 +110,7 @@ func (a PartitionReplica) Do(ctx context.Context, env Env) error {
 // HealReplica ends a replica's partition.
 type HealReplica struct{ Replica int }
 
-func (a HealReplica) Name() string                   { return fmt.Sprintf("heal-replica-%d", a.Replica) }
+func (a HealReplica) Name() string                   { return "heal-replica" }
 func (a HealReplica) Target() string                 { return "" }
 func (a HealReplica) Check(rt runtime.Runtime) error { return need[ReplicaPartitioner](a, rt) }
 func (a HealReplica) Do(ctx context.Context, env Env) error {
@@ -121,7 +120,7 @@ func (a HealReplica) Do(ctx context.Context, env Env) error {
 // PartitionNATSNode cuts one NATS node off the others and the replicas.
 type PartitionNATSNode struct{ Node int }
 
-func (a PartitionNATSNode) Name() string                   { return fmt.Sprintf("partition-nats-%d", a.Node) }
+func (a PartitionNATSNode) Name() string                   { return "partition-nats" }
 func (a PartitionNATSNode) Target() string                 { return "" }
 func (a PartitionNATSNode) Check(rt runtime.Runtime) error { return need[NATSPartitioner](a, rt) }
 func (a PartitionNATSNode) Do(ctx context.Context, env Env) error {
@@ -131,7 +130,7 @@ func (a PartitionNATSNode) Do(ctx context.Context, env Env) error {
 // HealNATSNode ends a NATS node's partition.
 type HealNATSNode struct{ Node int }
 
-func (a HealNATSNode) Name() string                   { return fmt.Sprintf("heal-nats-%d", a.Node) }
+func (a HealNATSNode) Name() string                   { return "heal-nats" }
 func (a HealNATSNode) Target() string                 { return "" }
 func (a HealNATSNode) Check(rt runtime.Runtime) error { return need[NATSPartitioner](a, rt) }
 func (a HealNATSNode) Do(ctx context.Context, env Env) error {

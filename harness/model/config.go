@@ -82,9 +82,13 @@ func RegistryConfig(reg RegistryFragment, eps []EndpointDef, urls map[string]str
 		Notifications: config.Notifications{Events: config.Events{IncludeReferences: reg.IncludeReferences}},
 	}
 	for _, e := range eps {
-		u, ok := urls[e.Name]
+		base, ok := urls[e.Name]
 		if !ok {
 			return config.Config{}, fmt.Errorf("no URL for endpoint %s", e.Name)
+		}
+		u, err := e.URL(base)
+		if err != nil {
+			return config.Config{}, fmt.Errorf("endpoint %s: %w", e.Name, err)
 		}
 		ce := config.Endpoint{
 			Name: e.Name, URL: u, Headers: http.Header(e.Headers),

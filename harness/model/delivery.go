@@ -13,18 +13,18 @@ import (
 type DeliverySettings struct {
 	// DiskQueue puts the endpoint's queue in a bbolt file beside the
 	// registry's storage (so it survives kill -9 and restarts).
-	DiskQueue      bool
-	BatchMaxEvents int
-	BatchMaxWait   time.Duration
-	Concurrency    int
-	Secrets        []string // "whsec_..." Standard Webhooks signing secrets
-	MaxAttempts    int
-	MaxAge         time.Duration
-	RetryBackoff   time.Duration
-	MaxBackoff     time.Duration
+	DiskQueue      bool          `yaml:"diskQueue,omitempty"`
+	BatchMaxEvents int           `yaml:"batchMaxEvents,omitempty"`
+	BatchMaxWait   time.Duration `yaml:"batchMaxWait,omitempty"`
+	Concurrency    int           `yaml:"concurrency,omitempty"`
+	Secrets        []string      `yaml:"secrets,omitempty"` // "whsec_..." Standard Webhooks signing secrets
+	MaxAttempts    int           `yaml:"maxAttempts,omitempty"`
+	MaxAge         time.Duration `yaml:"maxAge,omitempty"`
+	RetryBackoff   time.Duration `yaml:"retryBackoff,omitempty"`
+	MaxBackoff     time.Duration `yaml:"maxBackoff,omitempty"`
 	// DeadLetter writes given-up events to DeadLetterFile(name) in the storage directory.
-	DeadLetter bool
-	On4xx      bool
+	DeadLetter bool `yaml:"deadLetter,omitempty"`
+	On4xx      bool `yaml:"on4xx,omitempty"`
 }
 
 // IsZero reports Distribution's behaviour: no setting of ours.

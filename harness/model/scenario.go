@@ -6,7 +6,9 @@ package model
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,29 +21,29 @@ import (
 // Scenario is one declarative test of a registry's notification pipeline.
 // The catalog lives in scenarios/, one file per scenario.
 type Scenario struct {
-	Name        string
-	Description string
+	Name        string `yaml:"name"`
+	Description string `yaml:"description,omitempty"`
 	// Labels select scenarios in test suites (e.g. "kill-9", "outage").
-	Labels []string
+	Labels []string `yaml:"labels,omitempty"`
 	// Runtimes this scenario is meant for ("inprocess", "process",
 	// "docker"); empty means every runtime that has what it needs.
-	Runtimes []string
+	Runtimes []string `yaml:"runtimes,omitempty"`
 	// Registry is the registry-side configuration beyond the endpoints.
-	Registry RegistryFragment
+	Registry RegistryFragment `yaml:"registry,omitempty"`
 	// Endpoints are fake receivers, each with its registry endpoint settings.
-	Endpoints []EndpointDef
+	Endpoints []EndpointDef `yaml:"endpoints"`
 	// Load phases, run one after the other.
-	Load []load.Profile
+	Load []load.Profile `yaml:"load"`
 	// Chaos timeline, relative to the start of the first load phase.
-	Chaos []chaos.Step
+	Chaos []chaos.Step `yaml:"-"`
 	// AfterLoad is a second timeline, relative to the end of the last load
 	// phase (and of Chaos), e.g. to end an outage whatever the load's length.
-	AfterLoad []chaos.Step
+	AfterLoad []chaos.Step `yaml:"-"`
 	// Expect: final values and conditions that hold throughout.
-	Expect Expect
+	Expect Expect `yaml:"expect,omitempty"`
 	// Needs lists what the registry must be able to do (chaos needs are
 	// found from the timeline).
-	Needs []Capability
+	Needs []Capability `yaml:"needs,omitempty"`
 	// Topology: replicas, storage, queue and balancer (zero: one registry
 	// on filesystem storage). Only a runtime.Cluster runs a clustered one.
 	Topology runtime.Topology `yaml:"topology,omitempty" json:"topology,omitempty"`
@@ -49,25 +51,86 @@ type Scenario struct {
 
 // RegistryFragment is the part of the registry config a scenario controls.
 type RegistryFragment struct {
-	IncludeReferences bool
-	DeleteEnabled     bool
+	IncludeReferences bool `yaml:"includeReferences,omitempty"`
+	DeleteEnabled     bool `yaml:"deleteEnabled,omitempty"`
 }
 
 // EndpointDef is one fake receiver and the registry's settings for it.
 type EndpointDef struct {
-	Name string
+	Name string `yaml:"name"`
 	// Profile is the fake's fault profile (the zero profile answers 200).
-	Profile   endpoint.Profile
-	Timeout   time.Duration // registry's notification timeout (default 300ms in scenarios)
-	Threshold int           // default 3
-	Backoff   time.Duration // default 100ms
-	Ignore    Ignore
-	Headers   map[string][]string
+	Profile   endpoint.Profile    `yaml:"profile,omitempty"`
+	Timeout   time.Duration       `yaml:"timeout,omitempty"`   // registry's notification timeout (default 300ms in scenarios)
+	Threshold int                 `yaml:"threshold,omitempty"` // default 3
+	Backoff   time.Duration       `yaml:"backoff,omitempty"`   // default 100ms
+	Ignore    Ignore              `yaml:"ignore,omitempty"`
+	Headers   map[string][]string `yaml:"headers,omitempty"`
 	// IgnoredMediaTypes is Distribution's older top-level ignore list.
-	IgnoredMediaTypes []string
-	Tolerance         Tolerance
+	IgnoredMediaTypes []string  `yaml:"ignoredMediaTypes,omitempty"`
+	Tolerance         Tolerance `yaml:"tolerance,omitempty"`
 	// Delivery holds our registry's opt-in delivery settings.
-	Delivery DeliverySettings
+	Delivery DeliverySettings `yaml:"delivery,omitempty"`
+	// URLUserInfo ("user:password") and URLQuery ("token=..."), when set,
+	// are put into the endpoint URL the registry is given: secrets that
+	// must never be shown (the verdict's Secrets checks look for them).
+	URLUserInfo string `yaml:"urlUserInfo,omitempty"`
+	URLQuery    string `yaml:"urlQuery,omitempty"`
+}
+
+// Secret is a value of an endpoint's settings that must never be shown,
+// and what it is (for a message that names it without showing it).
+type Secret struct {
+	What, Value string
+}
+
+// Secrets are the endpoint's header values, URL password (the whole user
+// info when it has no password), URL query values and signing secrets.
+func (e EndpointDef) Secrets() []Secret {
+	var out []Secret
+	for i, v := range e.Delivery.Secrets {
+		out = append(out, Secret{What: fmt.Sprintf("%s signing secret %d", e.Name, i), Value: v})
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+		for _, v := range e.Headers[k] {
+			out = append(out, Secret{What: e.Name + " header " + k, Value: v})
+		}
+	}
+	if e.URLUserInfo != "" {
+		_, pw, ok := strings.Cut(e.URLUserInfo, ":")
+		if !ok {
+			pw = e.URLUserInfo
+		}
+		out = append(out, Secret{What: e.Name + " URL password", Value: pw})
+	}
+	q, _ := url.ParseQuery(e.URLQuery)
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		for _, v := range q[k] {
+			out = append(out, Secret{What: e.Name + " URL query " + k, Value: v})
+		}
+	}
+	return out
+}
+
+// URL is base (the receiver as the registry dials it) with the
+// endpoint's URL user info and query.
+func (e EndpointDef) URL(base string) (string, error) {
+	if e.URLUserInfo == "" && e.URLQuery == "" {
+		return base, nil
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	if e.URLUserInfo != "" {
+		user, pw, ok := strings.Cut(e.URLUserInfo, ":")
+		if ok {
+			u.User = url.UserPassword(user, pw)
+		} else {
+			u.User = url.User(user)
+		}
+	}
+	u.RawQuery = e.URLQuery
+	return u.String(), nil
 }
 
 // IgnoreOf merges both of Distribution's ignore lists.
@@ -86,27 +149,27 @@ type Counters map[string]int
 // always runs.
 type Expect struct {
 	// Final exact counters per endpoint after the drain.
-	Final map[string]Counters
+	Final map[string]Counters `yaml:"final,omitempty"`
 	// Throughout holds on every sample.
-	Throughout []Condition
+	Throughout []Condition `yaml:"throughout,omitempty"`
 	// Eventually holds on at least one sample (e.g. "Errors rose during the outage").
-	Eventually []Condition
+	Eventually []Condition `yaml:"eventually,omitempty"`
 	// DrainTimeout bounds the wait for Pending to reach its final value (default 15s).
-	DrainTimeout time.Duration
+	DrainTimeout time.Duration `yaml:"drainTimeout,omitempty"`
 	// MaxHeapAlloc, when set, bounds the registry's HeapAlloc on every sample
 	// (memstats from /debug/vars; in-process it includes the harness's own heap).
-	MaxHeapAlloc uint64
+	MaxHeapAlloc uint64 `yaml:"maxHeapAlloc,omitempty"`
 	// DeadLetterEvents: events expected in each endpoint's dead-letter log
 	// (DeliverySettings.DeadLetter), read where the runtime's storage is local.
-	DeadLetterEvents map[string]int
+	DeadLetterEvents map[string]int `yaml:"deadLetterEvents,omitempty"`
 }
 
 // Condition compares one endpoint counter with a value.
 type Condition struct {
-	Endpoint string
-	Counter  string // as in Counters
-	Op       string // "<=", ">=", "==", ">", "<"
-	Value    int
+	Endpoint string `yaml:"endpoint"`
+	Counter  string `yaml:"counter"` // as in Counters
+	Op       string `yaml:"op"`      // "<=", ">=", "==", ">", "<"
+	Value    int    `yaml:"value"`
 }
 
 func (c Condition) String() string {

@@ -56,10 +56,23 @@ func FetchVars(ctx context.Context, c *http.Client, debugURL string) (*Vars, err
 	if debugURL == "" {
 		return nil, fmt.Errorf("no debug URL: the registry runs without a debug server")
 	}
+	body, err := Fetch(ctx, c, strings.TrimRight(debugURL, "/")+"/debug/vars")
+	if err != nil {
+		return nil, err
+	}
+	var v Vars
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, fmt.Errorf("GET /debug/vars: decoding: %w", err)
+	}
+	return &v, nil
+}
+
+// Fetch GETs u whole (at most 64 MiB); anything but 200 is an error.
+func Fetch(ctx context.Context, c *http.Client, u string) ([]byte, error) {
 	if c == nil {
 		c = http.DefaultClient
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(debugURL, "/")+"/debug/vars", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +82,9 @@ func FetchVars(ctx context.Context, c *http.Client, debugURL string) (*Vars, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /debug/vars: %s", resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", req.URL.Path, resp.Status)
 	}
-	var v Vars
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&v); err != nil {
-		return nil, fmt.Errorf("GET /debug/vars: decoding: %w", err)
-	}
-	return &v, nil
+	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 }
 
 // Sample is one poll of the registry.

@@ -1,122 +1,167 @@
 package report
 
 import (
+	"cmp"
+	_ "embed"
+	"encoding/json"
 	"fmt"
-	"html"
+	"html/template"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/hookbench/hookbench/fakes/endpoint"
+	"github.com/tsenart/vegeta/v12/lib/plot"
+
 	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/verdict"
 )
 
-// maxPoints bounds a scatter plot's size; beyond it points are thinned evenly.
-const maxPoints = 4000
+// The charts are drawn by uPlot (MIT; zoom by dragging, hover values,
+// cursors synchronised across charts, about 50 KB), inlined from the copy
+// vegeta's plot package embeds: vegeta is already our load library, so
+// the page needs no new module and no network. go-echarts ships no
+// echarts.js in any Go module (it loads it from a CDN) and Debian has no
+// echarts package; vegeta's own Plot draws a single latency chart only.
+// Load phases, the drain and chaos actions are drawn by a small uPlot
+// plugin in charts.js.
 
-// HTML writes a self-contained page (no external JS or CSS): verdict, the
-// text table, and plots of push latency, delivery latency and Pending over
-// time per endpoint.
+//go:embed html.tmpl
+var pageTemplate string
+
+//go:embed charts.js
+var chartsJS string
+
+var tmpl = template.Must(template.New("report").Parse(pageTemplate))
+
+// HTML writes a self-contained page (no network: the chart library is
+// inlined): the verdict and the failed checks first, then the charts on
+// one shared time axis, then every check and the text report.
 func HTML(w io.Writer, r *harness.Result) error {
+	js, err := asset("uPlot.min.js")
+	if err != nil {
+		return err
+	}
+	css, err := asset("uPlot.min.css")
+	if err != nil {
+		return err
+	}
+	tl := axis(r)
+	cs := charts(r, tl)
+	data, err := json.Marshal(struct {
+		Timeline timeline `json:"timeline"`
+		Charts   []chart  `json:"charts"`
+	}{tl, cs})
+	if err != nil {
+		return err
+	}
 	var txt strings.Builder
 	Text(&txt, r)
-	verdict, color := "PASS", "#2ca02c"
-	if err := r.Err(); err != nil {
-		verdict, color = "FAIL", "#d62728"
+	p := page{
+		Scenario: r.Scenario, Description: r.Description, Runtime: r.Runtime,
+		Started:  r.Started.UTC().Format("2006-01-02 15:04:05 MST"),
+		Duration: fmt.Sprintf("%s (load %s, drain %s)", r.Duration.Round(time.Millisecond), r.LoadDuration.Round(time.Millisecond), r.DrainDuration.Round(time.Millisecond)),
+		Notes:    r.Notes, Charts: cs, Events: events(tl), Text: txt.String(),
+		UPlot: template.JS(js), UPlotCSS: template.CSS(css), Data: template.JS(data), App: template.JS(chartsJS),
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>hookbench: %s</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:1000px}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}
-.v{color:#fff;background:%s;padding:.2em .6em;border-radius:4px}svg{display:block;margin:1em 0;border:1px solid #eee}</style></head><body>`,
-		html.EscapeString(r.Scenario), color)
-	fmt.Fprintf(&b, `<h1>%s <span class="v">%s</span></h1><p>%s</p><p>runtime %s, started %s, %s</p>`,
-		html.EscapeString(r.Scenario), verdict, html.EscapeString(r.Description), html.EscapeString(r.Runtime),
-		r.Started.UTC().Format(time.RFC3339), r.Duration.Round(time.Millisecond))
-	b.WriteString(plot("Push latency over time", "seconds since start", "latency (ms)", pushSeries(r)))
-	b.WriteString(plot("Delivery latency (event timestamp to first acceptance)", "seconds since start", "latency (ms)", deliverySeries(r)))
-	b.WriteString(plot("Pending over time", "seconds since start", "Pending", pendingSeries(r)))
-	b.WriteString(plot("Registry heap in use", "seconds since start", "MiB", memSeries(r)))
-	if err := r.Err(); err != nil {
-		fmt.Fprintf(&b, "<h2>Failures</h2><pre>%s</pre>", html.EscapeString(err.Error()))
+	for _, c := range sortedChecks(r.Verdict.Checks, func(c verdict.Check) bool { return c.OK }) {
+		v := newCheckView(c)
+		p.Checks = append(p.Checks, v)
+		if !c.OK {
+			p.Failed = append(p.Failed, v)
+		}
 	}
-	fmt.Fprintf(&b, "<h2>Table</h2><pre>%s</pre></body></html>\n", html.EscapeString(txt.String()))
-	_, err := io.WriteString(w, b.String())
-	return err
+	p.Pass = len(p.Failed) == 0
+	switch {
+	case len(p.Checks) == 0:
+		p.Summary = "no checks were made"
+	case p.Pass:
+		p.Summary = fmt.Sprintf("all %d checks held", len(p.Checks))
+	default:
+		p.Summary = fmt.Sprintf("%d of %d checks failed", len(p.Failed), len(p.Checks))
+	}
+	for _, l := range r.Load {
+		m := l.Metrics
+		p.Load = append(p.Load, fmt.Sprintf("%s: %d requests at %.1f/s, %.1f%% succeeded, p50 %s, p99 %s, max %s",
+			l.Profile.Op, m.Requests, m.Rate, m.Success*100, roundDur(m.Latencies.P50), roundDur(m.Latencies.P99), roundDur(m.Latencies.Max)))
+	}
+	return tmpl.Execute(w, p)
 }
 
-func since(r *harness.Result, t time.Time) float64 { return t.Sub(r.Started).Seconds() }
+// page is what html.tmpl shows.
+type page struct {
+	Scenario, Description, Runtime, Started, Duration string
+	Pass                                              bool
+	Summary                                           string
+	Failed, Checks                                    []checkView
+	Notes, Load                                       []string
+	Events                                            []event
+	Charts                                            []chart
+	Text                                              string
+	UPlot, Data, App                                  template.JS
+	UPlotCSS                                          template.CSS
+}
 
-func thin(s series) series {
-	if len(s.X) <= maxPoints {
-		return s
+type checkView struct {
+	Endpoint, Name, Registry, Other, OtherLabel, Note string
+	OK                                                bool
+}
+
+func newCheckView(c verdict.Check) checkView {
+	v := checkView{Endpoint: c.Endpoint, Name: c.Name, Registry: c.Registry, Other: c.Observed, OtherLabel: "observed", Note: c.Note, OK: c.OK}
+	if c.Kind == verdict.KindExpect {
+		v.OtherLabel = "expected"
 	}
-	step := float64(len(s.X)) / maxPoints
-	var out series
-	out.Name, out.Points = s.Name, s.Points
-	for i := 0.0; int(i) < len(s.X); i += step {
-		out.X, out.Y = append(out.X, s.X[int(i)]), append(out.Y, s.Y[int(i)])
+	return v
+}
+
+// event is one line of the timeline list beside the charts.
+type event struct {
+	At, What string
+	Chaos    bool
+	Failed   bool
+}
+
+func events(tl timeline) []event {
+	type ev struct {
+		at float64
+		e  event
+	}
+	var es []ev
+	for _, p := range tl.Phases {
+		es = append(es, ev{p.From, event{At: fmt.Sprintf("%.2f–%.2f s", p.From, p.To), What: p.Label}})
+	}
+	for _, m := range tl.Marks {
+		es = append(es, ev{m.At, event{At: fmt.Sprintf("%.2f s", m.At), What: m.Label, Chaos: true, Failed: m.Failed}})
+	}
+	slices.SortStableFunc(es, func(a, b ev) int { return cmp.Compare(a.at, b.at) })
+	out := make([]event, len(es))
+	for i, e := range es {
+		out[i] = e.e
 	}
 	return out
 }
 
-func pushSeries(r *harness.Result) []series {
-	var ss []series
-	for _, l := range r.Load {
-		s := series{Name: l.Profile.Op, Points: true}
-		for _, h := range l.Hits {
-			s.X = append(s.X, since(r, h.At))
-			s.Y = append(s.Y, float64(h.Latency)/float64(time.Millisecond))
-		}
-		ss = append(ss, thin(s))
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
 	}
-	return ss
+	return d.Round(time.Microsecond)
 }
 
-func deliverySeries(r *harness.Result) []series {
-	var ss []series
-	for _, name := range r.Endpoints {
-		s := series{Name: name, Points: true}
-		seen := map[string]bool{}
-		ds := append([]endpoint.Delivery(nil), r.Deliveries[name]...)
-		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Arrived.Before(ds[j].Arrived) })
-		for _, d := range ds {
-			if !d.Accepted() || seen[d.ID] || d.Timestamp.IsZero() {
-				continue
-			}
-			seen[d.ID] = true
-			s.X = append(s.X, since(r, d.Arrived))
-			s.Y = append(s.Y, float64(d.Arrived.Sub(d.Timestamp))/float64(time.Millisecond))
-		}
-		ss = append(ss, thin(s))
+// asset reads one file of the chart library vegeta embeds.
+func asset(name string) (string, error) {
+	f, err := plot.Assets.Open(name)
+	if err != nil {
+		return "", fmt.Errorf("html report: chart library %s: %w", name, err)
 	}
-	return ss
-}
-
-func pendingSeries(r *harness.Result) []series {
-	var ss []series
-	for _, name := range r.Endpoints {
-		s := series{Name: name}
-		for _, sm := range r.Samples {
-			if sm.Error != "" {
-				continue
-			}
-			s.X = append(s.X, since(r, sm.At))
-			s.Y = append(s.Y, float64(sm.Endpoints[name].Pending))
-		}
-		ss = append(ss, s)
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return "", fmt.Errorf("html report: chart library %s: %w", name, err)
 	}
-	return ss
-}
-
-func memSeries(r *harness.Result) []series {
-	s := series{Name: "HeapInuse"}
-	for _, sm := range r.Samples {
-		if sm.Error != "" || sm.Mem.HeapInuse == 0 {
-			continue
-		}
-		s.X = append(s.X, since(r, sm.At))
-		s.Y = append(s.Y, float64(sm.Mem.HeapInuse)/(1<<20))
-	}
-	return []series{s}
+	return string(b), nil
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,31 +46,6 @@ func syntheticResult() *harness.Result {
 	return r
 }
 
-func TestHTMLIsSelfContainedWithPlots(t *testing.T) {
-	var b bytes.Buffer
-	r := syntheticResult()
-	if err := HTML(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
-	if n := strings.Count(page, "<svg"); n != 4 {
-		t.Errorf("%d plots, want 4", n)
-	}
-	for _, bad := range []string{"<script", "<link", "src=\"http", "href=\"http", "@import"} {
-		if strings.Contains(page, bad) {
-			t.Errorf("page is not self-contained: contains %q", bad)
-		}
-	}
-	for _, want := range []string{"FAIL", "Pending over time", "Push latency over time", "Delivery latency", "Final Pending: registry 1, expected 0"} {
-		if !strings.Contains(page, want) {
-			t.Errorf("page lacks %q", want)
-		}
-	}
-	if dir := os.Getenv("HOOKBENCH_KEEP_REPORT"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "synthetic.html"), b.Bytes(), 0o644)
-	}
-}
-
 func TestJSONRoundTripAndText(t *testing.T) {
 	dir := t.TempDir()
 	r := syntheticResult()
@@ -93,9 +67,55 @@ func TestJSONRoundTripAndText(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	l := Line(harness.Progress{Elapsed: 1500 * time.Millisecond, Phase: "load", Pushed: 42, PushRate: 20,
+	l := Line(harness.Progress{Elapsed: 1500 * time.Millisecond, Phase: "load", Pushed: 42, Hits: 21, HitRate: 20, TotalHits: 101,
 		Endpoints: []string{"a"}, Delivered: map[string]int{"a": 40}, Pending: map[string]int{"a": 2}})
-	if l != "   1.5s load  pushed 42 (20/s) | a delivered 40 pending 2" {
+	if l != "   1.5s load  hits 21/101 20/s ETA 4s, events owed 42 | a pending 2 delivered 40" {
 		t.Fatalf("line %q", l)
+	}
+	l = Line(harness.Progress{Elapsed: 9 * time.Second, Phase: "drain", Pushed: 42, Hits: 21, Drain: 15 * time.Second})
+	if !strings.Contains(l, "drain hits 21, waiting for pending to settle (up to 15s), events owed 42") {
+		t.Fatalf("line %q", l)
+	}
+}
+
+func TestETA(t *testing.T) {
+	if eta, ok := ETA(harness.Progress{Hits: 100, TotalHits: 1100, HitRate: 50}); !ok || eta != 20*time.Second {
+		t.Errorf("count-bound ETA %s %v", eta, ok)
+	}
+	if eta, ok := ETA(harness.Progress{Elapsed: 4 * time.Second, PlannedLoad: 10 * time.Second}); !ok || eta != 6*time.Second {
+		t.Errorf("duration-bound ETA %s %v", eta, ok)
+	}
+	if _, ok := ETA(harness.Progress{Hits: 10}); ok {
+		t.Errorf("ETA without a plan")
+	}
+}
+
+// Not a terminal: one plain line per interval, however often updated.
+func TestLiveDoesNotFloodALog(t *testing.T) {
+	var b bytes.Buffer
+	l := NewLive(&b, false, 5*time.Second)
+	now := time.Unix(0, 0)
+	l.now = func() time.Time { return now }
+	for i := 0; i < 200; i++ { // 10s of updates every 50ms
+		l.Update(harness.Progress{Phase: "load", Hits: i})
+		now = now.Add(50 * time.Millisecond)
+	}
+	l.Done()
+	if n := strings.Count(b.String(), "\n"); n != 2 {
+		t.Fatalf("%d lines in 10s, want 2:\n%s", n, b.String())
+	}
+	if strings.Contains(b.String(), "\r") {
+		t.Fatalf("carriage returns in a log")
+	}
+	// A terminal: redrawn in place, at most 4 times a second.
+	b.Reset()
+	l = NewLive(&b, true, 5*time.Second)
+	l.now = func() time.Time { return now }
+	for i := 0; i < 20; i++ { // 1s
+		l.Update(harness.Progress{Phase: "load", Hits: i})
+		now = now.Add(50 * time.Millisecond)
+	}
+	if n := strings.Count(b.String(), "\r"); n != 4 {
+		t.Fatalf("%d redraws in 1s, want 4", n)
 	}
 }

@@ -1,67 +1,237 @@
-// Package report renders a harness.Result: live progress, a text table,
-// JSON, and a self-contained HTML page with inline SVG plots.
+// Package report renders a harness.Result: live progress, a text table
+// that says what each check compared, report.json (a summary with a
+// top-level verdict; per-event detail beside it), and a self-contained
+// HTML page.
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/hookbench/hookbench/harness"
+	"github.com/hookbench/hookbench/harness/verdict"
 )
 
-// Text writes the final table: load figures, then per endpoint the
-// registry's counters beside the receiver's, then every check.
-func Text(w io.Writer, r *harness.Result) {
-	verdict := "PASS"
-	if r.Err() != nil {
-		verdict = "FAIL"
+// Text writes the final table: verdict, load figures, the chaos timeline
+// (each action once, with its parameters), per endpoint the registry's
+// counters beside the receiver's and the events owed and delivered, then
+// every check in words.
+func Text(w io.Writer, r *harness.Result) { WriteText(w, Summarize(r)) }
+
+// WriteText writes the table of a summary (report.json read back gives
+// the same table).
+func WriteText(w io.Writer, s *Summary) {
+	fmt.Fprintf(w, "scenario %s (%s runtime): %s in %s (load %s, drain %s)\n", s.Scenario, s.Runtime, strings.ToUpper(s.Verdict),
+		dur(s.Duration), dur(s.LoadDuration), dur(s.DrainDuration))
+	if s.Description != "" {
+		fmt.Fprintf(w, "  %s\n", s.Description)
 	}
-	fmt.Fprintf(w, "scenario %s (%s runtime): %s in %s (load %s, drain %s)\n", r.Scenario, r.Runtime, verdict,
-		r.Duration.Round(time.Millisecond), r.LoadDuration.Round(time.Millisecond), r.DrainDuration.Round(time.Millisecond))
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "load\trequests\trate/s\tsuccess\tp50\tp95\tp99\tmax\tcodes")
-	for _, l := range r.Load {
+	var declared []string
+	for _, l := range s.Load {
 		m := l.Metrics
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f%%\t%s\t%s\t%s\t%s\t%s\n", l.Profile.Op, m.Requests, m.Rate, m.Success*100,
-			d(m.Latencies.P50), d(m.Latencies.P95), d(m.Latencies.P99), d(m.Latencies.Max), codes(m.StatusCodes))
+			dur(m.Latencies.P50), dur(m.Latencies.P95), dur(m.Latencies.P99), dur(m.Latencies.Max), codes(m.StatusCodes))
+		for _, d := range l.Declared {
+			declared = append(declared, l.Profile.Op+": "+d)
+		}
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "accepted operations (ledger): %d\n", len(r.Ledger))
+	fmt.Fprintf(w, "accepted operations owe %d events (the load's ledger)\n", s.LedgerEntries)
+	for _, d := range declared {
+		fmt.Fprintf(w, "  (declared difference, expected: %s)\n", d)
+	}
+
+	// Chaos, once: when, what, on which endpoint, with which parameters.
+	if len(s.Chaos) > 0 {
+		fmt.Fprintln(w, "\nchaos (time since the load started):")
+		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		for _, c := range s.Chaos {
+			outcome := "done"
+			if c.Error != "" {
+				outcome = "FAILED: " + c.Error
+			}
+			fmt.Fprintf(tw, "  at %s\t%s\t%s\t%s\t%s\n", dur(c.At), c.Action, orDash(c.Endpoint), orDash(c.Params), outcome)
+		}
+		tw.Flush()
+	}
+
+	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "endpoint\tPending\tEvents\tSuccesses\tFailures\tErrors\tStatuses\t| receiver: requests\tunique\tdup\tresets\thangs\tstatuses")
-	for _, name := range r.Endpoints {
-		m, f := r.Final[name], r.Fakes[name]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t| %d\t%d\t%d\t%d\t%d\t%s\n", name, m.Pending, m.Events, m.Successes, m.Failures, m.Errors,
+	fmt.Fprintln(tw, "endpoint\tregistry: Pending\tEvents\tSuccesses\tFailures\tErrors\tStatuses\t| receiver: requests\tunique\tdup\tresets\thangs\tstatuses")
+	for _, e := range s.Endpoints {
+		m, f := e.Registry, e.Receiver
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t| %d\t%d\t%d\t%d\t%d\t%s\n", e.Name, m.Pending, m.Events, m.Successes, m.Failures, m.Errors,
 			statuses(m.Statuses), f.Deliveries, f.Unique, f.Duplicates, f.Resets, f.Hangs, statuses(f.Statuses))
 	}
 	tw.Flush()
-	replicas(w, r)
-	// One table of every check: reconciliation (registry against what was
-	// observed), then expectations (registry against the scenario).
-	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "endpoint\tcheck\tregistry\tobserved / expected\tok")
-	for _, c := range r.Verdict.Checks {
-		ok := "ok"
-		if !c.OK {
-			ok = "FAIL"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(c.Endpoint), c.Name, clip(c.Registry, 70), clip(c.Observed, 70), ok)
+	replicas(w, s)
+	fmt.Fprintln(w, "\nevents per endpoint (what the load owes against what the receiver accepted):")
+	for _, e := range s.Endpoints {
+		ev := e.Events
+		fmt.Fprintf(w, "  %s: %d owed, %d delivered, %d lost, %d duplicates, %d unexpected, %d content mismatches\n",
+			e.Name, ev.Owed, ev.Delivered, ev.Lost, ev.Duplicates, ev.Unexpected, ev.Mismatches)
 	}
-	tw.Flush()
-	for _, n := range r.Notes {
+
+	// Every check in words, grouped by endpoint; chaos checks are the
+	// timeline's outcome column above.
+	fmt.Fprintln(w, "\nchecks (reconcile: the registry against what was observed; expect: against the scenario):")
+	var groups []string
+	byGroup := map[string][]verdict.Check{}
+	for _, c := range s.Checks {
+		if strings.HasPrefix(c.Name, "Chaos ") {
+			continue
+		}
+		if _, ok := byGroup[c.Endpoint]; !ok {
+			groups = append(groups, c.Endpoint)
+		}
+		byGroup[c.Endpoint] = append(byGroup[c.Endpoint], c)
+	}
+	for _, g := range groups {
+		if g == "" {
+			fmt.Fprintln(w, "  registry:")
+		} else {
+			fmt.Fprintf(w, "  endpoint %s:\n", g)
+		}
+		for _, c := range byGroup[g] {
+			fmt.Fprintf(w, "    %-4s %s\n", mark(c), Explain(c))
+		}
+	}
+	for _, n := range s.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	for _, c := range r.Verdict.Failed() {
+	for _, f := range s.Failures {
+		c := verdict.Check{Name: f.Name, Endpoint: f.Endpoint, Kind: f.Kind, Registry: f.Registry, Observed: f.Observed, Note: f.Note}
 		fmt.Fprintf(w, "FAIL %s\n", c)
 	}
+	if s.Verdict == VerdictInterrupted {
+		fmt.Fprintln(w, "INTERRUPTED: partial run; the checks above describe the moment it stopped")
+	}
+}
+
+func mark(c verdict.Check) string {
+	if c.OK {
+		return "ok"
+	}
+	return "FAIL"
+}
+
+// Explain says in words what a check compared and how it came out:
+// "Errors: registry counted 17 attempts with no HTTP answer; the receiver
+// saw 0 resets + 0 hangs + 0 timeouts; refused connections are invisible
+// to the receiver, so registry >= receiver". A check that held although
+// its two sides differ says what tolerated the difference.
+func Explain(c verdict.Check) string {
+	var what string
+	name := c.Name
+	n := func(s string) string { // the count of a side, its words aside
+		if v, ok := count(s); ok {
+			return strconv.Itoa(v)
+		}
+		return s
+	}
+	switch {
+	case name == "Lost":
+		what = fmt.Sprintf("the load's ledger has %s; the registry still holds %s (pending or dead-lettered)", c.Observed, c.Registry)
+	case name == "Unexpected":
+		what = fmt.Sprintf("the receiver's ledger has %s", c.Observed)
+	case name == "Content":
+		what = fmt.Sprintf("field by field, %s", c.Observed)
+	case name == "Duplicates":
+		what = fmt.Sprintf("the receiver accepted %s events a second time", c.Observed)
+	case name == "Order":
+		what = fmt.Sprintf("per repository, first acceptances against event timestamps: %s", c.Observed)
+	case name == "Events":
+		what = fmt.Sprintf("registry queued %s events; the load owes %s (accepted operations, ignore rules applied)", c.Registry, n(c.Observed))
+	case name == "Pending":
+		what = fmt.Sprintf("registry ends with %s events pending; the scenario expects %s", c.Registry, c.Observed)
+	case name == "Successes":
+		what = fmt.Sprintf("registry counted %s accepted attempts; the receiver sent %s", c.Registry, c.Observed)
+	case name == "Failures":
+		what = fmt.Sprintf("registry counted %s rejected attempts; the receiver sent %s", c.Registry, c.Observed)
+	case strings.HasPrefix(name, "Statuses["):
+		code := strings.TrimSuffix(strings.TrimPrefix(name, "Statuses["), "]")
+		what = fmt.Sprintf("registry counted %s answers %q; the receiver sent %s", c.Registry, code, c.Observed)
+	case name == "Errors":
+		what = fmt.Sprintf("registry counted %s attempts with no HTTP answer; the receiver saw %s", c.Registry, c.Observed)
+	case name == "Attempts":
+		what = fmt.Sprintf("registry counted %s attempts (Successes+Failures+Errors); the receiver got %s requests", c.Registry, n(c.Observed))
+	case strings.HasPrefix(name, "Prometheus "):
+		what = fmt.Sprintf("/debug/vars says %s; /metrics says %s", c.Registry, n(c.Observed))
+	case strings.HasPrefix(name, "Final "):
+		what = fmt.Sprintf("registry's final %s is %s; the scenario expects %s", strings.TrimPrefix(name, "Final "), c.Registry, c.Observed)
+	case name == "Monotonic":
+		what = "counters (Events, Successes, Failures, Errors) never went down while the registry ran"
+		if c.Registry != "-" {
+			what = "counters must never go down while the registry runs; they " + c.Registry
+		}
+	case strings.HasPrefix(name, "Throughout "):
+		what = "held on every sample"
+		if c.Registry != "-" {
+			what = "must hold on every sample; broken: " + c.Registry
+		}
+	case strings.HasPrefix(name, "At some point "):
+		what = c.Registry + " on any sample"
+	case c.Kind == verdict.KindExpect:
+		what = fmt.Sprintf("registry: %s; expected %s", c.Registry, c.Observed)
+	default:
+		what = fmt.Sprintf("registry: %s; observed %s", c.Registry, c.Observed)
+	}
+	s := name + ": " + what
+	if c.Note == "final Pending" || c.Note == "Successes+Failures+Errors" || strings.HasSuffix(c.Note, " samples") ||
+		(c.OK && strings.HasPrefix(c.Note, "all: ")) || (name == "Monotonic") {
+		return s // the words above say it already
+	}
+	switch {
+	case c.OK && c.Note != "" && differ(c):
+		s += " (tolerated: " + c.Note + ")"
+	case c.Note != "":
+		s += "; " + c.Note
+	}
+	return s
+}
+
+// differ reports whether both sides of a check are counts and differ
+// (a duplicate count stands against zero).
+func differ(c verdict.Check) bool {
+	reg, ok1 := count(c.Registry)
+	obs, ok2 := count(c.Observed)
+	if c.Registry == "-" && c.Name == "Duplicates" {
+		reg, ok1 = 0, true
+	}
+	return ok1 && ok2 && reg != obs
+}
+
+// count reads "17", "17 requests received", "0 resets + 1 hangs + 2
+// timeouts" or "Pending=3+DeadLettered=2" as a number (their sum); text
+// after a colon is samples, not counts.
+func count(s string) (int, bool) {
+	s, _, _ = strings.Cut(s, ":")
+	total := 0
+	for _, term := range strings.Split(s, "+") {
+		term = strings.TrimSpace(term)
+		if _, v, ok := strings.Cut(term, "="); ok {
+			term = v
+		}
+		digits := term
+		if i := strings.IndexFunc(term, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+			digits = term[:i]
+		}
+		n, err := strconv.Atoi(digits)
+		if err != nil {
+			return 0, false
+		}
+		total += n
+	}
+	return total, true
 }
 
 func orDash(s string) string {
@@ -71,15 +241,9 @@ func orDash(s string) string {
 	return s
 }
 
-func d(x time.Duration) string {
-	switch {
-	case x >= time.Second:
-		return x.Round(time.Millisecond).String()
-	case x >= time.Millisecond:
-		return x.Round(10 * time.Microsecond).String()
-	}
-	return x.Round(time.Microsecond).String()
-}
+func dur[D ~int64](x D) string { return d(time.Duration(x)) }
+
+func d(x time.Duration) string { return roundFor(x).String() }
 
 func codes(m map[string]int) string {
 	var parts []string
@@ -99,59 +263,6 @@ func statuses(m map[string]int) string {
 		return "-"
 	}
 	return strings.Join(parts, " ")
-}
-
-// WriteJSON writes r as dir/report.json.
-func WriteJSON(dir string, r *harness.Result) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, "report.json")
-	f, err := os.Create(p)
-	if err != nil {
-		return "", err
-	}
-	enc := json.NewEncoder(f)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(r); err != nil {
-		f.Close()
-		return "", err
-	}
-	return p, f.Close()
-}
-
-// ReadJSON reads a report written by WriteJSON.
-func ReadJSON(path string) (*harness.Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r harness.Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: not a harness report: %w", path, err)
-	}
-	return &r, nil
-}
-
-// WriteAll writes report.json, report.html and report.txt into dir.
-func WriteAll(dir string, r *harness.Result) error {
-	if _, err := WriteJSON(dir, r); err != nil {
-		return err
-	}
-	var txt strings.Builder
-	Text(&txt, r)
-	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte(txt.String()), 0o644); err != nil {
-		return err
-	}
-	f, err := os.Create(filepath.Join(dir, "report.html"))
-	if err != nil {
-		return err
-	}
-	if err := HTML(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // clip keeps table cells narrow; the full text is in the error and JSON.

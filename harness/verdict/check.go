@@ -14,6 +14,7 @@ import (
 const (
 	KindReconcile = "reconcile" // the registry against independent observation
 	KindExpect    = "expect"    // the registry against the scenario's expectation
+	KindSecrets   = "secrets"   // no secret of the scenario shown by the registry
 )
 
 // Check is one named comparison.
@@ -71,7 +72,7 @@ func (v Verdict) Passed() bool { return len(v.Failed()) == 0 }
 func (v Verdict) Err() error {
 	var parts []string
 	for _, k := range []struct{ kind, title string }{
-		{KindReconcile, "reconciliation failed"}, {KindExpect, "expectations failed"},
+		{KindReconcile, "reconciliation failed"}, {KindExpect, "expectations failed"}, {KindSecrets, "secrets shown"},
 	} {
 		var lines []string
 		for _, c := range v.Failed(k.kind) {

@@ -143,7 +143,7 @@ func reconcileOne(all []load.Entry, o Observation) (EndpointReconciliation, []Ch
 	// Answers: the receiver's own histogram against the registry's.
 	fake2xx, fakeFail := 0, 0
 	for k, n := range o.Fake.Statuses {
-		if code := statusCode(k); code >= 200 && code < 400 {
+		if code := statusCode(k); code >= 200 && code < 300 {
 			fake2xx += n
 		} else {
 			fakeFail += n
@@ -159,7 +159,7 @@ func reconcileOne(all []load.Entry, o Observation) (EndpointReconciliation, []Ch
 	if tol.Timeouts {
 		note = "late answers are invisible to the registry: registry <= receiver"
 	}
-	add("Successes", m.Successes, fmt.Sprintf("%d 2xx/3xx answers", fake2xx), cmp(m.Successes, fake2xx), note)
+	add("Successes", m.Successes, fmt.Sprintf("%d 2xx answers", fake2xx), cmp(m.Successes, fake2xx), note)
 	add("Failures", m.Failures, fmt.Sprintf("%d other answers", fakeFail), cmp(m.Failures, fakeFail), note)
 	codes := maps.Clone(m.Statuses)
 	if codes == nil {

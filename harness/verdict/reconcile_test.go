@@ -75,7 +75,7 @@ func TestReconcileNamesEachDisagreement(t *testing.T) {
 		}
 	}
 	msg := r.Err().Error()
-	if !strings.Contains(msg, "registry 7") || !strings.Contains(msg, "6 2xx/3xx answers") {
+	if !strings.Contains(msg, "registry 7") || !strings.Contains(msg, "6 2xx answers") {
 		t.Errorf("failure message does not show both sides:\n%s", msg)
 	}
 }

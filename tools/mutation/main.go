@@ -72,6 +72,7 @@ func main() {
 	out := flag.String("out", "out/mutation", "report folder")
 	only := flag.String("only", "", "comma-separated mutant ids to run (default all)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "bound per mutant and suite")
+	cumulative := flag.Bool("cumulative", false, "run each later suite only on the mutants every earlier suite missed, and report kill rates cumulatively (suite 2 = suites 1 and 2 together)")
 	var ss suites
 	flag.Var(&ss, "suite", "name=shell command; the first that fails kills the mutant for that suite (repeatable)")
 	flag.Parse()
@@ -79,13 +80,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mutation: at least one -suite name=command")
 		os.Exit(2)
 	}
-	if err := run(*list, *out, *only, *timeout, ss); err != nil {
+	if err := run(*list, *out, *only, *timeout, *cumulative, ss); err != nil {
 		fmt.Fprintln(os.Stderr, "mutation:", err)
 		os.Exit(1)
 	}
 }
 
-func run(list, out, only string, timeout time.Duration, ss suites) error {
+func run(list, out, only string, timeout time.Duration, cumulative bool, ss suites) error {
 	raw, err := os.ReadFile(list)
 	if err != nil {
 		return err
@@ -122,11 +123,17 @@ func run(list, out, only string, timeout time.Duration, ss suites) error {
 			results = append(results, r)
 			continue
 		}
+		killed := false
 		for _, s := range ss {
+			if cumulative && killed {
+				r.Outcomes = append(r.Outcomes, Outcome{Suite: s.name, Killed: true, Took: "-", Tail: "killed by an earlier suite"})
+				continue
+			}
 			var buf bytes.Buffer
 			start := time.Now()
 			err := sh(context.Background(), s.cmd, overlay, timeout, &buf)
 			o := Outcome{Suite: s.name, Killed: err != nil, Duration: time.Since(start)}
+			killed = killed || o.Killed
 			o.Took = o.Duration.Round(time.Second).String()
 			if o.Killed {
 				o.Tail = tail(buf.String(), 12)
@@ -139,8 +146,9 @@ func run(list, out, only string, timeout time.Duration, ss suites) error {
 			fmt.Printf("%-28s %-10s %-9s %s\n", m.ID, s.name, verdict, o.Took)
 		}
 		results = append(results, r)
+		_ = report(out, results, ss, cumulative) // so far: a long run can be read while it goes on
 	}
-	return report(out, results, ss)
+	return report(out, results, ss, cumulative)
 }
 
 // prepare writes the mutated file and the overlay that swaps it in.
@@ -203,7 +211,7 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func report(out string, results []Result, ss suites) error {
+func report(out string, results []Result, ss suites, cumulative bool) error {
 	b, err := json.MarshalIndent(results, "", "  ")
 	if err != nil {
 		return err
@@ -239,6 +247,9 @@ func report(out string, results []Result, ss suites) error {
 	var errs []error
 	for i, s := range ss {
 		line := fmt.Sprintf("%s: %d of %d valid mutants killed", s.name, killed[i], valid)
+		if cumulative && i > 0 {
+			line = fmt.Sprintf("%s (with the suites before it): %d of %d valid mutants killed", s.name, killed[i], valid)
+		}
 		if valid > 0 {
 			line += fmt.Sprintf(" (%.0f%%)", 100*float64(killed[i])/float64(valid))
 		}

@@ -22,6 +22,7 @@ import (
 	mnetwork "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
@@ -56,6 +57,7 @@ type Runtime struct {
 	images map[string]string
 	id     string
 	logf   func(string, ...any)
+	tclog  tclog.Logger
 
 	mu        sync.Mutex
 	net       *testcontainers.DockerNetwork
@@ -92,6 +94,11 @@ type Option func(*Runtime)
 // WithLogf receives the runtime's progress messages.
 func WithLogf(f func(string, ...any)) Option { return func(r *Runtime) { r.logf = f } }
 
+// WithContainerLogger receives testcontainers' own messages about the
+// containers (creating, started, ready, ...); without it they are
+// dropped, so that a run's output is the harness's own.
+func WithContainerLogger(l tclog.Logger) Option { return func(r *Runtime) { r.tclog = l } }
+
 // New makes a runtime for one scenario with images from BuildImages. It
 // creates the scenario's network; Close removes everything.
 func New(ctx context.Context, images map[string]string, opts ...Option) (*Runtime, error) {
@@ -106,7 +113,7 @@ func New(ctx context.Context, images map[string]string, opts ...Option) (*Runtim
 	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	r := &Runtime{cli: cli, images: images, id: hex.EncodeToString(b), logf: func(string, ...any) {}, endpoints: map[string]*endpoint{}}
+	r := &Runtime{cli: cli, images: images, id: hex.EncodeToString(b), logf: func(string, ...any) {}, tclog: tclog.NewNoopLogger(), endpoints: map[string]*endpoint{}}
 	for _, o := range opts {
 		o(r)
 	}
@@ -182,7 +189,7 @@ func directAlias(name string) string { return name + "-direct" }
 // run starts a container and remembers it for logs and Close, also when
 // the start fails half-way.
 func (r *Runtime) run(ctx context.Context, name string, req testcontainers.ContainerRequest) (testcontainers.Container, error) {
-	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
+	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true, Logger: r.tclog})
 	if ctr != nil {
 		r.mu.Lock()
 		r.all = append(r.all, namedContainer{name: name, ctr: ctr})
