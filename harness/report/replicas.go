@@ -3,8 +3,10 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"text/tabwriter"
 
+	"github.com/hookbench/hookbench/fakes/endpoint"
 	"github.com/hookbench/hookbench/harness"
 	"github.com/hookbench/hookbench/harness/observe"
 )
@@ -45,4 +47,40 @@ func replicas(w io.Writer, s *Summary) {
 		}
 	}
 	tw.Flush()
+}
+
+// replicaChart draws each replica's own Events (dashed) and Successes
+// (solid) per endpoint, a gap where the replica did not answer: which
+// replica accepted and which delivered, through kills and partitions.
+func replicaChart(r *harness.Result, end float64) chart {
+	var ps []points
+	for j, rp := range r.Replicas {
+		col := endpointColors[j%len(endpointColors)]
+		for _, name := range r.Endpoints {
+			for _, k := range []struct {
+				what string
+				dash []int
+				get  func(endpoint.EndpointMetrics) float64
+			}{
+				{"Successes", nil, func(m endpoint.EndpointMetrics) float64 { return float64(m.Successes) }},
+				{"Events", []int{6, 4}, func(m endpoint.EndpointMetrics) float64 { return float64(m.Events) }},
+			} {
+				var x, y []float64
+				for _, s := range r.Samples {
+					v := math.NaN()
+					for _, rs := range s.Replicas {
+						if rs.Name == rp.Name && rs.Error == "" {
+							v = k.get(rs.Endpoints[name])
+						}
+					}
+					x, y = append(x, since(r, s.At)), append(y, v)
+				}
+				ps = append(ps, points{s: series{Label: rp.Name + " " + name + " " + k.what, Color: col, Style: "line", Dash: k.dash, Width: 1.5}, x: x, y: y})
+			}
+		}
+	}
+	c := newChart("replicas", "Counters per replica ("+r.Topology.String()+")", "count", "", end, ps)
+	c.Note = "Each replica's own counters, in its colour: Successes solid, Events (accepted) dashed; gaps where it did not answer " +
+		"(killed, restarting, partitioned). A restarted replica starts again at 0. The other charts show the sums."
+	return c
 }
