@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hookbench/hookbench/harness/runtime"
 )
@@ -61,6 +62,7 @@ func onReplica[T any](ctx context.Context, a Action, env Env, i int, f func(T, c
 type KillReplica struct{ Replica int }
 
 func (a KillReplica) Name() string                   { return "kill-replica" }
+func (a KillReplica) Params() string                 { return fmt.Sprintf("replica=%d", a.Replica) }
 func (a KillReplica) Target() string                 { return "" }
 func (a KillReplica) Check(rt runtime.Runtime) error { return need[ReplicaKiller](a, rt) }
 func (a KillReplica) Do(ctx context.Context, env Env) error {
@@ -71,6 +73,7 @@ func (a KillReplica) Do(ctx context.Context, env Env) error {
 type StartReplica struct{ Replica int }
 
 func (a StartReplica) Name() string                   { return "start-replica" }
+func (a StartReplica) Params() string                 { return fmt.Sprintf("replica=%d", a.Replica) }
 func (a StartReplica) Target() string                 { return "" }
 func (a StartReplica) Check(rt runtime.Runtime) error { return need[ReplicaKiller](a, rt) }
 func (a StartReplica) Do(ctx context.Context, env Env) error {
@@ -81,6 +84,7 @@ func (a StartReplica) Do(ctx context.Context, env Env) error {
 type RestartReplica struct{ Replica int }
 
 func (a RestartReplica) Name() string                   { return "restart-replica" }
+func (a RestartReplica) Params() string                 { return fmt.Sprintf("replica=%d", a.Replica) }
 func (a RestartReplica) Target() string                 { return "" }
 func (a RestartReplica) Check(rt runtime.Runtime) error { return need[ReplicaRestarter](a, rt) }
 func (a RestartReplica) Do(ctx context.Context, env Env) error {
@@ -101,6 +105,7 @@ func (a RollingRestart) Do(ctx context.Context, env Env) error {
 type PartitionReplica struct{ Replica int }
 
 func (a PartitionReplica) Name() string                   { return "partition-replica" }
+func (a PartitionReplica) Params() string                 { return fmt.Sprintf("replica=%d", a.Replica) }
 func (a PartitionReplica) Target() string                 { return "" }
 func (a PartitionReplica) Check(rt runtime.Runtime) error { return need[ReplicaPartitioner](a, rt) }
 func (a PartitionReplica) Do(ctx context.Context, env Env) error {
@@ -111,6 +116,7 @@ func (a PartitionReplica) Do(ctx context.Context, env Env) error {
 type HealReplica struct{ Replica int }
 
 func (a HealReplica) Name() string                   { return "heal-replica" }
+func (a HealReplica) Params() string                 { return fmt.Sprintf("replica=%d", a.Replica) }
 func (a HealReplica) Target() string                 { return "" }
 func (a HealReplica) Check(rt runtime.Runtime) error { return need[ReplicaPartitioner](a, rt) }
 func (a HealReplica) Do(ctx context.Context, env Env) error {
@@ -121,6 +127,7 @@ func (a HealReplica) Do(ctx context.Context, env Env) error {
 type PartitionNATSNode struct{ Node int }
 
 func (a PartitionNATSNode) Name() string                   { return "partition-nats" }
+func (a PartitionNATSNode) Params() string                 { return fmt.Sprintf("node=%d", a.Node) }
 func (a PartitionNATSNode) Target() string                 { return "" }
 func (a PartitionNATSNode) Check(rt runtime.Runtime) error { return need[NATSPartitioner](a, rt) }
 func (a PartitionNATSNode) Do(ctx context.Context, env Env) error {
@@ -131,6 +138,7 @@ func (a PartitionNATSNode) Do(ctx context.Context, env Env) error {
 type HealNATSNode struct{ Node int }
 
 func (a HealNATSNode) Name() string                   { return "heal-nats" }
+func (a HealNATSNode) Params() string                 { return fmt.Sprintf("node=%d", a.Node) }
 func (a HealNATSNode) Target() string                 { return "" }
 func (a HealNATSNode) Check(rt runtime.Runtime) error { return need[NATSPartitioner](a, rt) }
 func (a HealNATSNode) Do(ctx context.Context, env Env) error {
