@@ -39,7 +39,7 @@ func (s *Sampler) SetReplicas(reps []Replica, sharedPending bool) {
 	s.lastSeen = map[string]map[string]endpoint.EndpointMetrics{}
 }
 
-// pollReplicas fills sm from every replica; false when none answered.
+// pollReplicas fills sm from every replica; sm.Error is set when none answered.
 func (s *Sampler) pollReplicas(ctx context.Context, sm *Sample) {
 	s.mu.Lock()
 	reps, shared := s.replicas, s.sharedPending

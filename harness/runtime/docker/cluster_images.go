@@ -123,7 +123,9 @@ func ensureContextImage(ctx context.Context, cli *client.Client, name, dir strin
 	if err := tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(len(df)), ModTime: mtime}); err != nil {
 		return "", err
 	}
-	tw.Write(df)
+	if _, err := tw.Write(df); err != nil {
+		return "", err
+	}
 	for _, d := range dirs {
 		if err := tw.WriteHeader(&tar.Header{Name: d + "/", Mode: 0o755, ModTime: mtime, Typeflag: tar.TypeDir}); err != nil {
 			return "", err
