@@ -5,10 +5,10 @@ OUT       ?= out
 SCENARIO  ?= endpoint-refused-then-up
 # Unit tests: every package but the spec suites in tests/<label>, each its
 # own test binary so that a JUnit report lists only the specs that ran.
-PKGS       = $(shell $(GO) list ./... | grep -v '/tests/\(fast\|process\|e2e\|distribution\)$$')
+PKGS       = $(shell $(GO) list ./... | grep -v '/tests/\(fast\|process\|e2e\|distribution\|cluster\)$$')
 GOFLAGS_TEST ?= -count=1
 
-.PHONY: all build test unit fast process e2e examples run lint bench image conformance mutation clean
+.PHONY: all build test unit fast process e2e examples cluster run lint bench image conformance mutation clean
 
 all: lint build test
 
@@ -43,6 +43,13 @@ e2e:
 ## outside (replace => ../); in-process, no Docker needed.
 examples:
 	cd examples && $(GO) vet ./... && $(GO) test $(GOFLAGS_TEST) ./...
+
+## cluster: the cluster scenario specs (tests/cluster): replicas on S3
+## behind the balancer, memory/disk/nats queues; images built offline.
+cluster:
+	@mkdir -p $(OUT)
+	HOOKBENCH_OUT=$(abspath $(OUT)) TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -v $(GOFLAGS_TEST) -timeout 40m ./tests/cluster \
+	  -ginkgo.junit-report=$(abspath $(OUT))/junit-cluster.xml
 
 ## run: the main job, one scenario in-process with live progress and reports.
 run:

@@ -111,6 +111,9 @@ type Result struct {
 	// Expect is what the scenario asserted besides reconciliation, as
 	// checked (no Final when the load was overridden): the report draws it.
 	Expect model.Expect `json:"expect"`
+	// Topology and Replicas of a clustered registry (runtime.Cluster).
+	Topology runtime.Topology  `json:"topology,omitzero"`
+	Replicas []runtime.Replica `json:"replicas,omitempty"`
 }
 
 // Err is nil when every check of the verdict held; otherwise it names
@@ -160,6 +163,11 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 			}
 		}
 		return nil, &MissingError{Scenario: sc.Name, Runtime: rt.Name(), Missing: names, Err: err}
+	}
+	// Refused before anything starts: a topology the runtime does not run.
+	cluster, _ := rt.(runtime.Cluster)
+	if sc.Topology.Clustered() && (cluster == nil || cluster.Topology() != sc.Topology) {
+		return nil, &MissingError{Scenario: sc.Name, Runtime: rt.Name(), Missing: []string{"topology: " + sc.Topology.String()}}
 	}
 	logf := o.Logf
 	if logf == nil {
@@ -215,6 +223,24 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	}
 
 	sampler := observe.NewSampler(reg.DebugURL, reg.MetricsPath, o.SampleInterval)
+	if cluster != nil {
+		// Every replica sampled, their counters summed (a replica's
+		// /metrics is its own: not compared with the sums).
+		sampler.MetricsPath = ""
+		res.Topology, res.Replicas = cluster.Topology(), cluster.Replicas()
+		var reps []observe.Replica
+		var bases []map[string]endpoint.EndpointMetrics
+		for _, rp := range res.Replicas {
+			b, err := observe.WaitEndpoints(ctx, rp.DebugURL, res.Endpoints, 30*time.Second)
+			if err != nil {
+				return nil, fmt.Errorf("scenario %s: %s: %w", sc.Name, rp.Name, err)
+			}
+			bases = append(bases, b)
+			reps = append(reps, observe.Replica{Name: rp.Name, DebugURL: rp.DebugURL})
+		}
+		base = observe.SumEndpoints(bases, res.Topology.SharedPending())
+		sampler.SetReplicas(reps, res.Topology.SharedPending())
+	}
 	sampler.Baseline = base
 	ledger := &load.Ledger{}
 	start := time.Now()

@@ -46,7 +46,7 @@ func TestLabelsAndRuntimesSelectScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []string{LabelKill9, LabelOutage, LabelLossReport,
+	for _, l := range []string{LabelKill9, LabelOutage, LabelLossReport, LabelCluster,
 		LabelCatchesDroppedEvents, LabelCatchesForgottenPending, LabelCatchesFailureAsSuccess} {
 		if len(c.Select(func(s model.Scenario) bool { return s.HasLabel(l) })) == 0 {
 			t.Errorf("label %s selects no scenario", l)
@@ -54,7 +54,7 @@ func TestLabelsAndRuntimesSelectScenarios(t *testing.T) {
 	}
 	for _, s := range c.All() {
 		for _, r := range s.Runtimes {
-			if r != "inprocess" && r != "process" && r != "docker" {
+			if r != "inprocess" && r != "process" && r != "docker" && r != RuntimeCluster {
 				t.Errorf("%s: unknown runtime %q", s.Name, r)
 			}
 		}
@@ -66,6 +66,7 @@ func TestLabelsAndRuntimesSelectScenarios(t *testing.T) {
 func TestChaosFitsTheRuntimes(t *testing.T) {
 	runtimes := map[string]runtime.Runtime{
 		"inprocess": (*inprocess.Runtime)(nil), "process": (*process.Runtime)(nil), "docker": (*docker.Runtime)(nil),
+		RuntimeCluster: (*docker.Cluster)(nil),
 	}
 	for _, s := range MustCatalog().All() {
 		names := s.Runtimes

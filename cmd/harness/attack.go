@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -43,10 +42,21 @@ func cmdAttack(ctx context.Context, args []string) (int, error) {
 	fs.IntVar(&p.Repositories, "repos", 1, "spread hits over this many repositories")
 	fs.IntVar(&p.BlobSize, "blob-size", 256, "bytes per blob")
 	fs.StringVar(&p.Upload, "upload", "", "single or two-step (default: what the registry supports)")
-	out := fs.String("out", "", "write attack.json (vegeta metrics and hits) here")
+	out := fs.String("out", "", "write attack.json (vegeta metrics and hits) and ledger.json (what the accepted operations owe) here")
+	procs := fs.Int("procs", 1, "run this many attacker processes, each with 1/N of --rate and --count, and merge their results into --out")
+	merge := fs.String("merge", "", "merge the --out folders of attackers run elsewhere (comma-separated) into --out; attacks nothing")
 	verbose := fs.Bool("v", false, "verbose: say what is attacked")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage, err
+	}
+	if *merge != "" {
+		return attackMerge(strings.Split(*merge, ","), *out)
+	}
+	if *procs > 1 {
+		if *inproc {
+			return exitUsage, errors.New("--procs attacks one registry from several processes: give --registry-url, not --inprocess")
+		}
+		return attackProcs(ctx, args, *procs, *out, p)
 	}
 	if p.Count == 0 && p.Duration == 0 {
 		p.Duration = 10 * time.Second
@@ -104,11 +114,7 @@ func cmdAttack(ctx context.Context, args []string) (int, error) {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return exitUsage, err
 		}
-		b, err := json.MarshalIndent(res, "", " ")
-		if err != nil {
-			return exitUsage, err
-		}
-		if err := os.WriteFile(filepath.Join(*out, "attack.json"), b, 0o644); err != nil {
+		if err := writeAttack(*out, res, ledger.Entries()); err != nil {
 			return exitUsage, err
 		}
 	}

@@ -96,6 +96,7 @@ func cmdValidate(args []string) (int, error) {
 func runtimesFit(file string, data []byte, s model.Scenario) error {
 	kinds := map[string]runtime.Runtime{
 		"inprocess": (*inprocess.Runtime)(nil), "process": (*process.Runtime)(nil), "docker": (*docker.Runtime)(nil),
+		"docker-cluster": (*docker.Cluster)(nil),
 	}
 	fe := &model.FileError{File: file}
 	for i, r := range s.Runtimes {

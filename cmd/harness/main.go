@@ -8,7 +8,8 @@
 //	harness validate FILE...
 //	harness show NAME
 //	harness schema
-//	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR] [-v]
+//	harness attack (--registry-url U | --inprocess) [--op manifest-push] [--rate R] [--duration D | --count N] [--out DIR] [--procs N] [-v]
+//	harness attack --merge DIR,DIR... --out DIR
 //	harness report --in DIR/report.json [--out report.html]
 //	harness images [--distribution]
 //

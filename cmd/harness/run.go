@@ -32,13 +32,14 @@ type targetFlags struct {
 	runtime, registryURL, debugURL, metricsPath, binary, configTemplate, binArgs, binDir string
 	singleUpload                                                                         bool
 	verbose                                                                              bool
-	image                                                                                string    // --registry-image
-	noTagQuery                                                                           bool      // --no-tag-query
-	receivers                                                                            receivers // --receiver NAME=URL
+	image                                                                                string           // --registry-image
+	noTagQuery                                                                           bool             // --no-tag-query
+	receivers                                                                            receivers        // --receiver NAME=URL
+	topology                                                                             runtime.Topology // the scenario's, for docker-cluster
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.runtime, "runtime", "inprocess", "inprocess, process or docker (images built offline, needs a Docker engine)")
+	fs.StringVar(&t.runtime, "runtime", "inprocess", "inprocess, process, docker or docker-cluster (images built offline, needs a Docker engine)")
 	fs.StringVar(&t.registryURL, "registry-url", "", "an external registry's API URL (endpoints run in-process on 127.0.0.1)")
 	fs.StringVar(&t.debugURL, "debug-url", "", "the external registry's debug server URL (/debug/vars)")
 	fs.StringVar(&t.metricsPath, "metrics-path", "", "Prometheus path on the debug server, if any")
@@ -137,8 +138,10 @@ func (t *targetFlags) buildRuntime(ctx context.Context) (runtime.Runtime, harnes
 		}
 		rt, err := docker.New(ctx, images, opts...)
 		return rt, o, cleanup, err
+	case "docker-cluster":
+		return newClusterRuntime(ctx, t.topology, o, cleanup)
 	}
-	return nil, o, cleanup, fmt.Errorf("unknown runtime %q (inprocess, process, docker)", t.runtime)
+	return nil, o, cleanup, fmt.Errorf("unknown runtime %q (inprocess, process, docker, docker-cluster)", t.runtime)
 }
 
 func cmdRun(ctx context.Context, args []string) (int, error) {
@@ -172,6 +175,7 @@ func cmdRun(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	t.topology = sc.Topology
 	rt, o, cleanup, err := t.build(ctx)
 	defer cleanup()
 	if err != nil {

@@ -121,12 +121,13 @@ func Run(ctx context.Context, env Env, steps []Step, start time.Time, logf func(
 }
 
 // RestartsRegistry reports whether any step kills or restarts the
-// registry (its counters then cover its last life only).
+// registry or one of its replicas (its counters then cover its last life
+// only).
 func RestartsRegistry(steps ...[]Step) bool {
 	for _, ss := range steps {
 		for _, s := range ss {
 			switch s.Action.(type) {
-			case KillRegistry, RestartRegistry:
+			case KillRegistry, RestartRegistry, KillReplica, StartReplica, RestartReplica, RollingRestart:
 				return true
 			}
 		}

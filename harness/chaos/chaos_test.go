@@ -112,3 +112,16 @@ func TestParamsSayWhatWasSet(t *testing.T) {
 		}
 	}
 }
+
+// Replica and node numbers start at 0, which a report must still show.
+func TestClusterActionParamsShowZero(t *testing.T) {
+	if got := Params(KillReplica{Replica: 0}); got != "replica=0" {
+		t.Errorf("kill-replica 0: %q", got)
+	}
+	if got := Params(PartitionNATSNode{Node: 2}); got != "node=2" {
+		t.Errorf("partition-nats 2: %q", got)
+	}
+	if got := Params(RollingRestart{}); got != "" {
+		t.Errorf("rolling-restart: %q", got)
+	}
+}

@@ -16,6 +16,9 @@ func Params(a Action) string {
 	if a == nil {
 		return ""
 	}
+	if p, ok := a.(interface{ Params() string }); ok {
+		return p.Params() // an action whose zero values say something (replica 0)
+	}
 	v := reflect.ValueOf(a)
 	if v.Kind() == reflect.Pointer {
 		v = v.Elem()

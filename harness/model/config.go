@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hookbench/hookbench/config"
+	"github.com/hookbench/hookbench/harness/runtime"
 )
 
 // Scenario defaults keep each spec a few seconds long.
@@ -22,7 +23,7 @@ const (
 // format) as a template over runtime.Addrs; urls maps endpoint names to the
 // URLs the registry must dial.
 func (s Scenario) ConfigTemplate(urls map[string]string) (string, error) {
-	cfg, err := RegistryConfig(s.Registry, s.Endpoints, urls)
+	cfg, err := RegistryConfig(s.Registry, s.topologyEndpoints(), urls)
 	if err != nil {
 		return "", fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
@@ -32,13 +33,27 @@ func (s Scenario) ConfigTemplate(urls map[string]string) (string, error) {
 // NotificationsTemplate is the notifications: block of ConfigTemplate
 // alone, for a config template of the user's own ({{.Notifications}}).
 func (s Scenario) NotificationsTemplate(urls map[string]string) (string, error) {
-	cfg, err := RegistryConfig(s.Registry, s.Endpoints, urls)
+	cfg, err := RegistryConfig(s.Registry, s.topologyEndpoints(), urls)
 	if err != nil {
 		return "", fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	return marshal(struct {
 		Notifications config.Notifications `yaml:"notifications"`
 	}{cfg.Notifications})
+}
+
+// topologyEndpoints are the endpoints with the topology's queue: disk
+// queues here (a file per replica, under its own {{.StorageDir}}); a
+// shared queue's addresses are the cluster runtime's to fill in.
+func (s Scenario) topologyEndpoints() []EndpointDef {
+	if s.Topology.Queue != runtime.QueueDisk {
+		return s.Endpoints
+	}
+	eps := append([]EndpointDef(nil), s.Endpoints...)
+	for i := range eps {
+		eps[i].Delivery.DiskQueue = true
+	}
+	return eps
 }
 
 // ConfigTemplateFor renders the config template of a registry with the

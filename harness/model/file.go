@@ -457,7 +457,7 @@ func syntaxProblem(err error) Problem {
 }
 
 // Runtimes a scenario can name.
-func RuntimeNames() []string { return []string{"inprocess", "process", "docker"} }
+func RuntimeNames() []string { return []string{"inprocess", "process", "docker", "docker-cluster"} }
 
 // Capabilities a scenario can need.
 func CapabilityNames() []Capability {
@@ -480,6 +480,9 @@ func check(s Scenario) []Problem {
 		if !slices.Contains(RuntimeNames(), r) {
 			add(fmt.Sprintf("runtimes[%d]", i), "unknown runtime %q (one of %v)", r, RuntimeNames())
 		}
+	}
+	if err := s.Topology.Validate(); err != nil {
+		add("topology", "%v", err)
 	}
 	for i, n := range s.Needs {
 		if !slices.Contains(CapabilityNames(), n) {

@@ -178,7 +178,8 @@ func TestDecodeFileErrors(t *testing.T) {
 func TestActionFormsRoundTrip(t *testing.T) {
 	prof := endpoint.Profile{Refuse: true}
 	for name, form := range ActionForms() {
-		f := StepFile{At: time.Second, Action: name, Latency: 5, Jitter: 1, Delay: 2, After: 3, KBps: 4, Profile: &prof}
+		one, two := 1, 2
+		f := StepFile{At: time.Second, Action: name, Latency: 5, Jitter: 1, Delay: 2, After: 3, KBps: 4, Profile: &prof, Replica: &one, Node: &two}
 		for _, k := range stepParamKeys() {
 			if !slices.Contains(form.Keys, k) {
 				f = clearKey(f, k)
@@ -202,8 +203,8 @@ func TestActionFormsRoundTrip(t *testing.T) {
 			t.Errorf("%s: file form %#v, want %#v", name, back, f)
 		}
 	}
-	if n := len(ActionForms()); n != 15 {
-		t.Errorf("%d action forms, want every chaos action (15)", n)
+	if n := len(ActionForms()); n != 25 {
+		t.Errorf("%d action forms, want every chaos action (25)", n)
 	}
 }
 
@@ -221,6 +222,10 @@ func clearKey(f StepFile, k string) StepFile {
 		f.KBps = 0
 	case "profile":
 		f.Profile = nil
+	case "replica":
+		f.Replica = nil
+	case "node":
+		f.Node = nil
 	}
 	return f
 }

@@ -44,6 +44,9 @@ type Scenario struct {
 	// Needs lists what the registry must be able to do (chaos needs are
 	// found from the timeline).
 	Needs []Capability `yaml:"needs,omitempty"`
+	// Topology: replicas, storage, queue and balancer (zero: one registry
+	// on filesystem storage). Only a runtime.Cluster runs a clustered one.
+	Topology runtime.Topology `yaml:"topology,omitempty" json:"topology,omitempty"`
 }
 
 // RegistryFragment is the part of the registry config a scenario controls.
@@ -272,6 +275,9 @@ func (s Scenario) Validate() error {
 		if err := e.Profile.Validate(); err != nil {
 			return fmt.Errorf("scenario %s: endpoint %s: %w", s.Name, e.Name, err)
 		}
+	}
+	if err := s.Topology.Validate(); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	if len(s.Load) == 0 {
 		return fmt.Errorf("scenario %s: no load", s.Name)

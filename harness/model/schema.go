@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookbench/hookbench/fakes/endpoint"
+	"github.com/hookbench/hookbench/harness/runtime"
 	"github.com/hookbench/hookbench/load"
 )
 
@@ -43,14 +44,16 @@ func schemaEnums() map[string][]string {
 		needs = append(needs, string(c))
 	}
 	return map[string][]string{
-		"load.Profile.op":         ops,
-		"load.Profile.upload":     {"single", "two-step"},
-		"load.Profile.method":     {"GET", "HEAD"},
-		"load.Pacing.shape":       {"constant", "linear", "sine"},
-		"model.StepFile.action":   ActionNames(),
-		"model.Condition.op":      ConditionOps(),
-		"model.Scenario.runtimes": RuntimeNames(),
-		"model.Scenario.needs":    needs,
+		"load.Profile.op":          ops,
+		"load.Profile.upload":      {"single", "two-step"},
+		"load.Profile.method":      {"GET", "HEAD"},
+		"load.Pacing.shape":        {"constant", "linear", "sine"},
+		"model.StepFile.action":    ActionNames(),
+		"model.Condition.op":       ConditionOps(),
+		"model.Scenario.runtimes":  RuntimeNames(),
+		"model.Scenario.needs":     needs,
+		"runtime.Topology.storage": {runtime.StorageFilesystem, runtime.StorageS3},
+		"runtime.Topology.queue":   {runtime.QueueMemory, runtime.QueueDisk, runtime.QueueNATS},
 	}
 }
 
@@ -109,7 +112,7 @@ func actionSchemas() []any {
 		then := map[string]any{"propertyNames": map[string]any{"enum": append([]string{"at", "action"}, f.Keys...)}}
 		var req []string
 		for _, k := range f.Keys {
-			if k == "endpoint" || k == "profile" {
+			if requiredKey(k) {
 				req = append(req, k)
 			}
 		}

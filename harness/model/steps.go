@@ -24,6 +24,8 @@ type StepFile struct {
 	After    time.Duration     `yaml:"after,omitempty"`   // reset-peer, timeout: after this long (0: at once / never closed)
 	KBps     int               `yaml:"kbps,omitempty"`    // bandwidth, KB/s
 	Profile  *endpoint.Profile `yaml:"profile,omitempty"` // set-profile: the receiver's new fault profile
+	Replica  *int              `yaml:"replica,omitempty"` // cluster actions: the replica, from 0
+	Node     *int              `yaml:"node,omitempty"`    // NATS node actions: the node, from 0
 }
 
 // ActionForm is one chaos action's file form: the keys it takes beside
@@ -55,6 +57,26 @@ func ActionForms() map[string]ActionForm {
 			build: func(StepFile) chaos.Action { return chaos.KillRegistry{} }},
 		{Name: "restart-registry", Doc: "start the registry again on the same config and storage",
 			build: func(StepFile) chaos.Action { return chaos.RestartRegistry{} }},
+		{Name: "kill-replica", Keys: []string{"replica"}, Doc: "cluster: kill one replica, nothing drained (SIGKILL)",
+			build: func(f StepFile) chaos.Action { return chaos.KillReplica{Replica: *f.Replica} }},
+		{Name: "start-replica", Keys: []string{"replica"}, Doc: "cluster: start a killed replica again (same config, volume, addresses)",
+			build: func(f StepFile) chaos.Action { return chaos.StartReplica{Replica: *f.Replica} }},
+		{Name: "restart-replica", Keys: []string{"replica"}, Doc: "cluster: stop one replica gracefully (SIGTERM) and start it",
+			build: func(f StepFile) chaos.Action { return chaos.RestartReplica{Replica: *f.Replica} }},
+		{Name: "rolling-restart", Doc: "cluster: restart every replica gracefully, one after another",
+			build: func(StepFile) chaos.Action { return chaos.RollingRestart{} }},
+		{Name: "partition-replica", Keys: []string{"replica"}, Doc: "cluster: cut one replica off the network (balancer, storage, queue, receivers)",
+			build: func(f StepFile) chaos.Action { return chaos.PartitionReplica{Replica: *f.Replica} }},
+		{Name: "heal-replica", Keys: []string{"replica"}, Doc: "cluster: end a replica's partition",
+			build: func(f StepFile) chaos.Action { return chaos.HealReplica{Replica: *f.Replica} }},
+		{Name: "partition-nats", Keys: []string{"node"}, Doc: "cluster: cut one NATS node off the other nodes and the replicas",
+			build: func(f StepFile) chaos.Action { return chaos.PartitionNATSNode{Node: *f.Node} }},
+		{Name: "heal-nats", Keys: []string{"node"}, Doc: "cluster: end a NATS node's partition",
+			build: func(f StepFile) chaos.Action { return chaos.HealNATSNode{Node: *f.Node} }},
+		{Name: "stop-s3", Doc: "cluster: stop the shared S3 server",
+			build: func(StepFile) chaos.Action { return chaos.StopS3{} }},
+		{Name: "start-s3", Doc: "cluster: start the S3 server again, its data kept",
+			build: func(StepFile) chaos.Action { return chaos.StartS3{} }},
 		{Name: "set-profile", Keys: []string{"endpoint", "profile"}, Doc: "replace the receiver's fault profile ({} answers 200)",
 			build: func(f StepFile) chaos.Action { return chaos.SetProfile{Endpoint: f.Endpoint, Profile: *f.Profile} }},
 		{Name: string(chaos.FaultLatency), Keys: []string{"endpoint", "latency", "jitter"}, Doc: "delay every answer by latency ± jitter",
@@ -99,13 +121,17 @@ func (f StepFile) has(key string) bool {
 		return f.KBps != 0
 	case "profile":
 		return f.Profile != nil
+	case "replica":
+		return f.Replica != nil
+	case "node":
+		return f.Node != nil
 	}
 	return false
 }
 
 // stepParamKeys are StepFile's keys besides at and action.
 func stepParamKeys() []string {
-	return []string{"endpoint", "latency", "jitter", "delay", "after", "kbps", "profile"}
+	return []string{"endpoint", "latency", "jitter", "delay", "after", "kbps", "profile", "replica", "node"}
 }
 
 // Build makes the chaos step f says; a problem names the key at fault
@@ -124,9 +150,16 @@ func (f StepFile) Build() (chaos.Step, string, error) {
 		}
 	}
 	for _, k := range form.Keys {
-		if (k == "endpoint" || k == "profile") && !f.has(k) {
+		if requiredKey(k) && !f.has(k) {
 			return chaos.Step{}, k, fmt.Errorf("%s needs %s", f.Action, k)
 		}
+	}
+	if (f.Replica != nil && *f.Replica < 0) || (f.Node != nil && *f.Node < 0) {
+		k := "replica"
+		if f.Node != nil && *f.Node < 0 {
+			k = "node"
+		}
+		return chaos.Step{}, k, fmt.Errorf("must be >= 0")
 	}
 	if f.Latency < 0 || f.Jitter < 0 || f.Delay < 0 || f.After < 0 || f.KBps < 0 {
 		for _, k := range []string{"latency", "jitter", "delay", "after", "kbps"} {
@@ -143,6 +176,11 @@ func (f StepFile) Build() (chaos.Step, string, error) {
 	return chaos.Step{At: f.At, Action: form.build(f)}, "", nil
 }
 
+// requiredKey: an action naming this key needs it set (no default).
+func requiredKey(k string) bool {
+	return k == "endpoint" || k == "profile" || k == "replica" || k == "node"
+}
+
 // FileStep is st's file form; an action without one is an error.
 func FileStep(st chaos.Step) (StepFile, error) {
 	f := StepFile{At: st.At}
@@ -153,6 +191,21 @@ func FileStep(st chaos.Step) (StepFile, error) {
 	switch a := st.Action.(type) {
 	case chaos.StopEndpoint, chaos.StartEndpoint, chaos.PauseEndpoint, chaos.UnpauseEndpoint,
 		chaos.Partition, chaos.Heal, chaos.KillRegistry, chaos.RestartRegistry, chaos.ClearNetworkFaults:
+	case chaos.RollingRestart, chaos.StopS3, chaos.StartS3:
+	case chaos.KillReplica:
+		f.Replica = &a.Replica
+	case chaos.StartReplica:
+		f.Replica = &a.Replica
+	case chaos.RestartReplica:
+		f.Replica = &a.Replica
+	case chaos.PartitionReplica:
+		f.Replica = &a.Replica
+	case chaos.HealReplica:
+		f.Replica = &a.Replica
+	case chaos.PartitionNATSNode:
+		f.Node = &a.Node
+	case chaos.HealNATSNode:
+		f.Node = &a.Node
 	case chaos.SetProfile:
 		p := a.Profile
 		f.Profile = &p

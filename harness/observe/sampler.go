@@ -29,6 +29,11 @@ type Sampler struct {
 	mu      sync.Mutex
 	samples []Sample
 	onEach  []func(Sample)
+
+	// A cluster's replicas (SetReplicas), read instead of DebugURL.
+	replicas      []Replica
+	sharedPending bool
+	lastSeen      map[string]map[string]endpoint.EndpointMetrics
 }
 
 // NewSampler returns a sampler of debugURL every interval (default 100ms).
@@ -70,10 +75,20 @@ func (s *Sampler) Poll(ctx context.Context) Sample {
 	defer s.pollMu.Unlock()
 	s.mu.Lock()
 	u := s.DebugURL
+	clustered := len(s.replicas) > 0
 	s.mu.Unlock()
 	sm := Sample{At: time.Now(), Endpoints: map[string]endpoint.EndpointMetrics{}}
-	v, err := FetchVars(ctx, s.Client, u)
-	if err != nil {
+	var v *Vars
+	var err error
+	if !clustered {
+		v, err = FetchVars(ctx, s.Client, u)
+	}
+	if clustered {
+		s.pollReplicas(ctx, &sm)
+		if sm.Error == "" {
+			Normalize(&sm, s.Baseline)
+		}
+	} else if err != nil {
 		sm.Error = err.Error()
 	} else {
 		for _, e := range v.Registry.Notifications.Endpoints {
@@ -82,7 +97,7 @@ func (s *Sampler) Poll(ctx context.Context) Sample {
 		sm.Mem = v.Memstats
 		Normalize(&sm, s.Baseline)
 	}
-	if s.MetricsPath != "" && u != "" {
+	if s.MetricsPath != "" && u != "" && !clustered {
 		sm.Prom = s.scrape(ctx, strings.TrimRight(u, "/")+s.MetricsPath)
 	}
 	if ctx.Err() != nil && sm.Error != "" {

@@ -96,4 +96,7 @@ type Sample struct {
 	// "<metric>{endpoint=..,type=..}" -> value.
 	Prom  map[string]float64 `json:"prom,omitempty"`
 	Error string             `json:"error,omitempty"`
+	// Replicas: each replica's own counters when the registry is a
+	// cluster (Endpoints is then their sum, see SetReplicas).
+	Replicas []ReplicaSample `json:"replicas,omitempty"`
 }

@@ -281,13 +281,17 @@ func axis(r *harness.Result) timeline {
 }
 
 func charts(r *harness.Result, tl timeline) []chart {
-	return []chart{
+	cs := []chart{
 		loadChart(r, tl.End),
 		deliveryChart(r, tl.End),
 		pendingChart(r, tl.End),
 		countersChart(r, tl.End),
 		heapChart(r, tl.End),
 	}
+	if len(r.Replicas) > 0 {
+		cs = append(cs, replicaChart(r, tl.End))
+	}
+	return cs
 }
 
 func newChart(id, title, ylabel, unit string, end float64, ps []points) chart {

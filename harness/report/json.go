@@ -71,6 +71,10 @@ type Summary struct {
 	// DetailFile names the per-event detail beside this file, if written.
 	DetailFile string  `json:"detailFile,omitempty"`
 	Detail     *Detail `json:"detail,omitempty"`
+	// Topology of a clustered registry, and each replica's counters at
+	// the last sample (Endpoints shows their sums).
+	Topology runtime.Topology        `json:"topology,omitzero"`
+	Replicas []observe.ReplicaSample `json:"replicas,omitempty"`
 }
 
 // Failure is one check that did not hold.
@@ -196,6 +200,7 @@ func Summarize(r *harness.Result) *Summary {
 	s := &Summary{Verdict: VerdictOf(r), Scenario: r.Scenario, Description: r.Description, Runtime: r.Runtime, Registry: r.Registry,
 		Started: r.Started, Duration: rd(r.Duration), LoadDuration: rd(r.LoadDuration), DrainDuration: rd(r.DrainDuration),
 		Failures: []Failure{}, LedgerEntries: len(r.Ledger), Checks: r.Verdict.Checks, Notes: r.Notes, Chaos: []ChaosStep{}}
+	s.Topology, s.Replicas = r.Topology, lastReplicas(r)
 	for _, c := range r.Verdict.Failed() {
 		s.Failures = append(s.Failures, Failure{Name: c.Name, Endpoint: c.Endpoint, Kind: c.Kind, Registry: c.Registry, Observed: c.Observed, Note: c.Note})
 	}

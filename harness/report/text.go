@@ -73,6 +73,7 @@ func WriteText(w io.Writer, s *Summary) {
 			statuses(m.Statuses), f.Deliveries, f.Unique, f.Duplicates, f.Resets, f.Hangs, statuses(f.Statuses))
 	}
 	tw.Flush()
+	replicas(w, s)
 	fmt.Fprintln(w, "\nevents per endpoint (what the load owes against what the receiver accepted):")
 	for _, e := range s.Endpoints {
 		ev := e.Events
