@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookbench/hookbench/harness/servers"
+	"github.com/hookbench/hookbench/servers"
 )
 
 // BenchmarkNATSQueueAccept is what the request path pays per event with

@@ -15,7 +15,7 @@ import (
 	"github.com/onsi/gomega"
 	digest "github.com/opencontainers/go-digest"
 
-	"github.com/hookbench/hookbench/harness/servers"
+	"github.com/hookbench/hookbench/servers"
 )
 
 // natsDelivery is a queue on stream name of cluster c (its own subjects,

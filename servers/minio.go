@@ -1,5 +1,8 @@
-// Package servers builds and runs the third-party servers tests need, as
-// separate processes built from the Go module proxy: MinIO for S3.
+// Package servers builds and runs the third-party servers tests and
+// cluster topologies need, from the Go module proxy, as static binaries:
+// MinIO for S3 and nats-server for a JetStream cluster. Each runs as a
+// local process (tests, the process runtime) or from a FROM scratch build
+// context (the docker runtime); no image is ever pulled.
 //
 // MinIO is AGPL: it is only ever built with `go install` into a cache
 // directory and run as its own process (or container); nothing here links
@@ -11,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -257,12 +259,11 @@ func StartMinIO(ctx context.Context, opts ...MinIOOption) (*MinIO, error) {
 }
 
 func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := freePorts(1)
 	if err != nil {
-		return "", fmt.Errorf("servers: %w", err)
+		return "", err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return fmt.Sprintf("127.0.0.1:%d", ports[0]), nil
 }
 
 // Start (re)starts the server on its address and data directory, and

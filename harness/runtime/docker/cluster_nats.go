@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 
@@ -19,12 +19,8 @@ import (
 	"github.com/hookbench/hookbench/servers"
 )
 
-// nats-server, built from the Go module proxy into servers' cache (the
-// same file name as servers' own NATS helper, so either reuses the other's
-// build).
+// nats-server, built from the Go module proxy by servers.NATSServerFor.
 const (
-	natsModule  = "github.com/nats-io/nats-server/v2"
-	natsVersion = "v2.15.3"
 	natsClient  = "4222/tcp"
 	natsMonitor = "8222/tcp"
 	natsConf    = "/etc/nats/nats.conf"
@@ -32,15 +28,9 @@ const (
 
 // natsImage builds (or finds) the FROM scratch nats-server image.
 func natsImage(ctx context.Context, cli *client.Client, dir string) (string, error) {
-	cache, err := servers.CacheDir()
+	bin, err := servers.NATSServerFor(ctx, "linux", goruntime.GOARCH) // containers run linux
 	if err != nil {
 		return "", err
-	}
-	bin := filepath.Join(cache, "nats-server-"+natsVersion)
-	if _, err := os.Stat(bin); err != nil {
-		if err := installNATS(ctx, cache, bin); err != nil {
-			return "", err
-		}
 	}
 	ctxDir := filepath.Join(dir, "nats-context")
 	if err := os.MkdirAll(filepath.Join(ctxDir, "data"), 0o755); err != nil {
@@ -59,24 +49,6 @@ func natsImage(ctx context.Context, cli *client.Client, dir string) (string, err
 		return "", err
 	}
 	return ensureContextImage(ctx, cli, ImageNATS, ctxDir)
-}
-
-func installNATS(ctx context.Context, cache, bin string) error {
-	gobin, err := os.MkdirTemp("", "hookbench-nats-build-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(gobin)
-	cmd := exec.CommandContext(ctx, "go", "install", "-trimpath", "-ldflags=-s -w", natsModule+"@"+natsVersion)
-	cmd.Dir = gobin
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOBIN="+gobin, "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("docker: go install %s@%s: %w\n%s", natsModule, natsVersion, err, out)
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		return err
-	}
-	return os.Rename(filepath.Join(gobin, "nats-server"), bin)
 }
 
 // natsNodeConf is node i's nats.conf in a JetStream cluster of n nodes

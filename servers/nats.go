@@ -1,8 +1,3 @@
-// Package servers builds and starts the third-party servers a cluster
-// topology needs (a NATS JetStream cluster) from the Go module proxy, as
-// static binaries: as local processes for tests and the process runtime,
-// and as FROM scratch build contexts for the docker runtime. No image is
-// ever pulled.
 package servers
 
 import (
@@ -26,16 +21,6 @@ import (
 const NATSVersion = "v2.15.3"
 
 const natsModule = "github.com/nats-io/nats-server/v2"
-
-// CacheDir is where built server binaries are kept between runs
-// ($HOME/.cache/hookbench/bin).
-func CacheDir() (string, error) {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("servers: no home directory for the binary cache: %w", err)
-	}
-	return filepath.Join(home, ".cache", "hookbench", "bin"), nil
-}
 
 // NATSServer returns the path of a static nats-server NATSVersion binary
 // for this machine, building it with `go install` (about 20 s, needs the
@@ -135,7 +120,7 @@ func NATSBuildContext(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("servers: %w", err)
 	}
-	if err := copyFile(bin, filepath.Join(dir, "nats-server"), 0o755); err != nil {
+	if err := copyFile(bin, filepath.Join(dir, "nats-server")); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(NATSDockerfile), 0o644); err != nil {
@@ -182,17 +167,6 @@ jetstream {
   routes: [%s]
 }
 `, cluster, strings.Join(quoted, ", "))
-}
-
-func copyFile(from, to string, mode os.FileMode) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return fmt.Errorf("servers: %w", err)
-	}
-	if err := os.WriteFile(to, b, mode); err != nil {
-		return fmt.Errorf("servers: %w", err)
-	}
-	return nil
 }
 
 // NATSCluster is a JetStream cluster of nats-server processes on loopback,
