@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +38,8 @@ type App struct {
 	handler    http.Handler
 	debug      http.Handler // nil without http.debug.addr
 	metrics    *prometheus.Registry
+	store      storage.Driver
+	stopPurge  func() // stops the upload purger and waits; nil when none runs
 
 	mu          sync.Mutex
 	api, dbg    *http.Server
@@ -84,9 +87,17 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.store = store
+	built := false
+	defer func() {
+		if !built {
+			a.closeStore()
+		}
+	}()
 	regOpts := []registry.Option{
 		registry.WithStorage(store),
 		registry.WithDelete(cfg.Storage.Delete.Enabled),
+		registry.WithReadOnly(cfg.Storage.Maintenance.ReadOnly.Enabled),
 		registry.WithLogger(a.log),
 	}
 	if h := cfg.Auth.Htpasswd; h != nil {
@@ -135,7 +146,17 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 		}
 		a.debug = debug.New(dOpts...)
 	}
+	built = true
 	return a, nil
+}
+
+// closeStore closes the storage driver when it holds files open.
+func (a *App) closeStore() {
+	if c, ok := a.store.(io.Closer); ok {
+		if err := c.Close(); err != nil {
+			a.log.Error("closing storage", "error", err)
+		}
+	}
 }
 
 func newStorage(s config.Storage) (storage.Driver, error) {
@@ -211,7 +232,16 @@ func (a *App) Start() error {
 		a.dAddr = dln.Addr().String()
 		go a.serve(a.dbg, dln)
 	}
-	a.log.Info("registry listening", "addr", a.addr, "debug", a.dAddr, "instanceID", a.instanceID,
+	if enabled, age, interval, dryRun := a.cfg.Storage.Maintenance.Purging(); enabled {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		a.stopPurge = func() { cancel(); <-done }
+		go func() {
+			defer close(done)
+			registry.RunUploadPurger(ctx, a.store, age, interval, dryRun, a.log)
+		}()
+	}
+	a.log.Info("registry listening", "addr", a.addr, "readonly", a.cfg.Storage.Maintenance.ReadOnly.Enabled, "debug", a.dAddr, "instanceID", a.instanceID,
 		"storage", storageName(a.cfg.Storage), "delete", a.cfg.Storage.Delete.Enabled,
 		"endpoints", len(a.cfg.Notifications.Endpoints))
 	return nil
@@ -279,6 +309,13 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if dbg != nil {
 		_ = dbg.Close()
 	}
+	a.mu.Lock()
+	stopPurge := a.stopPurge
+	a.mu.Unlock()
+	if stopPurge != nil {
+		stopPurge()
+	}
+	a.closeStore()
 	a.log.Info("registry stopped", "droppedEvents", total)
 	return errors.Join(errs...)
 }

@@ -26,9 +26,47 @@ type Log struct {
 
 // Storage selects and configures the storage driver.
 type Storage struct {
-	Filesystem *Filesystem `yaml:"filesystem"`
-	InMemory   *struct{}   `yaml:"inmemory"`
-	Delete     Delete      `yaml:"delete"`
+	Filesystem  *Filesystem `yaml:"filesystem"`
+	InMemory    *struct{}   `yaml:"inmemory"`
+	Delete      Delete      `yaml:"delete"`
+	Maintenance Maintenance `yaml:"maintenance"`
+}
+
+// Maintenance is Distribution's storage.maintenance: purging abandoned
+// uploads, and read-only mode.
+type Maintenance struct {
+	UploadPurging UploadPurging `yaml:"uploadpurging"`
+	ReadOnly      ReadOnly      `yaml:"readonly"`
+}
+
+// UploadPurging removes uploads older than Age every Interval (from
+// start-up on). Unset fields take Distribution's defaults (see Purging).
+type UploadPurging struct {
+	Enabled  *bool         `yaml:"enabled"` // default true
+	Age      time.Duration `yaml:"age"`
+	Interval time.Duration `yaml:"interval"`
+	DryRun   bool          `yaml:"dryrun"` // log what would be purged, remove nothing
+}
+
+// Purging returns the settings with defaults applied; purging is off in
+// read-only mode, as in Distribution.
+func (m Maintenance) Purging() (enabled bool, age, interval time.Duration, dryRun bool) {
+	u := m.UploadPurging
+	enabled = (u.Enabled == nil || *u.Enabled) && !m.ReadOnly.Enabled
+	age, interval = u.Age, u.Interval
+	if age == 0 {
+		age = DefaultUploadPurgeAge
+	}
+	if interval == 0 {
+		interval = DefaultUploadPurgeInterval
+	}
+	return enabled, age, interval, u.DryRun
+}
+
+// ReadOnly makes every write answer 405 UNSUPPORTED while pulls go on
+// (for garbage collection beside a running registry).
+type ReadOnly struct {
+	Enabled bool `yaml:"enabled"`
 }
 
 // Filesystem is the filesystem driver's configuration.
@@ -161,4 +199,7 @@ const (
 	DefaultLogFormatter   = "text"
 	DefaultRealm          = "Registry Realm"
 	DefaultDrainTimeout   = 10 * time.Second
+
+	DefaultUploadPurgeAge      = 168 * time.Hour
+	DefaultUploadPurgeInterval = 24 * time.Hour
 )

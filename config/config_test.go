@@ -263,7 +263,6 @@ func TestWarnings(t *testing.T) {
 		{"redis", minimal + "redis:\n  addr: localhost:6379\n", nil, "redis: ignored"},
 		{"health", minimal + "health:\n  storagedriver:\n    enabled: true\n", nil, "health: ignored"},
 		{"log fields", minimal + "log:\n  fields:\n    service: registry\n", nil, "log.fields: ignored"},
-		{"maintenance", minimal + "  maintenance:\n    uploadpurging:\n      enabled: false\n", nil, "storage.maintenance: ignored"},
 		{"unknown env key", minimal, []string{"REGISTRY_HTTP_NOPE=1"}, "environment REGISTRY_HTTP_NOPE: no config key http.nope here; ignored"},
 		{"prometheus without debug server", minimal + "http:\n  debug:\n    prometheus:\n      enabled: true\n", nil, "http.debug.prometheus.enabled: no effect without http.debug.addr"},
 	}

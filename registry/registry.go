@@ -29,6 +29,7 @@ type Registry struct {
 	challenge    string
 	log          *slog.Logger
 	maxManifest  int64
+	readOnly     bool
 }
 
 // Option configures a Registry.
@@ -166,6 +167,9 @@ func (reg *Registry) route(q *request) {
 	q.name = strings.Join(segs[:nameEnd], "/")
 	if !ValidName(q.name) {
 		writeError(q.w, errNameInvalid, "invalid repository name", map[string]string{"name": q.name})
+		return
+	}
+	if q.readOnlyRefused() {
 		return
 	}
 	last := segs[n-1]
