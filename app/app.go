@@ -162,7 +162,11 @@ func (a *App) closeStore() {
 func newStorage(s config.Storage) (storage.Driver, error) {
 	switch {
 	case s.Filesystem != nil:
-		d, err := filesystem.New(s.Filesystem.RootDirectory)
+		var opts []filesystem.Option
+		if s.Maintenance.ReadOnly.Enabled {
+			opts = append(opts, filesystem.ReadOnly())
+		}
+		d, err := filesystem.New(s.Filesystem.RootDirectory, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("storage.filesystem.rootdirectory: %w", err)
 		}

@@ -195,11 +195,17 @@ func (d *Driver) BlobOpen(_ context.Context, name string, dg digest.Digest) (io.
 
 // BlobDelete implements storage.Driver.
 func (d *Driver) BlobDelete(_ context.Context, name string, dg digest.Digest) error {
+	if d.readOnly {
+		return errReadOnly
+	}
 	return notExist(os.Remove(d.linkPath(name, dg)), storage.ErrBlobUnknown)
 }
 
 // BlobMount implements storage.Driver.
 func (d *Driver) BlobMount(_ context.Context, from, name string, dg digest.Digest) (int64, error) {
+	if d.readOnly {
+		return 0, errReadOnly
+	}
 	src := d.blobPath(dg)
 	if from != "" {
 		src = d.linkPath(from, dg)
@@ -242,6 +248,9 @@ func (d *Driver) BlobPut(_ context.Context, name string, dg digest.Digest, r io.
 
 // UploadStart implements storage.Driver.
 func (d *Driver) UploadStart(_ context.Context, name string) (string, error) {
+	if d.readOnly {
+		return "", errReadOnly
+	}
 	id := uuid.NewString()
 	now := time.Now()
 	d.pendingMu.Lock()
@@ -417,6 +426,9 @@ func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Di
 
 // UploadCancel implements storage.Driver.
 func (d *Driver) UploadCancel(_ context.Context, name, id string) error {
+	if d.readOnly {
+		return errReadOnly
+	}
 	defer d.lock(id)()
 	path := d.uploadPath(name, id)
 	err := os.Remove(path)

@@ -129,7 +129,14 @@ func openIndex(root string, readOnly bool) (*index, error) {
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, fs.ErrNotExist)
 	if readOnly && fresh {
-		return nil, fmt.Errorf("filesystem: %s does not exist (a read-only store must have been written first)", path)
+		// Create it (importing journals of an older store) and reopen.
+		ix, err := openIndex(root, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := ix.close(); err != nil {
+			return nil, err
+		}
 	}
 	db, err := bolt.Open(path, 0o644, &bolt.Options{
 		Timeout:      500 * time.Millisecond,

@@ -149,10 +149,9 @@ func (d *Driver) WalkBlobs(ctx context.Context, fn func(digest.Digest, int64) er
 
 // RemoveBlobs implements storage.Collectable: the repositories' links go
 // first (they are hard links: the space is free once all names are gone).
+// It works on a read-only driver too: collection beside a read-only
+// registry reads the index and removes only blob files.
 func (d *Driver) RemoveBlobs(ctx context.Context, ds []digest.Digest) error {
-	if d.readOnly {
-		return errReadOnly
-	}
 	err := d.walkRepoDirs(ctx, "_layers", func(dir, _ string) error {
 		for _, dg := range ds {
 			err := os.Remove(filepath.Join(dir, string(dg.Algorithm()), dg.Encoded()))
