@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -37,7 +38,6 @@ import (
 var (
 	bucketManifests = []byte("manifests") // repo \0 digest -> value (see manifestValue)
 	bucketTags      = []byte("tags")      // repo \0 tag -> digest
-	bucketTagsOf    = []byte("tagsof")    // repo \0 digest \0 tag -> nothing (a manifest's tags)
 	bucketReferrers = []byte("referrers") // repo \0 subject \0 digest -> nothing
 	bucketRepos     = []byte("repos")     // repo -> nothing (has held a manifest)
 )
@@ -114,8 +114,7 @@ type index struct {
 	log *os.File
 	ro  bool
 
-	logMu   sync.Mutex // serialises appends
-	logSize int64
+	logSize int64 // written only before the writer starts, then by it
 
 	g *group
 }
@@ -169,7 +168,7 @@ func openIndex(root string, readOnly bool) (*index, error) {
 	ix := &index{db: db, log: log, ro: readOnly, logSize: fi.Size()}
 	if !readOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
-			for _, b := range [][]byte{bucketManifests, bucketTags, bucketTagsOf, bucketReferrers, bucketRepos} {
+			for _, b := range [][]byte{bucketManifests, bucketTags, bucketReferrers, bucketRepos} {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
 				}
@@ -197,18 +196,51 @@ func (ix *index) close() error {
 
 var errReadOnly = errors.New("filesystem: the store is open read-only")
 
-// appendRecord writes a record to the log and returns its offset.
+// appendRecord writes a record to the log and returns its offset; only
+// before the writer starts (import) or from the writer.
 func (ix *index) appendRecord(rec []byte) (int64, error) {
-	ix.logMu.Lock()
-	defer ix.logMu.Unlock()
 	off := ix.logSize
-	n, err := ix.log.WriteAt(rec, off)
-	if err != nil {
-		// What was written is never referenced; the next record overwrites it.
+	if _, err := ix.log.WriteAt(rec, off); err != nil {
 		return 0, err
 	}
-	ix.logSize += int64(n)
+	ix.logSize += int64(len(rec))
 	return off, nil
+}
+
+// batchLog gathers the records of one transaction, written to the log in
+// one write before the transaction commits, so the index never points at
+// bytes that are not written. What a failed write or commit leaves at the
+// end of the log is never referenced.
+type batchLog struct {
+	ix  *index
+	buf []byte
+}
+
+// add queues a record and returns the offset it will have.
+func (l *batchLog) add(rec []byte) int64 {
+	off := l.ix.logSize + int64(len(l.buf))
+	l.buf = append(l.buf, rec...)
+	return off
+}
+
+func (l *batchLog) flush() error {
+	if len(l.buf) == 0 {
+		return nil
+	}
+	_, err := l.ix.appendRecord(l.buf)
+	return err
+}
+
+// hard marks an error that leaves a transaction half written (bbolt's own
+// failures): the batch is then rolled back and each op retried alone.
+// Other errors of an op (manifest unknown...) come before it writes.
+type hard struct{ error }
+
+func must(err error) error {
+	if err != nil {
+		return hard{err}
+	}
+	return nil
 }
 
 // put stores m in repo (unless stored already) and points tags at it.
@@ -216,73 +248,39 @@ func (ix *index) put(repo string, m storage.Manifest, tags []string) error {
 	if ix.ro {
 		return errReadOnly
 	}
-	for tries := 0; ; tries++ {
-		err := ix.tryPut(repo, m, tags)
-		// errRacedDelete: the manifest was deleted between the check for it
-		// and the commit; the next try stores it again.
-		if !errors.Is(err, errRacedDelete) || tries == 3 {
-			return err
-		}
-	}
-}
-
-var errRacedDelete = errors.New("filesystem: manifest deleted while being tagged")
-
-func (ix *index) tryPut(repo string, m storage.Manifest, tags []string) error {
 	dg := m.Descriptor.Digest
-	var stored bool
-	if err := ix.db.View(func(tx *bolt.Tx) error {
-		stored = tx.Bucket(bucketManifests).Get(key(repo, string(dg))) != nil
-		return nil
-	}); err != nil {
+	v, rec, err := newRecord(repo, m)
+	if err != nil {
 		return err
 	}
-	var val []byte
-	if !stored {
-		v, rec, err := newRecord(repo, m)
-		if err != nil {
-			return err
-		}
-		off, err := ix.appendRecord(rec)
-		if err != nil {
-			return err
-		}
-		v.off = off + int64(v.meta)
-		val = v.encode()
-	}
-	return ix.g.do(func(tx *bolt.Tx) error {
+	return ix.g.do(func(tx *bolt.Tx, log *batchLog) error {
 		mb := tx.Bucket(bucketManifests)
 		mk := key(repo, string(dg))
-		if val != nil && mb.Get(mk) == nil { // a concurrent put of the same manifest may have won
-			if err := mb.Put(mk, val); err != nil {
+		if mb.Get(mk) == nil {
+			v := v
+			v.off += log.add(rec)
+			if err := must(mb.Put(mk, v.encode())); err != nil {
 				return err
 			}
 			if m.Subject != "" {
-				if err := tx.Bucket(bucketReferrers).Put(key(repo, string(m.Subject), string(dg)), nil); err != nil {
+				if err := must(tx.Bucket(bucketReferrers).Put(key(repo, string(m.Subject), string(dg)), nil)); err != nil {
 					return err
 				}
 			}
-			if err := tx.Bucket(bucketRepos).Put([]byte(repo), nil); err != nil {
-				return err
+			// A Put dirties a page even when the key is there: look first.
+			if rb := tx.Bucket(bucketRepos); rb.Get([]byte(repo)) == nil {
+				if err := must(rb.Put([]byte(repo), nil)); err != nil {
+					return err
+				}
 			}
-		} else if mb.Get(mk) == nil {
-			return errRacedDelete
 		}
-		tb, tob := tx.Bucket(bucketTags), tx.Bucket(bucketTagsOf)
+		tb := tx.Bucket(bucketTags)
 		for _, t := range tags {
 			tk := key(repo, t)
-			if old := tb.Get(tk); old != nil {
-				if string(old) == string(dg) {
-					continue
-				}
-				if err := tob.Delete(key(repo, string(old), t)); err != nil {
-					return err
-				}
+			if old := tb.Get(tk); string(old) == string(dg) {
+				continue
 			}
-			if err := tb.Put(tk, []byte(dg)); err != nil {
-				return err
-			}
-			if err := tob.Put(key(repo, string(dg), t), nil); err != nil {
+			if err := must(tb.Put(tk, []byte(dg))); err != nil {
 				return err
 			}
 		}
@@ -377,7 +375,7 @@ func (ix *index) deleteManifest(repo string, dg digest.Digest) ([]string, error)
 		return nil, errReadOnly
 	}
 	var tags []string
-	err := ix.g.do(func(tx *bolt.Tx) error {
+	err := ix.g.do(func(tx *bolt.Tx, _ *batchLog) error {
 		tags = nil
 		mb := tx.Bucket(bucketManifests)
 		mk := key(repo, string(dg))
@@ -389,29 +387,28 @@ func (ix *index) deleteManifest(repo string, dg digest.Digest) ([]string, error)
 		if err != nil {
 			return err
 		}
-		tob, tb := tx.Bucket(bucketTagsOf), tx.Bucket(bucketTags)
-		var dead [][]byte
-		if err := prefix(tob, key(repo, string(dg), ""), func(rest, _ []byte) error {
-			tags = append(tags, string(rest))
-			dead = append(dead, key(repo, string(dg), string(rest)))
+		// The repository's tags are scanned, as Distribution does: a
+		// reverse index would cost two more writes on every tag push.
+		tb := tx.Bucket(bucketTags)
+		if err := prefix(tb, key(repo, ""), func(rest, val []byte) error {
+			if string(val) == string(dg) {
+				tags = append(tags, string(rest))
+			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		for i, t := range tags {
-			if err := tob.Delete(dead[i]); err != nil {
-				return err
-			}
-			if err := tb.Delete(key(repo, t)); err != nil {
+		for _, t := range tags {
+			if err := must(tb.Delete(key(repo, t))); err != nil {
 				return err
 			}
 		}
 		if v.subject != "" {
-			if err := tx.Bucket(bucketReferrers).Delete(key(repo, string(v.subject), string(dg))); err != nil {
+			if err := must(tx.Bucket(bucketReferrers).Delete(key(repo, string(v.subject), string(dg)))); err != nil {
 				return err
 			}
 		}
-		return mb.Delete(mk)
+		return must(mb.Delete(mk))
 	})
 	return tags, err
 }
@@ -434,7 +431,7 @@ func (ix *index) deleteTag(repo, tag string) (digest.Digest, error) {
 		return "", errReadOnly
 	}
 	var dg digest.Digest
-	err := ix.g.do(func(tx *bolt.Tx) error {
+	err := ix.g.do(func(tx *bolt.Tx, _ *batchLog) error {
 		tb := tx.Bucket(bucketTags)
 		tk := key(repo, tag)
 		b := tb.Get(tk)
@@ -442,10 +439,7 @@ func (ix *index) deleteTag(repo, tag string) (digest.Digest, error) {
 			return storage.ErrTagUnknown
 		}
 		dg = digest.Digest(b)
-		if err := tx.Bucket(bucketTagsOf).Delete(key(repo, string(dg), tag)); err != nil {
-			return err
-		}
-		return tb.Delete(tk)
+		return must(tb.Delete(tk))
 	})
 	return dg, err
 }
@@ -509,14 +503,26 @@ func (ix *index) repositories() ([]string, error) {
 }
 
 // walk calls fn for every stored manifest with its tags, repository by
-// repository. fn must not write to the index.
+// repository (keys sort by repository, so one repository's tags are in
+// memory at a time). fn must not write to the index.
 func (ix *index) walk(fn func(repo string, m storage.Manifest, tags []string) error) error {
 	return ix.db.View(func(tx *bolt.Tx) error {
-		tob := tx.Bucket(bucketTagsOf)
+		tb := tx.Bucket(bucketTags)
+		current := ""
+		var tagsOf map[string][]string
 		return tx.Bucket(bucketManifests).ForEach(func(k, raw []byte) error {
 			repo, dgs, ok := strings.Cut(string(k), "\x00")
 			if !ok {
 				return fmt.Errorf("filesystem: corrupt index key %q", k)
+			}
+			if tagsOf == nil || repo != current {
+				current, tagsOf = repo, map[string][]string{}
+				if err := prefix(tb, key(repo, ""), func(rest, val []byte) error {
+					tagsOf[string(val)] = append(tagsOf[string(val)], string(rest))
+					return nil
+				}); err != nil {
+					return err
+				}
 			}
 			dg := digest.Digest(dgs)
 			v, err := decodeManifestValue(raw)
@@ -527,14 +533,7 @@ func (ix *index) walk(fn func(repo string, m storage.Manifest, tags []string) er
 			if err != nil {
 				return err
 			}
-			var tags []string
-			if err := prefix(tob, key(repo, dgs, ""), func(rest, _ []byte) error {
-				tags = append(tags, string(rest))
-				return nil
-			}); err != nil {
-				return err
-			}
-			return fn(repo, m, tags)
+			return fn(repo, m, tagsOf[dgs])
 		})
 	})
 }
@@ -571,13 +570,14 @@ type group struct {
 }
 
 type groupOp struct {
-	fn  func(*bolt.Tx) error
+	fn  func(*bolt.Tx, *batchLog) error
 	err chan error
 }
 
 // maxGroup bounds one transaction; dropEvery is how many commits pass
 // between dropResident calls.
 const (
+	maxYields = 4
 	maxGroup  = 256
 	dropEvery = 512
 )
@@ -590,7 +590,7 @@ func newGroup(ix *index) *group {
 
 var errClosed = errors.New("filesystem: driver closed")
 
-func (g *group) do(fn func(*bolt.Tx) error) error {
+func (g *group) do(fn func(*bolt.Tx, *batchLog) error) error {
 	op := &groupOp{fn: fn, err: make(chan error, 1)}
 	select {
 	case g.ops <- op:
@@ -623,14 +623,22 @@ func (g *group) run() {
 		case <-g.done:
 			return
 		}
-	more:
-		for len(batch) < maxGroup {
+		// Let the writes that are on their way join: a commit costs about
+		// the same for one write as for dozens. Yielding lets requests
+		// just answered by the last commit send their next write.
+		for yields, got := 0, 1; len(batch) < maxGroup; {
 			select {
 			case op := <-g.ops:
 				batch = append(batch, op)
+				got++
+				continue
 			default:
-				break more
 			}
+			if got == 0 || yields == maxYields {
+				break
+			}
+			yields, got = yields+1, 0
+			runtime.Gosched()
 		}
 		g.commit(batch)
 		if commits++; commits%dropEvery == 0 {
@@ -639,33 +647,59 @@ func (g *group) run() {
 	}
 }
 
-// commit runs a batch in one transaction. An op that fails would leave
-// its partial writes in everyone's transaction, so then each op is run
-// again in a transaction of its own.
+// commit runs a batch in one transaction. An op's own error (before it
+// wrote anything) fails that op alone; a hard error would leave its
+// partial writes in everyone's transaction, so then each op runs again in
+// a transaction of its own.
 func (g *group) commit(batch []*groupOp) {
 	errs := make([]error, len(batch))
-	failed := false
+	var failed error
 	err := g.ix.db.Update(func(tx *bolt.Tx) error {
+		log := &batchLog{ix: g.ix}
 		for i, op := range batch {
-			if errs[i] = op.fn(tx); errs[i] != nil {
-				failed = true
+			errs[i] = op.fn(tx, log)
+			if _, ok := errs[i].(hard); ok {
+				failed = errs[i]
 				return errs[i]
 			}
 		}
-		return nil
+		return log.flush()
 	})
-	if failed && len(batch) > 1 {
+	if failed != nil && len(batch) > 1 {
 		for _, op := range batch {
-			op.err <- g.ix.db.Update(op.fn)
+			op.err <- unwrapHard(g.ix.db.Update(func(tx *bolt.Tx) error {
+				log := &batchLog{ix: g.ix}
+				if err := op.fn(tx, log); err != nil {
+					if _, ok := err.(hard); ok {
+						return err
+					}
+					return softError{err}
+				}
+				return log.flush()
+			}))
 		}
 		return
 	}
 	for i, op := range batch {
-		if errs[i] == nil {
+		if err != nil {
 			errs[i] = err
 		}
-		op.err <- errs[i]
+		op.err <- unwrapHard(errs[i])
 	}
+}
+
+// softError carries an op's own error out of a transaction of its own
+// (rolling it back, though it wrote nothing).
+type softError struct{ error }
+
+func unwrapHard(err error) error {
+	switch e := err.(type) {
+	case hard:
+		return e.error
+	case softError:
+		return e.error
+	}
+	return err
 }
 
 // importJournals moves the manifests and tags of a store written before
@@ -728,9 +762,6 @@ func (ix *index) importJournals(root string) error {
 				}
 				for _, t := range tags {
 					if err := tx.Bucket(bucketTags).Put(key(repo, t), []byte(dg)); err != nil {
-						return err
-					}
-					if err := tx.Bucket(bucketTagsOf).Put(key(repo, string(dg), t), nil); err != nil {
 						return err
 					}
 				}
