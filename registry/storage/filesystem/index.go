@@ -117,6 +117,9 @@ type index struct {
 	logSize int64 // written only before the writer starts, then by it
 
 	g *group
+
+	stopDrops chan struct{} // ends dropLoop
+	dropsDone chan struct{}
 }
 
 // openIndex opens (creating unless readOnly) the store under root. A
@@ -184,12 +187,19 @@ func openIndex(root string, readOnly bool) (*index, error) {
 		}
 		ix.g = newGroup(ix)
 	}
+	ix.stopDrops, ix.dropsDone = make(chan struct{}), make(chan struct{})
+	go ix.dropLoop()
 	return ix, nil
 }
 
 func (ix *index) close() error {
 	if ix.g != nil {
 		ix.g.stop()
+	}
+	if ix.stopDrops != nil {
+		close(ix.stopDrops)
+		<-ix.dropsDone
+		ix.stopDrops = nil
 	}
 	return errors.Join(ix.db.Close(), ix.log.Close())
 }
@@ -559,6 +569,22 @@ func (ix *index) dropResident() {
 	})
 }
 
+// dropLoop drops resident index pages every dropInterval: reads fault
+// pages in too, without any commit to trigger a drop.
+func (ix *index) dropLoop() {
+	defer close(ix.dropsDone)
+	t := time.NewTicker(dropInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			ix.dropResident()
+		case <-ix.stopDrops:
+			return
+		}
+	}
+}
+
 // group commits the index writes of concurrent requests in one bbolt
 // transaction: a writer takes whatever is queued, so a lone request waits
 // for nothing and a busy registry commits many at once.
@@ -577,9 +603,10 @@ type groupOp struct {
 // maxGroup bounds one transaction; dropEvery is how many commits pass
 // between dropResident calls.
 const (
-	maxYields = 4
-	maxGroup  = 256
-	dropEvery = 512
+	maxYields    = 4
+	maxGroup     = 256
+	dropEvery    = 64
+	dropInterval = time.Second
 )
 
 func newGroup(ix *index) *group {
