@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -120,6 +121,8 @@ type index struct {
 
 	stopDrops chan struct{} // ends dropLoop
 	dropsDone chan struct{}
+	dropNow   chan struct{} // asks dropLoop for a drop
+	sinceDrop atomic.Int64  // lookups and writes since the last drop
 }
 
 // openIndex opens (creating unless readOnly) the store under root. A
@@ -187,7 +190,7 @@ func openIndex(root string, readOnly bool) (*index, error) {
 		}
 		ix.g = newGroup(ix)
 	}
-	ix.stopDrops, ix.dropsDone = make(chan struct{}), make(chan struct{})
+	ix.stopDrops, ix.dropsDone, ix.dropNow = make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
 	go ix.dropLoop()
 	return ix, nil
 }
@@ -277,11 +280,15 @@ func (ix *index) put(repo string, m storage.Manifest, tags []string) error {
 					return err
 				}
 			}
-			// A Put dirties a page even when the key is there: look first.
-			if rb := tx.Bucket(bucketRepos); rb.Get([]byte(repo)) == nil {
-				if err := must(rb.Put([]byte(repo), nil)); err != nil {
-					return err
+			// A Put dirties a page even when the key is there: look first
+			// (in a cache of repositories seen, then in the index).
+			if !log.ix.g.seen(repo) {
+				if rb := tx.Bucket(bucketRepos); rb.Get([]byte(repo)) == nil {
+					if err := must(rb.Put([]byte(repo), nil)); err != nil {
+						return err
+					}
 				}
+				log.ix.g.saw(repo)
 			}
 		}
 		tb := tx.Bucket(bucketTags)
@@ -318,6 +325,7 @@ func newRecord(repo string, m storage.Manifest) (manifestValue, []byte, error) {
 }
 
 func (ix *index) lookup(repo string, dg digest.Digest) (manifestValue, bool, error) {
+	ix.touched(1)
 	var v manifestValue
 	var ok bool
 	err := ix.db.View(func(tx *bolt.Tx) error {
@@ -424,6 +432,7 @@ func (ix *index) deleteManifest(repo string, dg digest.Digest) ([]string, error)
 }
 
 func (ix *index) resolve(repo, tag string) (digest.Digest, error) {
+	ix.touched(1)
 	var dg digest.Digest
 	err := ix.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTags).Get(key(repo, tag))
@@ -456,6 +465,7 @@ func (ix *index) deleteTag(repo, tag string) (digest.Digest, error) {
 
 // tagList is repo's tags in lexical order (bbolt keeps keys sorted).
 func (ix *index) tagList(repo string) ([]string, error) {
+	ix.touched(1)
 	tags := []string{}
 	err := ix.db.View(func(tx *bolt.Tx) error {
 		return prefix(tx.Bucket(bucketTags), key(repo, ""), func(rest, _ []byte) error {
@@ -467,6 +477,7 @@ func (ix *index) tagList(repo string) ([]string, error) {
 }
 
 func (ix *index) referrersOf(repo string, subject digest.Digest) ([]v1.Descriptor, error) {
+	ix.touched(1)
 	out := []v1.Descriptor{}
 	err := ix.db.View(func(tx *bolt.Tx) error {
 		mb := tx.Bucket(bucketManifests)
@@ -493,6 +504,7 @@ func (ix *index) referrersOf(repo string, subject digest.Digest) ([]v1.Descripto
 }
 
 func (ix *index) holds(repo string) bool {
+	ix.touched(1)
 	var ok bool
 	ix.db.View(func(tx *bolt.Tx) error {
 		ok = tx.Bucket(bucketRepos).Get([]byte(repo)) != nil
@@ -569,19 +581,32 @@ func (ix *index) dropResident() {
 	})
 }
 
-// dropLoop drops resident index pages every dropInterval: reads fault
-// pages in too, without any commit to trigger a drop.
+// touched counts n lookups or writes, each of which faults a few index
+// pages in (and the kernel maps up to 16 neighbours of each: fault-around),
+// and asks for a drop every dropEvery of them.
+func (ix *index) touched(n int) {
+	if ix.sinceDrop.Add(int64(n)) >= dropEvery {
+		ix.sinceDrop.Store(0)
+		select {
+		case ix.dropNow <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// dropLoop drops resident index pages when asked, and every dropInterval.
 func (ix *index) dropLoop() {
 	defer close(ix.dropsDone)
 	t := time.NewTicker(dropInterval)
 	defer t.Stop()
 	for {
 		select {
+		case <-ix.dropNow:
 		case <-t.C:
-			ix.dropResident()
 		case <-ix.stopDrops:
 			return
 		}
+		ix.dropResident()
 	}
 }
 
@@ -593,6 +618,24 @@ type group struct {
 	ops  chan *groupOp
 	done chan struct{}
 	once sync.Once
+
+	repos map[string]struct{} // see seen
+}
+
+// seen and saw keep a bounded cache of repositories known to be in the
+// repos bucket; only the writer uses it. A rollback after saw leaves a
+// name cached that the index lacks until the next put into it commits,
+// so the cache is cleared whenever a commit fails.
+func (g *group) seen(repo string) bool {
+	_, ok := g.repos[repo]
+	return ok
+}
+
+func (g *group) saw(repo string) {
+	if len(g.repos) >= maxSeenRepos {
+		clear(g.repos)
+	}
+	g.repos[repo] = struct{}{}
 }
 
 type groupOp struct {
@@ -600,17 +643,21 @@ type groupOp struct {
 	err chan error
 }
 
-// maxGroup bounds one transaction; dropEvery is how many commits pass
-// between dropResident calls.
+// maxGroup bounds one transaction; dropEvery is how many lookups or
+// writes pass between drops of resident index pages (a few MiB; a drop
+// costs about 0.1 ms).
 const (
 	maxYields    = 4
+	lingerBatch  = 16
+	lingerFor    = 200 * time.Microsecond
 	maxGroup     = 256
-	dropEvery    = 64
+	maxSeenRepos = 4096
+	dropEvery    = 128
 	dropInterval = time.Second
 )
 
 func newGroup(ix *index) *group {
-	g := &group{ix: ix, ops: make(chan *groupOp, maxGroup), done: make(chan struct{})}
+	g := &group{ix: ix, ops: make(chan *groupOp, maxGroup), done: make(chan struct{}), repos: map[string]struct{}{}}
 	go g.run()
 	return g
 }
@@ -641,8 +688,10 @@ func (g *group) do(fn func(*bolt.Tx, *batchLog) error) error {
 func (g *group) stop() { g.once.Do(func() { close(g.done) }) }
 
 func (g *group) run() {
-	commits := 0
 	batch := make([]*groupOp, 0, maxGroup)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	busy := false // the last commit had company: more writes are coming
 	for {
 		select {
 		case op := <-g.ops:
@@ -667,10 +716,24 @@ func (g *group) run() {
 			yields, got = yields+1, 0
 			runtime.Gosched()
 		}
-		g.commit(batch)
-		if commits++; commits%dropEvery == 0 {
-			g.ix.dropResident()
+		// Under load (on a busy machine the requests' goroutines may not
+		// get to run while this one yields), wait a little for company.
+		if busy && len(batch) < lingerBatch {
+			linger.Reset(lingerFor)
+		wait:
+			for len(batch) < lingerBatch {
+				select {
+				case op := <-g.ops:
+					batch = append(batch, op)
+				case <-linger.C:
+					break wait
+				}
+			}
+			linger.Stop()
 		}
+		busy = len(batch) > 1
+		g.commit(batch)
+		g.ix.touched(len(batch))
 	}
 }
 
@@ -692,9 +755,12 @@ func (g *group) commit(batch []*groupOp) {
 		}
 		return log.flush()
 	})
+	if err != nil || failed != nil {
+		clear(g.repos)
+	}
 	if failed != nil && len(batch) > 1 {
 		for _, op := range batch {
-			op.err <- unwrapHard(g.ix.db.Update(func(tx *bolt.Tx) error {
+			err := g.ix.db.Update(func(tx *bolt.Tx) error {
 				log := &batchLog{ix: g.ix}
 				if err := op.fn(tx, log); err != nil {
 					if _, ok := err.(hard); ok {
@@ -703,7 +769,11 @@ func (g *group) commit(batch []*groupOp) {
 					return softError{err}
 				}
 				return log.flush()
-			}))
+			})
+			if err != nil {
+				clear(g.repos)
+			}
+			op.err <- unwrapHard(err)
 		}
 		return
 	}
