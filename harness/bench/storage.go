@@ -11,6 +11,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,14 +25,14 @@ import (
 // with many stored manifests, restart time, and blob push throughput
 // beside Distribution.
 type StorageReport struct {
-	Stored *Stored     `json:"stored,omitempty"`
+	Stored *Stored `json:"stored,omitempty"`
 	// Manifests is manifest PUT throughput with no endpoint, beside
 	// Distribution (the same measurement as table 4, repeated here so the
 	// storage section stands alone).
-	Manifests []Push `json:"manifests,omitempty"`
-	Blobs  []BlobPush  `json:"blobs,omitempty"`
-	SHA256 *HashPass   `json:"sha256,omitempty"`
-	Sizes  StorageSize `json:"sizes"`
+	Manifests []ManifestPush `json:"manifests,omitempty"`
+	Blobs     []BlobPush     `json:"blobs,omitempty"`
+	SHA256    *HashPass      `json:"sha256,omitempty"`
+	Sizes     StorageSize    `json:"sizes"`
 }
 
 // StorageSize are the storage measurements' knobs.
@@ -76,6 +78,14 @@ type Stored struct {
 	Note                 string  `json:"note,omitempty"`
 }
 
+// ManifestPush is manifest PUT throughput with no endpoint, and the
+// registry process's CPU time per PUT: on a shared machine throughput
+// follows what the other processes leave, CPU per operation much less.
+type ManifestPush struct {
+	Push
+	CPUPerOp float64 `json:"cpuPerOpSeconds"`
+}
+
 // BlobPush is blob upload throughput of one registry with one flow.
 type BlobPush struct {
 	Subject string  `json:"subject"`
@@ -89,6 +99,8 @@ type BlobPush struct {
 	MiBps   float64 `json:"mibPerS"` // of blob content
 	PerPush float64 `json:"perPushSeconds"`
 	Error   string  `json:"error,omitempty"` // first failure seen
+	// CPUPerOp is the registry process's CPU time (user+system) per push.
+	CPUPerOp float64 `json:"cpuPerOpSeconds"`
 }
 
 // HashPass is one SHA-256 pass over a large blob in this process, the
@@ -119,7 +131,7 @@ func (b *bencher) storage(ctx context.Context, fail func(string, error)) *Storag
 		}
 	}
 	for _, subject := range []string{Distribution, OursDefault} {
-		p, err := b.push(ctx, subject, "none")
+		p, err := b.manifestPush(ctx, subject)
 		if err != nil {
 			fail("manifest push "+subject, err)
 			continue
@@ -151,6 +163,73 @@ func (b *bencher) storage(ctx context.Context, fail func(string, error)) *Storag
 		}
 	}
 	return rep
+}
+
+// manifestPush is push with no endpoint, measuring the registry's CPU.
+func (b *bencher) manifestPush(ctx context.Context, subject string) (ManifestPush, error) {
+	fmt.Fprintf(b.log, "bench: %s: manifest push throughput and CPU, no endpoint\n", subject)
+	p := ManifestPush{Push: Push{Subject: subject, Endpoint: "none"}}
+	s, err := b.start(ctx, subject, nil)
+	if err != nil {
+		return p, err
+	}
+	defer s.close()
+	pid, err := s.pid()
+	if err != nil {
+		return p, err
+	}
+	cpu0, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
+	_, res, err := b.pushManifests(ctx, s, 10_000_000, 0, b.o.Sizes.PushDuration)
+	if err != nil {
+		return p, err
+	}
+	cpu1, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
+	mt := res.Metrics
+	ok := int(float64(mt.Requests)*mt.Success + 0.5)
+	p.Requests, p.Errors, p.Seconds, p.Rate = ok, int(mt.Requests)-ok, mt.Duration.Seconds(), mt.Throughput
+	if ok > 0 {
+		p.CPUPerOp = (cpu1 - cpu0) / float64(ok) // seeding (a few requests) included
+	}
+	fmt.Fprintf(b.log, "bench: %s/none: %d PUTs, %.0f/s, %.1f µs CPU per PUT\n", subject, ok, p.Rate, p.CPUPerOp*1e6)
+	return p, nil
+}
+
+// CPUSeconds is process pid's CPU time so far (user + system), from
+// /proc/<pid>/stat.
+func CPUSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(string(b))
+}
+
+// parseStatCPU reads utime and stime (fields 14 and 15, in clock ticks
+// of 1/100 s on Linux) after the parenthesised command name.
+func parseStatCPU(stat string) (float64, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("stat: no command name")
+	}
+	f := strings.Fields(stat[i+1:])
+	if len(f) < 13 {
+		return 0, errors.New("stat: too few fields")
+	}
+	var ticks float64
+	for _, s := range f[11:13] { // utime, stime: fields 14, 15 overall
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("stat: %q: %w", s, err)
+		}
+		ticks += float64(n)
+	}
+	return ticks / 100, nil
 }
 
 // stored pushes n distinct manifests into ours, reads VmRSS, then kills
@@ -311,6 +390,14 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow string, size, work
 		return p, err
 	}
 	defer s.close()
+	pid, err := s.pid()
+	if err != nil {
+		return p, err
+	}
+	cpu0, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}, Timeout: 5 * time.Minute}
 	defer client.CloseIdleConnections()
 	var seq, ok, bad atomic.Int64
@@ -340,6 +427,10 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow string, size, work
 	}
 	wg.Wait()
 	p.Seconds = time.Since(t0).Seconds()
+	cpu1, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
 	p.Pushes, p.Errors = int(ok.Load()), int(bad.Load())
 	if e, _ := firstErr.Load().(string); e != "" {
 		p.Error = e
@@ -350,8 +441,9 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow string, size, work
 	}
 	if p.Pushes > 0 {
 		p.PerPush = p.Seconds * float64(workers) / float64(p.Pushes)
+		p.CPUPerOp = (cpu1 - cpu0) / float64(p.Pushes)
 	}
-	fmt.Fprintf(b.log, "bench: %s: %d pushes (%d errors) in %.1fs: %.1f/s, %.0f MiB/s, %.3fs per push\n", subject, p.Pushes, p.Errors, p.Seconds, p.Rate, p.MiBps, p.PerPush)
+	fmt.Fprintf(b.log, "bench: %s: %d pushes (%d errors) in %.1fs: %.1f/s, %.0f MiB/s, %.3fs per push, %.2f ms CPU per push\n", subject, p.Pushes, p.Errors, p.Seconds, p.Rate, p.MiBps, p.PerPush, p.CPUPerOp*1e3)
 	if p.Pushes == 0 {
 		return p, fmt.Errorf("no push succeeded: %s", p.Error)
 	}
@@ -452,31 +544,32 @@ func (r *Report) storageMarkdown() string {
 		fmt.Fprintf(&b, "- Target restart to first answer < 1 s: %s (%.3f s; a stored manifest %.3f s).\n", verdict(st.FirstManifestSeconds < 1), st.RestartSeconds, st.FirstManifestSeconds)
 	}
 	if len(sr.Manifests) > 0 {
-		b.WriteString("\n| registry | manifest PUTs (no endpoint) | errors | PUTs/s | vs Distribution |\n|---|---:|---:|---:|---:|\n")
-		peer, hasPeer := find(sr.Manifests, func(p Push) string { return p.Subject }, Distribution)
+		b.WriteString("\n| registry | manifest PUTs (no endpoint) | errors | PUTs/s | vs Distribution | registry CPU per PUT | Distribution's CPU / ours |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		subj := func(p ManifestPush) string { return p.Subject }
+		peer, hasPeer := find(sr.Manifests, subj, Distribution)
 		for _, p := range sr.Manifests {
-			ratio := math.NaN()
+			ratio, cpu := math.NaN(), math.NaN()
 			if hasPeer {
-				ratio = Ratio(p.Rate, peer.Rate)
+				ratio, cpu = Ratio(p.Rate, peer.Rate), Ratio(peer.CPUPerOp, p.CPUPerOp)
 			}
-			fmt.Fprintf(&b, "| %s | %d | %d | %.0f | %s |\n", p.Subject, p.Requests, p.Errors, p.Rate, fmtRatio(ratio))
+			fmt.Fprintf(&b, "| %s | %d | %d | %.0f | %s | %.0f µs | %s |\n", p.Subject, p.Requests, p.Errors, p.Rate, fmtRatio(ratio), p.CPUPerOp*1e6, fmtRatio(cpu))
 		}
-		if ours, ok := find(sr.Manifests, func(p Push) string { return p.Subject }, OursDefault); ok && hasPeer {
+		if ours, ok := find(sr.Manifests, subj, OursDefault); ok && hasPeer {
 			ratio := Ratio(ours.Rate, peer.Rate)
-			fmt.Fprintf(&b, "\n- Target manifest PUT >= 25x Distribution: %s (%.0f vs %.0f PUTs/s, %s).\n", verdict(ratio >= 25), ours.Rate, peer.Rate, fmtRatio(ratio))
+			fmt.Fprintf(&b, "\n- Target manifest PUT >= 25x Distribution: %s (%.0f vs %.0f PUTs/s, %s; CPU per PUT %s less).\n", verdict(ratio >= 25), ours.Rate, peer.Rate, fmtRatio(ratio), fmtRatio(Ratio(peer.CPUPerOp, ours.CPUPerOp)))
 		}
 	}
 	if len(sr.Blobs) > 0 {
 		b.WriteString("\n### 6. Blob pushes\n\n")
 		b.WriteString("Blobs made and hashed by the client before timing (128 distinct 1 MiB blobs, or distinct 64 MiB blobs pushed one at a time), pushed into 16 repositories.\n\n")
-		b.WriteString("| registry | blob | flow | clients | pushes | errors | pushes/s | MiB/s | vs Distribution | time per push |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		b.WriteString("| registry | blob | flow | clients | pushes | errors | pushes/s | MiB/s | vs Distribution | time per push | registry CPU per push | Distribution's CPU / ours |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		key := func(p BlobPush) string { return fmt.Sprintf("%s/%d/%s", p.Subject, p.Size, p.Flow) }
 		for _, p := range sr.Blobs {
-			ratio := math.NaN()
+			ratio, cpu := math.NaN(), math.NaN()
 			if peer, ok := find(sr.Blobs, key, fmt.Sprintf("%s/%d/%s", Distribution, p.Size, p.Flow)); ok {
-				ratio = Ratio(p.Rate, peer.Rate)
+				ratio, cpu = Ratio(p.Rate, peer.Rate), Ratio(peer.CPUPerOp, p.CPUPerOp)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %s | %.3f s |\n", p.Subject, MiB(int64(p.Size)), p.Flow, p.Workers, p.Pushes, p.Errors, p.Rate, p.MiBps, fmtRatio(ratio), p.PerPush)
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %s | %.3f s | %.2f ms | %s |\n", p.Subject, MiB(int64(p.Size)), p.Flow, p.Workers, p.Pushes, p.Errors, p.Rate, p.MiBps, fmtRatio(ratio), p.PerPush, p.CPUPerOp*1e3, fmtRatio(cpu))
 		}
 		b.WriteString("\n")
 		for _, p := range sr.Blobs {
