@@ -3,11 +3,13 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/onsi/gomega"
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -191,5 +193,29 @@ func TestPurgeUploads(t *testing.T) {
 			c.expect(c.do("GET", data, nil), http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN")
 			c.expect(c.do("GET", empty, nil), http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN")
 		})
+	}
+}
+
+// TestUploadPurgerRuns: the purger loop removes old uploads on its own,
+// and stops with its context.
+func TestUploadPurgerRuns(t *testing.T) {
+	d := drivers(t)["filesystem"]
+	c := &client{t: t, h: New(WithStorage(d)), events: &recorder{}}
+	loc := c.do("POST", "/v2/p/blobs/uploads/", nil).header("Location")
+	c.expect(c.do("PATCH", loc, []byte("abandoned")), http.StatusAccepted, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// A negative age puts the cutoff in the future: every upload is old.
+		RunUploadPurger(ctx, d, -time.Hour, 10*time.Millisecond, false, slog.New(slog.DiscardHandler))
+	}()
+	gomega.NewWithT(t).Eventually(func() int { return c.do("GET", loc, nil).Code }).
+		WithTimeout(5 * time.Second).Should(gomega.Equal(http.StatusNotFound))
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("purger did not stop with its context")
 	}
 }
