@@ -362,12 +362,30 @@ func (d *Driver) pendingStart(id string) time.Time {
 	return time.Now()
 }
 
-// copyBuffered copies with large buffers: fewer, bigger writes and hash
-// calls for large blobs.
+// copyBuffered copies in chunks of up to 1 MiB, filling each before it is
+// written: a request body arrives a few KiB per read, and a write (and a
+// hash call) per read would cost a system call each.
 func copyBuffered(w io.Writer, r io.Reader) (int64, error) {
-	buf := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(buf)
-	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, *buf)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	var total int64
+	for {
+		n, rerr := io.ReadFull(r, buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		switch {
+		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
+			return total, nil
+		case rerr != nil:
+			return total, rerr
+		}
+	}
 }
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
