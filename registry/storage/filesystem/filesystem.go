@@ -362,9 +362,10 @@ func (d *Driver) pendingStart(id string) time.Time {
 	return time.Now()
 }
 
-// copyBuffered copies in chunks of up to 1 MiB, filling each before it is
+// copyBuffered copies in chunks of copyChunk, filling each before it is
 // written: a request body arrives a few KiB per read, and a write (and a
-// hash call) per read would cost a system call each.
+// hash call) per read would cost a system call each. A chunk stays small
+// enough to be in the CPU's cache from the read to the write and the hash.
 func copyBuffered(w io.Writer, r io.Reader) (int64, error) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
@@ -388,7 +389,9 @@ func copyBuffered(w io.Writer, r io.Reader) (int64, error) {
 	}
 }
 
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+const copyChunk = 128 << 10
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyChunk); return &b }}
 
 // UploadCommit implements storage.Driver. A sha256 digest is checked
 // against the hash state kept while writing: the data is not read again.
