@@ -70,7 +70,7 @@ func TestGarbageCollectWithCraneAndOras(t *testing.T) {
 		}
 		return out
 	}
-	keptLayer, goneLayer := layers(host+"/app:kept")[0], layers(host+"/app:gone")[0]
+	keptLayer, goneLayer := layers(host + "/app:kept")[0], layers(host + "/app:gone")[0]
 	os.WriteFile(filepath.Join(dir, "sig.txt"), []byte("a signature"), 0o644)
 	cli("oras", "attach", "--plain-http", "--artifact-type", "application/vnd.example.sig", host+"/app:kept", "sig.txt:text/plain")
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("some notes"), 0o644)

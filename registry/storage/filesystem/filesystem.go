@@ -362,31 +362,15 @@ func (d *Driver) pendingStart(id string) time.Time {
 	return time.Now()
 }
 
-// copyBuffered copies in chunks of copyChunk, filling each before it is
-// written: a request body arrives a few KiB per read, and a write (and a
-// hash call) per read would cost a system call each. A chunk stays small
-// enough to be in the CPU's cache from the read to the write and the hash.
+// copyBuffered copies through a pooled buffer of copyChunk: what each
+// read returns is written (and hashed) at once, so a streamed upload
+// reaches the disk as it arrives; a chunk stays small enough to be in the
+// CPU's cache from the read to the write and the hash (1 MiB buffers cost
+// 64 MiB pushes 2.5x the CPU).
 func copyBuffered(w io.Writer, r io.Reader) (int64, error) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	buf := *bp
-	var total int64
-	for {
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		switch {
-		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
-			return total, nil
-		case rerr != nil:
-			return total, rerr
-		}
-	}
+	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, *bp)
 }
 
 const copyChunk = 128 << 10
