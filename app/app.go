@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,6 +42,8 @@ type App struct {
 	debug      http.Handler // nil without http.debug.addr
 	metrics    *prometheus.Registry
 	tls        *tls.Config // nil: plain HTTP
+	store      storage.Driver
+	stopPurge  func() // stops the upload purger and waits; nil when none runs
 
 	mu          sync.Mutex
 	api, dbg    *http.Server
@@ -88,9 +91,17 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.store = store
+	built := false
+	defer func() {
+		if !built {
+			a.closeStore()
+		}
+	}()
 	regOpts := []registry.Option{
 		registry.WithStorage(store),
 		registry.WithDelete(cfg.Storage.Delete.Enabled),
+		registry.WithReadOnly(cfg.Storage.Maintenance.ReadOnly.Enabled),
 		registry.WithLogger(a.log),
 	}
 	if h := cfg.Auth.Htpasswd; h != nil {
@@ -177,13 +188,27 @@ func New(cfg *config.Config, opts ...Option) (*App, error) {
 		}
 		a.debug = debug.New(dOpts...)
 	}
+	built = true
 	return a, nil
+}
+
+// closeStore closes the storage driver when it holds files open.
+func (a *App) closeStore() {
+	if c, ok := a.store.(io.Closer); ok {
+		if err := c.Close(); err != nil {
+			a.log.Error("closing storage", "error", err)
+		}
+	}
 }
 
 func newStorage(s config.Storage) (storage.Driver, error) {
 	switch {
 	case s.Filesystem != nil:
-		d, err := filesystem.New(s.Filesystem.RootDirectory)
+		var opts []filesystem.Option
+		if s.Maintenance.ReadOnly.Enabled {
+			opts = append(opts, filesystem.ReadOnly())
+		}
+		d, err := filesystem.New(s.Filesystem.RootDirectory, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("storage.filesystem.rootdirectory: %w", err)
 		}
@@ -283,8 +308,17 @@ func (a *App) Start() error {
 		a.dAddr = dln.Addr().String()
 		go a.serve(a.dbg, dln)
 	}
-	a.log.Info("registry listening", "addr", a.addr, "debug", a.dAddr, "instanceID", a.instanceID,
-		"tls", a.tls != nil, "storage", storageName(a.cfg.Storage), "delete", a.cfg.Storage.Delete.Enabled,
+	if enabled, age, interval, dryRun := a.cfg.Storage.Maintenance.Purging(); enabled {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		a.stopPurge = func() { cancel(); <-done }
+		go func() {
+			defer close(done)
+			registry.RunUploadPurger(ctx, a.store, age, interval, dryRun, a.log)
+		}()
+	}
+	a.log.Info("registry listening", "addr", a.addr, "readonly", a.cfg.Storage.Maintenance.ReadOnly.Enabled, "tls", a.tls != nil, "debug", a.dAddr, "instanceID", a.instanceID,
+		"storage", storageName(a.cfg.Storage), "delete", a.cfg.Storage.Delete.Enabled,
 		"endpoints", len(a.cfg.Notifications.Endpoints))
 	return nil
 }
@@ -359,6 +393,13 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if dbg != nil {
 		_ = dbg.Close()
 	}
+	a.mu.Lock()
+	stopPurge := a.stopPurge
+	a.mu.Unlock()
+	if stopPurge != nil {
+		stopPurge()
+	}
+	a.closeStore()
 	a.log.Info("registry stopped", "droppedEvents", total)
 	return errors.Join(errs...)
 }

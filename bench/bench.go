@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,6 +29,14 @@ type Options struct {
 	WorkDir     string    // disk queues live here (removed per measurement)
 	Log         io.Writer // progress lines; nil: discarded
 	Command     string    // how the run was started, for the report
+	// Storage sizes the storage measurements (storage.go); Sections picks
+	// what runs: "notifications", "storage" (empty: both).
+	Storage  StorageSize
+	Sections []string
+}
+
+func (o Options) runs(section string) bool {
+	return len(o.Sections) == 0 || slices.Contains(o.Sections, section)
 }
 
 // DefaultSizes fit `make bench` in about 12-15 minutes on two cores.
@@ -75,6 +84,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fmt.Fprintln(b.log, "bench: FAILED", msg)
 	}
 
+	if o.runs("notifications") {
+		b.notifications(ctx, rep, fail)
+	}
+	if o.runs("storage") {
+		rep.Storage = b.storage(ctx, fail)
+	}
+	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
+	return rep, ctx.Err()
+}
+
+// notifications makes the delivery, drain, memory and push measurements.
+func (b *bencher) notifications(ctx context.Context, rep *Report, fail func(string, error)) {
+	s := b.o.Sizes
 	for _, c := range []struct {
 		subject string
 		n       int
@@ -141,8 +163,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			rep.Push = append(rep.Push, p)
 		}
 	}
-	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
-	return rep, ctx.Err()
 }
 
 // setup is one registry and (optionally) one fake endpoint, fresh per

@@ -19,17 +19,18 @@ const (
 
 // Report is everything one run measured (OUT/bench.json).
 type Report struct {
-	Started  time.Time `json:"started"`
-	Duration string    `json:"duration"`
-	Machine  Machine   `json:"machine"`
-	Command  string    `json:"command"`
-	Sizes    Sizes     `json:"sizes"`
-	Settings string    `json:"settings"` // the extensions' YAML
-	Rate     []Drain   `json:"deliveryRate10ms"`
-	Drain    []Drain   `json:"drain0ms"`
-	Memory   []Memory  `json:"memory"`
-	Push     []Push    `json:"push"`
-	Errors   []string  `json:"errors,omitempty"` // measurements that could not run
+	Started  time.Time      `json:"started"`
+	Duration string         `json:"duration"`
+	Machine  Machine        `json:"machine"`
+	Command  string         `json:"command"`
+	Sizes    Sizes          `json:"sizes"`
+	Settings string         `json:"settings"` // the extensions' YAML
+	Rate     []Drain        `json:"deliveryRate10ms"`
+	Drain    []Drain        `json:"drain0ms"`
+	Memory   []Memory       `json:"memory"`
+	Push     []Push         `json:"push"`
+	Storage  *StorageReport `json:"storage,omitempty"` // issue 17: stored manifests, restart, blob pushes
+	Errors   []string       `json:"errors,omitempty"`  // measurements that could not run
 }
 
 // Machine facts printed beside the figures.
@@ -239,6 +240,7 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "- Target (%s): a dead endpoint costs no more than 5%% against a healthy one: %s (%+.1f%%).\n", p.Subject, verdict(drop <= 0.05), -drop*100)
 		}
 	}
+	b.WriteString(r.storageMarkdown())
 	if len(r.Errors) > 0 {
 		b.WriteString("\n### Could not measure\n\n")
 		for _, e := range r.Errors {

@@ -34,10 +34,48 @@ type Log struct {
 
 // Storage selects and configures the storage driver.
 type Storage struct {
-	Filesystem *Filesystem `yaml:"filesystem,omitempty"`
-	InMemory   *struct{}   `yaml:"inmemory,omitempty"`
-	S3         *S3         `yaml:"s3,omitempty"`
-	Delete     Delete      `yaml:"delete,omitempty"`
+	Filesystem  *Filesystem `yaml:"filesystem,omitempty"`
+	InMemory    *struct{}   `yaml:"inmemory,omitempty"`
+	S3          *S3         `yaml:"s3,omitempty"`
+	Delete      Delete      `yaml:"delete,omitempty"`
+	Maintenance Maintenance `yaml:"maintenance,omitempty"`
+}
+
+// Maintenance is Distribution's storage.maintenance: purging abandoned
+// uploads, and read-only mode.
+type Maintenance struct {
+	UploadPurging UploadPurging `yaml:"uploadpurging,omitempty"`
+	ReadOnly      ReadOnly      `yaml:"readonly,omitempty"`
+}
+
+// UploadPurging removes uploads older than Age every Interval (from
+// start-up on). Unset fields take Distribution's defaults (see Purging).
+type UploadPurging struct {
+	Enabled  *bool         `yaml:"enabled,omitempty"` // default true
+	Age      time.Duration `yaml:"age,omitempty"`
+	Interval time.Duration `yaml:"interval,omitempty"`
+	DryRun   bool          `yaml:"dryrun,omitempty"` // log what would be purged, remove nothing
+}
+
+// Purging returns the settings with defaults applied; purging is off in
+// read-only mode, as in Distribution.
+func (m Maintenance) Purging() (enabled bool, age, interval time.Duration, dryRun bool) {
+	u := m.UploadPurging
+	enabled = (u.Enabled == nil || *u.Enabled) && !m.ReadOnly.Enabled
+	age, interval = u.Age, u.Interval
+	if age == 0 {
+		age = DefaultUploadPurgeAge
+	}
+	if interval == 0 {
+		interval = DefaultUploadPurgeInterval
+	}
+	return enabled, age, interval, u.DryRun
+}
+
+// ReadOnly makes every write answer 405 UNSUPPORTED while pulls go on
+// (for garbage collection beside a running registry).
+type ReadOnly struct {
+	Enabled bool `yaml:"enabled,omitempty"`
 }
 
 // S3 is the s3 driver's configuration: Distribution's keys, and its
@@ -267,4 +305,7 @@ const (
 	DefaultS3MultipartCopyThresholdSize  = 32 << 20
 	DefaultS3MultipartCopyChunkSize      = 32 << 20
 	DefaultS3MultipartCopyMaxConcurrency = 100
+
+	DefaultUploadPurgeAge      = 168 * time.Hour
+	DefaultUploadPurgeInterval = 24 * time.Hour
 )

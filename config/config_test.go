@@ -298,6 +298,7 @@ func TestMarshalParsesBack(t *testing.T) {
 		Version: "0.1",
 		Log:     Log{Level: "debug", Formatter: "json"},
 		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/data"}, Delete: Delete{Enabled: true},
+			Maintenance: Maintenance{UploadPurging: UploadPurging{Enabled: new(true), Age: time.Hour, Interval: time.Minute, DryRun: true}, ReadOnly: ReadOnly{Enabled: true}},
 			S3: &S3{Region: "us-east-1", RegionEndpoint: "http://127.0.0.1:9000", Bucket: "bkt", RootDirectory: "/r", AccessKey: "ak",
 				SecretKey: "sk", ForcePathStyle: true, Secure: new(true), SkipVerify: true, ChunkSize: 6 << 20,
 				MultipartCopyThresholdSize: 1 << 20, MultipartCopyChunkSize: 8 << 20, MultipartCopyMaxConcurrency: 4}},
@@ -425,7 +426,6 @@ func TestWarnings(t *testing.T) {
 		{"redis", minimal + "redis:\n  addr: localhost:6379\n", nil, "redis: ignored"},
 		{"health", minimal + "health:\n  storagedriver:\n    enabled: true\n", nil, "health: ignored"},
 		{"log fields", minimal + "log:\n  fields:\n    service: registry\n", nil, "log.fields: ignored"},
-		{"maintenance", minimal + "  maintenance:\n    uploadpurging:\n      enabled: false\n", nil, "storage.maintenance: ignored"},
 		{"unknown env key", minimal, []string{"REGISTRY_HTTP_NOPE=1"}, "environment REGISTRY_HTTP_NOPE: no config key http.nope here; ignored"},
 		{"prometheus without debug server", minimal + "http:\n  debug:\n    prometheus:\n      enabled: true\n", nil, "http.debug.prometheus.enabled: no effect without http.debug.addr"},
 	}

@@ -327,7 +327,6 @@ var ignored = map[string]string{
 	"log.hooks":                     "log hooks are not supported",
 	"log.reportcaller":              "not supported",
 	"storage.cache":                 "no descriptor cache: lookups go to the storage driver",
-	"storage.maintenance":           "upload purging and read-only mode are not implemented",
 	"storage.redirect":              "blobs are always served directly (filesystem and inmemory cannot redirect, in Distribution too)",
 	"storage.tag":                   "tag concurrency limit is not implemented",
 	"storage.filesystem.maxthreads": "not needed: the filesystem driver has no thread pool",

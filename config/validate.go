@@ -62,6 +62,14 @@ func (c *Config) validate() []error {
 		bad("storage", "more than one storage driver configured (filesystem, inmemory, s3); choose one")
 	}
 
+	u := c.Storage.Maintenance.UploadPurging
+	if u.Age < 0 {
+		bad("storage.maintenance.uploadpurging.age", "must not be negative, got %v", u.Age)
+	}
+	if u.Interval < 0 {
+		bad("storage.maintenance.uploadpurging.interval", "must not be negative, got %v", u.Interval)
+	}
+
 	if c.HTTP.Addr != "" {
 		if err := checkAddr(c.HTTP.Addr); err != nil {
 			bad("http.addr", "%v", err)

@@ -32,6 +32,7 @@ type Registry struct {
 	base         string // "/v2/", or under WithPathPrefix
 	log          *slog.Logger
 	maxManifest  int64
+	readOnly     bool
 }
 
 // Option configures a Registry.
@@ -196,6 +197,9 @@ func (reg *Registry) route(q *request) (route, bool) {
 	q.name = strings.Join(segs[:nameEnd], "/")
 	if !ValidName(q.name) {
 		writeError(q.w, errNameInvalid, "invalid repository name", map[string]string{"name": q.name})
+		return route{}, false
+	}
+	if q.readOnlyRefused() {
 		return route{}, false
 	}
 	last := segs[n-1]

@@ -162,6 +162,7 @@ func TestUploadSurvivesRestart(t *testing.T) {
 	r := c1.do("POST", "/v2/a/blobs/uploads/", nil)
 	loc := r.header("Location")
 	c1.expect(c1.do("PATCH", loc, []byte("first "), "Content-Range", "0-5"), http.StatusAccepted, "")
+	d1.Close()
 
 	d2, err := filesystem.New(root)
 	if err != nil {

@@ -4,7 +4,9 @@
 # What `make bench` runs: our registry (default mode and with the opt-in
 # delivery extensions) against CNCF Distribution v3.1.2 on this machine, in
 # one run. Writes OUT_DIR/bench/bench.json and OUT_DIR/bench/bench.md (the
-# table docs/benchmarks.md quotes). About 12-15 minutes on two cores.
+# table docs/benchmarks.md quotes). About 12-15 minutes on two cores, plus
+# about 6 for the storage section (stored manifests, restart, 1 MiB and
+# 64 MiB blob pushes); `--sections storage` runs only that one.
 #
 # Distribution is installed (never committed) with
 #   GOBIN=$PEER_DIR go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2

@@ -35,6 +35,12 @@ func cmdBench(ctx context.Context, args []string) error {
 	ratePeer := fs.Int("rate-events-peer", def.RateEventsPeer, "backlog delivered to the 10 ms receiver by Distribution and ours default")
 	pushDur := fs.Duration("push-duration", def.PushDuration, "length of each push throughput run")
 	skipPeerMem := fs.Bool("skip-peer-memory", false, "do not fill Distribution's in-memory queue")
+	sdef := bench.DefaultStorageSizes()
+	sections := fs.String("sections", "notifications,storage", "what to measure: notifications, storage, or both (comma-separated)")
+	stored := fs.Int("stored-manifests", sdef.StoredManifests, "distinct manifests stored for the storage memory row (0: skip)")
+	storedLimit := fs.Duration("stored-push-limit", sdef.StoredPushLimit, "time bound of the stored-manifests push")
+	blobDur := fs.Duration("blob-duration", sdef.SmallDuration, "length of each 1 MiB blob push run")
+	largeCount := fs.Int("large-blobs", sdef.LargeCount, "64 MiB blobs pushed per registry and flow (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -52,7 +58,19 @@ func cmdBench(ctx context.Context, args []string) error {
 	sizes.DrainEvents, sizes.DrainEventsPeer = *drainEvents, *drainPeer
 	sizes.RateEventsExt, sizes.RateEventsPeer = *rateExt, *ratePeer
 	sizes.PushDuration, sizes.SkipPeerMemory = *pushDur, *skipPeerMem
+	st := sdef
+	st.StoredManifests, st.StoredPushLimit, st.SmallDuration, st.LargeCount = *stored, *storedLimit, *blobDur, *largeCount
+	var secs []string
+	for _, sec := range strings.Split(*sections, ",") {
+		switch sec = strings.TrimSpace(sec); sec {
+		case "notifications", "storage":
+			secs = append(secs, sec)
+		default:
+			return fmt.Errorf("--sections: unknown section %q (want notifications, storage)", sec)
+		}
+	}
 	if *quick {
+		st.StoredManifests, st.SmallDuration, st.LargeCount = 20_000, 2*time.Second, 2
 		sizes.RateEventsPeer, sizes.RateEventsExt = 100, 2000
 		sizes.DrainEvents, sizes.DrainEventsPeer = 5000, 1000
 		sizes.MemoryEvents, sizes.MemoryEventsPeer = 5000, 5000
@@ -74,7 +92,7 @@ func cmdBench(ctx context.Context, args []string) error {
 	version, _ := exec.CommandContext(ctx, *peer, "--version").CombinedOutput()
 	rep, err := bench.Run(ctx, bench.Options{
 		Binaries: bins, Peer: *peer, PeerVersion: strings.TrimSpace(string(version)),
-		Sizes: sizes, WorkDir: *out, Log: os.Stderr,
+		Sizes: sizes, Storage: st, Sections: secs, WorkDir: *out, Log: os.Stderr,
 		Command: "harness bench " + strings.Join(args, " "),
 	})
 	if rep != nil {

@@ -3,6 +3,7 @@
 //
 //	registry serve /etc/registry/config.yml
 //	registry notifications replay <endpoint> --config /etc/registry/config.yml
+//	registry garbage-collect [--dry-run] [--delete-untagged] /etc/registry/config.yml
 //	registry --version
 //
 // REGISTRY_* environment variables override config keys as in Distribution
@@ -38,6 +39,9 @@ const usage = `usage:
   registry serve <config.yml>   serve the registry (or REGISTRY_CONFIGURATION_PATH)
   registry notifications replay <endpoint> [--config config.yml]
                                 re-deliver an endpoint's dead letters (same ids)
+  registry garbage-collect [--dry-run] [--delete-untagged] <config.yml>
+                                remove blobs no manifest references (registry
+                                stopped, or read-only)
   registry --version            print the version
 `
 
@@ -55,6 +59,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 		return 0
 	case "notifications":
 		return notificationsCmd(ctx, args[1:], env, stdout, stderr)
+	case "garbage-collect":
+		return gcCmd(ctx, args[1:], env, stdout, stderr)
 	case "serve":
 		path := ""
 		switch len(args) {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -101,4 +102,33 @@ type RangeError struct {
 
 func (e *RangeError) Error() string {
 	return fmt.Sprintf("chunk does not start at the end of the upload (%d bytes)", e.Size)
+}
+
+// Upload is an upload session as maintenance sees it.
+type Upload struct {
+	Repository string
+	ID         string
+	Started    time.Time
+	Size       int64
+}
+
+// UploadPurger is implemented by drivers that can remove abandoned
+// uploads (storage.maintenance.uploadpurging).
+type UploadPurger interface {
+	// PurgeUploads removes the uploads started before cutoff and returns
+	// them; with dryRun it only returns them.
+	PurgeUploads(ctx context.Context, cutoff time.Time, dryRun bool) ([]Upload, error)
+}
+
+// Collectable is implemented by drivers that garbage collection can walk
+// and sweep. Collection runs with no writer at work (the registry stopped,
+// or read-only).
+type Collectable interface {
+	// WalkManifests calls fn for every manifest of every repository with
+	// the tags pointing at it. fn must not write to the driver.
+	WalkManifests(ctx context.Context, fn func(repo string, m Manifest, tags []string) error) error
+	// WalkBlobs calls fn for every blob the store holds.
+	WalkBlobs(ctx context.Context, fn func(d digest.Digest, size int64) error) error
+	// RemoveBlobs removes blobs from the store and from every repository.
+	RemoveBlobs(ctx context.Context, ds []digest.Digest) error
 }

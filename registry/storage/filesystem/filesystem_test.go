@@ -80,9 +80,10 @@ func TestJournalSurvivesRestart(t *testing.T) {
 	}
 }
 
-// TestJournalTornTail: a crash mid-append loses that record only, and
-// later appends are readable.
-func TestJournalTornTail(t *testing.T) {
+// TestLogTornTail: bytes a crash left after the last record the index
+// knows (an append that never got committed) do not disturb reads or
+// later appends.
+func TestLogTornTail(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	d := open(t, root)
@@ -90,62 +91,82 @@ func TestJournalTornTail(t *testing.T) {
 	d.ManifestPut(ctx, "r", m0, "a")
 	d.ManifestPut(ctx, "r", m1, "b")
 	d.Close()
-	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
-	fi, _ := os.Stat(path)
-	if err := os.Truncate(path, fi.Size()-3); err != nil {
+	f, err := os.OpenFile(filepath.Join(root, "manifests.log"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
+	f.Write([]byte(`{"repository":"r","descr`))
+	f.Close()
 	d = open(t, root)
-	if tags, _ := d.Tags(ctx, "r"); strings.Join(tags, ",") != "a" {
-		t.Fatalf("tags after torn tail %v", tags)
-	}
 	m2 := manifest(2, "")
 	if err := d.ManifestPut(ctx, "r", m2, "c"); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()
 	d = open(t, root)
-	if tags, _ := d.Tags(ctx, "r"); strings.Join(tags, ",") != "a,c" {
-		t.Fatalf("tags after append past torn tail %v", tags)
+	if tags, _ := d.Tags(ctx, "r"); strings.Join(tags, ",") != "a,b,c" {
+		t.Fatalf("tags after torn tail %v", tags)
 	}
-	if m, err := d.ManifestGet(ctx, "r", m2.Descriptor.Digest); err != nil || string(m.Content) != string(m2.Content) {
-		t.Fatalf("manifest after torn tail %v", err)
+	for _, m := range []storage.Manifest{m0, m1, m2} {
+		if got, err := d.ManifestGet(ctx, "r", m.Descriptor.Digest); err != nil || string(got.Content) != string(m.Content) {
+			t.Fatalf("manifest after torn tail %v", err)
+		}
 	}
 }
 
-// TestJournalCompaction: a mostly dead journal shrinks at load and keeps
-// what is live.
-func TestJournalCompaction(t *testing.T) {
+// TestImportsJournals: a store written before the index (one journal per
+// repository) is imported when the index is first created.
+func TestImportsJournals(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
+	j, err := openJournal(filepath.Join(root, "repositories", "a", "b", "_manifests", "journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m0, m1 := manifest(0, ""), manifest(1, "")
+	m1.Subject = m0.Descriptor.Digest
+	m1.Descriptor.Annotations = map[string]string{"k": "v"}
+	if err := errors.Join(j.put(m0, []string{"v0", "latest"}), j.put(m1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	j.close()
 	d := open(t, root)
-	big := make([]byte, 64<<10)
-	for i := 0; i < 40; i++ {
-		content := append([]byte(fmt.Sprintf(`{"n":%d}`, i)), big...)
-		m := storage.Manifest{Descriptor: v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.FromBytes(content), Size: int64(len(content))}, Content: content}
-		if err := d.ManifestPut(ctx, "r", m, fmt.Sprintf("t%d", i)); err != nil {
-			t.Fatal(err)
-		}
-		if i > 0 {
-			if _, err := d.ManifestDelete(ctx, "r", m.Descriptor.Digest); err != nil {
-				t.Fatal(err)
-			}
-		}
+	if tags, err := d.Tags(ctx, "a/b"); err != nil || strings.Join(tags, ",") != "latest,v0" {
+		t.Fatalf("imported tags %v %v", tags, err)
+	}
+	refs, err := d.Referrers(ctx, "a/b", m0.Descriptor.Digest)
+	if err != nil || len(refs) != 1 || refs[0].Annotations["k"] != "v" {
+		t.Fatalf("imported referrers %+v %v", refs, err)
+	}
+	if got, err := d.ManifestGet(ctx, "a/b", m0.Descriptor.Digest); err != nil || string(got.Content) != string(m0.Content) {
+		t.Fatalf("imported manifest: %v", err)
+	}
+}
+
+// TestSecondWriterRefused: a root is used by one writing driver at a
+// time; read-only drivers share it with each other but not with a writer.
+func TestSecondWriterRefused(t *testing.T) {
+	root := t.TempDir()
+	d := open(t, root)
+	if _, err := New(root); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second writer: %v", err)
+	}
+	if _, err := New(root, ReadOnly()); err == nil {
+		t.Fatal("read-only beside a writer opened")
 	}
 	d.Close()
-	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
-	before, _ := os.Stat(path)
-	d = open(t, root)
-	if tags, _ := d.Tags(ctx, "r"); strings.Join(tags, ",") != "t0" { // loads, so compacts
-		t.Fatalf("tags after compaction %v", tags)
+	r1, err := New(root, ReadOnly())
+	if err != nil {
+		t.Fatal(err)
 	}
-	after, _ := os.Stat(path)
-	if after.Size()*4 > before.Size() {
-		t.Fatalf("journal %d -> %d bytes", before.Size(), after.Size())
+	defer r1.Close()
+	r2, err := New(root, ReadOnly())
+	if err != nil {
+		t.Fatal(err)
 	}
-	content := append([]byte(`{"n":0}`), big...)
-	if m, err := d.ManifestGet(ctx, "r", digest.FromBytes(content)); err != nil || len(m.Content) != len(content) {
-		t.Fatalf("manifest after compaction: %v", err)
+	defer r2.Close()
+	if err := r1.ManifestPut(context.Background(), "r", manifest(0, ""), "x"); err == nil {
+		t.Fatal("write through a read-only driver")
 	}
 }
 
@@ -208,15 +229,15 @@ func TestUnknownRepositoryCostsNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "repositories", "ghost")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("ghost directory: %v", err)
 	}
-	if len(d.repos) != 0 {
-		t.Fatalf("%d journals kept", len(d.repos))
+	if d.ix.holds("ghost") {
+		t.Fatal("ghost is in the index")
 	}
 }
 
 // TestDescriptorKeptWhole: the parts of a descriptor the in-memory index
 // leaves on disk (annotations, URLs, a size other than the content's) come
 // back from ManifestGet and Referrers, also after a restart and a
-// compaction.
+// restart.
 func TestDescriptorKeptWhole(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
@@ -262,26 +283,6 @@ func TestDescriptorKeptWhole(t *testing.T) {
 	d = open(t, root)
 	check("restarted")
 
-	// Enough dead records to make the next load compact the journal.
-	big := make([]byte, 64<<10)
-	for i := range 40 {
-		content := append([]byte(fmt.Sprintf(`{"n":%d}`, i)), big...)
-		m := storage.Manifest{Descriptor: v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.FromBytes(content), Size: int64(len(content))}, Content: content}
-		if err := d.ManifestPut(ctx, "r", m); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.ManifestDelete(ctx, "r", m.Descriptor.Digest); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d.Close()
-	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
-	before, _ := os.Stat(path)
-	d = open(t, root)
-	check("compacted")
-	if after, _ := os.Stat(path); after.Size()*4 > before.Size() {
-		t.Fatalf("journal not compacted: %d -> %d bytes", before.Size(), after.Size())
-	}
 }
 
 // TestSHA512Manifests: digests of other algorithms than sha256 (kept apart
@@ -347,11 +348,61 @@ func TestSHA512Manifests(t *testing.T) {
 		}
 	}
 	d.Close()
-	path := filepath.Join(root, "repositories", "r", "_manifests", "journal")
-	before, _ := os.Stat(path)
 	d = open(t, root)
-	check("compacted")
-	if after, _ := os.Stat(path); after.Size()*4 > before.Size() {
-		t.Fatalf("journal not compacted: %d -> %d bytes", before.Size(), after.Size())
+	check("after deletes")
+}
+
+// TestCommitUsesHashState: a commit checks the digest against the state
+// kept while writing, without reading the data again (data changed behind
+// the driver's back still commits under the digest of what was written);
+// a missing or lagging state is caught up from the data.
+func TestCommitUsesHashState(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := open(t, root)
+	content := []byte("first chunk, second chunk")
+	dg := digest.FromBytes(content)
+	id, _ := d.UploadStart(ctx, "r")
+	if _, err := d.UploadWrite(ctx, "r", id, 0, strings.NewReader(string(content[:12]))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.UploadWrite(ctx, "r", id, 12, strings.NewReader(string(content[12:]))); err != nil {
+		t.Fatal(err)
+	}
+	path := d.uploadPath("r", id)
+	if err := os.WriteFile(path, []byte(strings.Repeat("x", len(content))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.UploadCommit(ctx, "r", id, dg); err != nil {
+		t.Fatalf("commit with the state: %v", err)
+	}
+	if _, err := os.Stat(statePath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("state left after commit: %v", err)
+	}
+
+	// No state at all: hashed from the data.
+	id2, _ := d.UploadStart(ctx, "r")
+	d.UploadWrite(ctx, "r", id2, 0, strings.NewReader(string(content)))
+	os.Remove(statePath(d.uploadPath("r", id2)))
+	if _, err := d.UploadCommit(ctx, "r", id2, dg); err != nil {
+		t.Fatalf("commit without a state: %v", err)
+	}
+	// A state behind the data (crash between the two writes), then more data.
+	id3, _ := d.UploadStart(ctx, "r")
+	d.UploadWrite(ctx, "r", id3, 0, strings.NewReader(string(content[:5])))
+	f, _ := os.OpenFile(d.uploadPath("r", id3), os.O_WRONLY|os.O_APPEND, 0)
+	f.Write(content[5:12])
+	f.Close()
+	if _, err := d.UploadWrite(ctx, "r", id3, 12, strings.NewReader(string(content[12:]))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.UploadCommit(ctx, "r", id3, digest.FromString("other")); !errors.Is(err, storage.ErrDigestMismatch) {
+		t.Fatalf("wrong digest: %v", err)
+	}
+	if _, err := d.UploadCommit(ctx, "r", id3, dg); err != nil {
+		t.Fatalf("commit with a lagging state: %v", err)
+	}
+	if n, err := d.BlobStat(ctx, "r", dg); err != nil || n != int64(len(content)) {
+		t.Fatalf("blob %d %v", n, err)
 	}
 }

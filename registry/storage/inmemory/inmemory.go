@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	digest "github.com/opencontainers/go-digest"
@@ -35,6 +36,7 @@ type repo struct {
 	manifests map[digest.Digest]storage.Manifest
 	tags      map[string]digest.Digest
 	uploads   map[string]*bytes.Buffer
+	started   map[string]time.Time                         // of the uploads (stale entries go at the next purge)
 	referrers map[digest.Digest]map[digest.Digest]struct{} // subject -> manifests
 	holds     bool                                         // has held a blob or manifest
 }
@@ -61,6 +63,7 @@ func (d *Driver) repo(name string, create bool) *repo {
 			manifests: map[digest.Digest]storage.Manifest{},
 			tags:      map[string]digest.Digest{},
 			uploads:   map[string]*bytes.Buffer{},
+			started:   map[string]time.Time{},
 			referrers: map[digest.Digest]map[digest.Digest]struct{}{},
 		}
 		d.repos[name] = r
@@ -178,6 +181,7 @@ func (d *Driver) UploadStart(_ context.Context, name string) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.uploads[id] = &bytes.Buffer{}
+	r.started[id] = time.Now()
 	return id, nil
 }
 

@@ -1,0 +1,592 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+)
+
+// StorageReport is what the storage measurements found (issue 17): memory
+// with many stored manifests, restart time, and blob push throughput
+// beside Distribution.
+type StorageReport struct {
+	Stored *Stored `json:"stored,omitempty"`
+	// Manifests is manifest PUT throughput with no endpoint, beside
+	// Distribution (the same measurement as table 4, repeated here so the
+	// storage section stands alone).
+	Manifests []ManifestPush `json:"manifests,omitempty"`
+	Blobs     []BlobPush     `json:"blobs,omitempty"`
+	SHA256    *HashPass      `json:"sha256,omitempty"`
+	Sizes     StorageSize    `json:"sizes"`
+}
+
+// StorageSize are the storage measurements' knobs.
+type StorageSize struct {
+	StoredManifests int           `json:"storedManifests"` // distinct manifests pushed for the memory row
+	StoredPushLimit time.Duration `json:"storedPushLimit"`
+	SmallBlob       int           `json:"smallBlob"`    // bytes (1 MiB)
+	SmallWorkers    int           `json:"smallWorkers"` // concurrent clients
+	SmallDuration   time.Duration `json:"smallDuration"`
+	LargeBlob       int           `json:"largeBlob"` // bytes (64 MiB)
+	LargeCount      int           `json:"largeCount"`
+}
+
+// DefaultStorageSizes fit in about three minutes beside the rest of
+// `make bench`.
+func DefaultStorageSizes() StorageSize {
+	return StorageSize{
+		StoredManifests: 1_000_000,
+		StoredPushLimit: 4 * time.Minute,
+		SmallBlob:       1 << 20,
+		SmallWorkers:    32,
+		SmallDuration:   10 * time.Second,
+		LargeBlob:       64 << 20,
+		LargeCount:      5,
+	}
+}
+
+// Stored is our registry after pushing N distinct manifests (every push a
+// new manifest and tag, no notifications endpoint), then restarted.
+type Stored struct {
+	Subject     string  `json:"subject"`
+	Manifests   int     `json:"manifests"` // distinct manifests answered 201 (seeding excluded)
+	PushSeconds float64 `json:"pushSeconds"`
+	PushRate    float64 `json:"pushRate"`
+	RSS         int64   `json:"rssBytes"`
+	Mem         Mem     `json:"mem"`
+	// RestartSeconds: SIGKILL, start again on the same storage, until
+	// /v2/ answers; FirstManifestSeconds: until a manifest GET by tag of
+	// the pushes answers 200 as well.
+	RestartSeconds       float64 `json:"restartSeconds"`
+	FirstManifestSeconds float64 `json:"firstManifestSeconds"`
+	RSSAfterRestart      int64   `json:"rssAfterRestartBytes"`
+	Note                 string  `json:"note,omitempty"`
+}
+
+// ManifestPush is manifest PUT throughput with no endpoint, and the
+// registry process's CPU time per PUT: on a shared machine throughput
+// follows what the other processes leave, CPU per operation much less.
+type ManifestPush struct {
+	Push
+	CPUPerOp float64 `json:"cpuPerOpSeconds"`
+}
+
+// BlobPush is blob upload throughput of one registry with one flow.
+type BlobPush struct {
+	Subject string  `json:"subject"`
+	Size    int     `json:"size"`
+	Flow    string  `json:"flow"` // "POST+PUT" (whole blob in the PUT) or "POST+PATCH+PUT" (docker, crane)
+	Workers int     `json:"workers"`
+	Pushes  int     `json:"pushes"` // answered 201
+	Errors  int     `json:"errors"`
+	Seconds float64 `json:"seconds"`
+	Rate    float64 `json:"rate"`    // pushes/s
+	MiBps   float64 `json:"mibPerS"` // of blob content
+	PerPush float64 `json:"perPushSeconds"`
+	Error   string  `json:"error,omitempty"` // first failure seen
+	// CPUPerOp is the registry process's CPU time (user+system) per push.
+	CPUPerOp float64 `json:"cpuPerOpSeconds"`
+}
+
+// HashPass is one SHA-256 pass over a large blob in this process, the
+// floor of any registry that verifies what it stores.
+type HashPass struct {
+	Size    int     `json:"size"`
+	Seconds float64 `json:"seconds"` // best of three
+	MiBps   float64 `json:"mibPerS"`
+}
+
+// Flows of a blob push.
+const (
+	FlowPut   = "POST+PUT"
+	FlowPatch = "POST+PATCH+PUT"
+)
+
+// storage runs the storage measurements; each failure is reported and the
+// others still run.
+func (b *bencher) storage(ctx context.Context, fail func(string, error)) *StorageReport {
+	s := b.o.Storage
+	rep := &StorageReport{Sizes: s}
+	if s.StoredManifests > 0 {
+		st, err := b.stored(ctx, s.StoredManifests, s.StoredPushLimit)
+		if err != nil {
+			fail("stored manifests "+OursDefault, err)
+		} else {
+			rep.Stored = &st
+		}
+	}
+	for _, subject := range []string{Distribution, OursDefault} {
+		p, err := b.manifestPush(ctx, subject)
+		if err != nil {
+			fail("manifest push "+subject, err)
+			continue
+		}
+		rep.Manifests = append(rep.Manifests, p)
+	}
+	rep.SHA256 = hashPass(s.LargeBlob)
+	type run struct {
+		size, workers, count int
+		dur                  time.Duration
+	}
+	runs := []run{}
+	if s.SmallBlob > 0 {
+		runs = append(runs, run{s.SmallBlob, s.SmallWorkers, 0, s.SmallDuration})
+	}
+	if s.LargeBlob > 0 && s.LargeCount > 0 {
+		runs = append(runs, run{s.LargeBlob, 1, s.LargeCount, 0})
+	}
+	for _, r := range runs {
+		for _, flow := range []string{FlowPut, FlowPatch} {
+			for _, subject := range []string{Distribution, OursDefault} {
+				p, err := b.blobPush(ctx, subject, flow, r.size, r.workers, r.count, r.dur)
+				if err != nil {
+					fail(fmt.Sprintf("blob push %s %s %s", subject, MiB(int64(r.size)), flow), err)
+					continue
+				}
+				rep.Blobs = append(rep.Blobs, p)
+			}
+		}
+	}
+	return rep
+}
+
+// manifestPush is push with no endpoint, measuring the registry's CPU.
+func (b *bencher) manifestPush(ctx context.Context, subject string) (ManifestPush, error) {
+	fmt.Fprintf(b.log, "bench: %s: manifest push throughput and CPU, no endpoint\n", subject)
+	p := ManifestPush{Push: Push{Subject: subject, Endpoint: "none"}}
+	s, err := b.start(ctx, subject, nil)
+	if err != nil {
+		return p, err
+	}
+	defer s.close()
+	pid, err := s.pid()
+	if err != nil {
+		return p, err
+	}
+	cpu0, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
+	_, res, err := b.pushManifests(ctx, s, 10_000_000, 0, b.o.Sizes.PushDuration)
+	if err != nil {
+		return p, err
+	}
+	cpu1, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
+	mt := res.Metrics
+	ok := int(float64(mt.Requests)*mt.Success + 0.5)
+	p.Requests, p.Errors, p.Seconds, p.Rate = ok, int(mt.Requests)-ok, mt.Duration.Seconds(), mt.Throughput
+	if ok > 0 {
+		p.CPUPerOp = (cpu1 - cpu0) / float64(ok) // seeding (a few requests) included
+	}
+	fmt.Fprintf(b.log, "bench: %s/none: %d PUTs, %.0f/s, %.1f µs CPU per PUT\n", subject, ok, p.Rate, p.CPUPerOp*1e6)
+	return p, nil
+}
+
+// CPUSeconds is process pid's CPU time so far (user + system), from
+// /proc/<pid>/stat.
+func CPUSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(string(b))
+}
+
+// parseStatCPU reads utime and stime (fields 14 and 15, in clock ticks
+// of 1/100 s on Linux) after the parenthesised command name.
+func parseStatCPU(stat string) (float64, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("stat: no command name")
+	}
+	f := strings.Fields(stat[i+1:])
+	if len(f) < 13 {
+		return 0, errors.New("stat: too few fields")
+	}
+	var ticks float64
+	for _, s := range f[11:13] { // utime, stime: fields 14, 15 overall
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("stat: %q: %w", s, err)
+		}
+		ticks += float64(n)
+	}
+	return ticks / 100, nil
+}
+
+// stored pushes n distinct manifests into ours, reads VmRSS, then kills
+// and restarts the registry on the same storage and times its first answers.
+func (b *bencher) stored(ctx context.Context, n int, limit time.Duration) (Stored, error) {
+	fmt.Fprintf(b.log, "bench: %s: memory with up to %d distinct stored manifests (bounded by %s), no endpoint\n", OursDefault, n, limit)
+	st := Stored{Subject: OursDefault}
+	s, err := b.start(ctx, OursDefault, nil)
+	if err != nil {
+		return st, err
+	}
+	defer s.close()
+	t0 := time.Now()
+	owed, res, err := b.pushManifests(ctx, s, n, 0, limit)
+	if err != nil {
+		return st, err
+	}
+	st.Manifests, st.PushSeconds = owed-res.Seeded, time.Since(t0).Seconds()
+	st.PushRate = res.Metrics.Throughput
+	if st.Manifests < n {
+		st.Note = fmt.Sprintf("reduced: %d of %d pushed in the %s limit", st.Manifests, n, limit)
+	}
+	mem, err := s.mem()
+	if err != nil {
+		return st, err
+	}
+	st.RSS, st.Mem = mem.VmRSS, mem
+	fmt.Fprintf(b.log, "bench: %s: %d manifests stored in %.0fs, VmRSS %s (anon %s, file %s)\n", OursDefault, st.Manifests, st.PushSeconds, MiB(mem.VmRSS), MiB(mem.RssAnon), MiB(mem.RssFile))
+
+	tag, repo, err := lastTag(ctx, s.reg.URL)
+	if err != nil {
+		return st, err
+	}
+	t1 := time.Now()
+	if err := s.rt.RestartRegistry(ctx); err != nil { // SIGKILL, then start; returns once /v2/ answers
+		return st, err
+	}
+	st.RestartSeconds = time.Since(t1).Seconds()
+	reg, err := s.rt.Registry()
+	if err != nil {
+		return st, err
+	}
+	s.reg = reg
+	resp, err := http.Get(reg.URL + "/v2/" + repo + "/manifests/" + tag)
+	if err != nil {
+		return st, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("manifest %s:%s after restart: %s", repo, tag, resp.Status)
+	}
+	st.FirstManifestSeconds = time.Since(t1).Seconds()
+	if mem, err := s.mem(); err == nil {
+		st.RSSAfterRestart = mem.VmRSS
+	}
+	fmt.Fprintf(b.log, "bench: %s: restart to first answer %.3fs, to a stored manifest %.3fs\n", OursDefault, st.RestartSeconds, st.FirstManifestSeconds)
+	return st, nil
+}
+
+// lastTag finds a tag the pushes made: the last of the first repository
+// in the catalog.
+func lastTag(ctx context.Context, base string) (tag, repo string, err error) {
+	var cat struct{ Repositories []string }
+	if err := getJSON(ctx, base+"/v2/_catalog?n=1", &cat); err != nil {
+		return "", "", err
+	}
+	if len(cat.Repositories) == 0 {
+		return "", "", errors.New("no repository after the pushes")
+	}
+	repo = cat.Repositories[0]
+	var tags struct{ Tags []string }
+	if err := getJSON(ctx, base+"/v2/"+repo+"/tags/list", &tags); err != nil {
+		return "", "", err
+	}
+	if len(tags.Tags) == 0 {
+		return "", "", fmt.Errorf("no tag in %s after the pushes", repo)
+	}
+	return tags.Tags[len(tags.Tags)-1], repo, nil
+}
+
+// hashPass times SHA-256 over size bytes, best of three.
+func hashPass(size int) *HashPass {
+	if size <= 0 {
+		return nil
+	}
+	buf := make([]byte, size)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	best := math.Inf(1)
+	for range 3 {
+		t0 := time.Now()
+		sha256.Sum256(buf)
+		best = min(best, time.Since(t0).Seconds())
+	}
+	return &HashPass{Size: size, Seconds: best, MiBps: float64(size) / (1 << 20) / best}
+}
+
+// blobPool is distinct blobs made before timing, so the client does no
+// hashing or content making while it measures.
+type blobPool struct {
+	mu      sync.Mutex
+	base    []byte // large blobs: one buffer whose first 8 bytes vary
+	blobs   [][]byte
+	digests []digest.Digest
+}
+
+func newBlobPool(size, n int) *blobPool {
+	p := &blobPool{}
+	if size >= 16<<20 { // large: n variants of one buffer, hashed up front
+		p.base = make([]byte, size)
+		for i := range p.base {
+			p.base[i] = byte(i*31 + i>>12)
+		}
+		for i := range n {
+			binary.BigEndian.PutUint64(p.base, uint64(i)+uint64(time.Now().UnixNano()))
+			p.digests = append(p.digests, digest.FromBytes(p.base))
+			p.blobs = append(p.blobs, append([]byte(nil), p.base[:8]...)) // the prefix only
+		}
+		return p
+	}
+	seed := uint64(time.Now().UnixNano())
+	for i := range n {
+		b := make([]byte, size)
+		for j := 0; j+8 <= size; j += 8 {
+			binary.LittleEndian.PutUint64(b[j:], seed+uint64(i)*0x9E3779B97F4A7C15+uint64(j))
+		}
+		p.blobs = append(p.blobs, b)
+		p.digests = append(p.digests, digest.FromBytes(b))
+	}
+	return p
+}
+
+// get returns blob i's content; a large pool's buffer is shared, so its
+// callers push one at a time.
+func (p *blobPool) get(i int) ([]byte, digest.Digest) {
+	i %= len(p.digests)
+	if p.base != nil {
+		copy(p.base, p.blobs[i])
+		return p.base, p.digests[i]
+	}
+	return p.blobs[i], p.digests[i]
+}
+
+// blobPush pushes blobs of size with flow from workers clients, until
+// count pushes (when > 0) or dur has passed.
+func (b *bencher) blobPush(ctx context.Context, subject, flow string, size, workers, count int, dur time.Duration) (BlobPush, error) {
+	fmt.Fprintf(b.log, "bench: %s: %s blob pushes (%s), %d clients\n", subject, MiB(int64(size)), flow, workers)
+	p := BlobPush{Subject: subject, Size: size, Flow: flow, Workers: workers}
+	poolN := 128
+	if size >= 16<<20 {
+		poolN = max(count, 1)
+		workers = 1 // one shared buffer
+	}
+	pool := newBlobPool(size, poolN)
+	s, err := b.start(ctx, subject, nil)
+	if err != nil {
+		return p, err
+	}
+	defer s.close()
+	pid, err := s.pid()
+	if err != nil {
+		return p, err
+	}
+	cpu0, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}, Timeout: 5 * time.Minute}
+	defer client.CloseIdleConnections()
+	var seq, ok, bad atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(dur)
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				n := seq.Add(1) - 1
+				if (count > 0 && n >= int64(count)) || (dur > 0 && time.Now().After(deadline)) {
+					return
+				}
+				body, dg := pool.get(int(n))
+				repo := fmt.Sprintf("bench/blobs-%d", n%16)
+				if err := pushOne(ctx, client, s.reg.URL, repo, flow, body, dg); err != nil {
+					bad.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	p.Seconds = time.Since(t0).Seconds()
+	cpu1, err := CPUSeconds(pid)
+	if err != nil {
+		return p, err
+	}
+	p.Pushes, p.Errors = int(ok.Load()), int(bad.Load())
+	if e, _ := firstErr.Load().(string); e != "" {
+		p.Error = e
+	}
+	if p.Seconds > 0 {
+		p.Rate = float64(p.Pushes) / p.Seconds
+		p.MiBps = p.Rate * float64(size) / (1 << 20)
+	}
+	if p.Pushes > 0 {
+		p.PerPush = p.Seconds * float64(workers) / float64(p.Pushes)
+		p.CPUPerOp = (cpu1 - cpu0) / float64(p.Pushes)
+	}
+	fmt.Fprintf(b.log, "bench: %s: %d pushes (%d errors) in %.1fs: %.1f/s, %.0f MiB/s, %.3fs per push, %.2f ms CPU per push\n", subject, p.Pushes, p.Errors, p.Seconds, p.Rate, p.MiBps, p.PerPush, p.CPUPerOp*1e3)
+	if p.Pushes == 0 {
+		return p, fmt.Errorf("no push succeeded: %s", p.Error)
+	}
+	return p, ctx.Err()
+}
+
+// pushOne uploads one blob: POST, then the whole blob in the PUT, or in
+// one PATCH followed by an empty PUT.
+func pushOne(ctx context.Context, c *http.Client, base, repo, flow string, body []byte, dg digest.Digest) error {
+	resp, err := send(ctx, c, http.MethodPost, base+"/v2/"+repo+"/blobs/uploads/", nil, http.StatusAccepted)
+	if err != nil {
+		return err
+	}
+	loc, err := location(base, resp)
+	if err != nil {
+		return err
+	}
+	if flow == FlowPatch {
+		resp, err := send(ctx, c, http.MethodPatch, loc, body, http.StatusAccepted)
+		if err != nil {
+			return err
+		}
+		if loc, err = location(base, resp); err != nil {
+			return err
+		}
+		body = nil
+	}
+	sep := "?"
+	if strings.Contains(loc, "?") {
+		sep = "&"
+	}
+	_, err = send(ctx, c, http.MethodPut, loc+sep+"digest="+string(dg), body, http.StatusCreated)
+	return err
+}
+
+func location(base string, resp *http.Response) (string, error) {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return "", errors.New("upload answer without Location")
+	}
+	if strings.HasPrefix(loc, "/") {
+		loc = base + loc
+	}
+	return loc, nil
+}
+
+func send(ctx context.Context, c *http.Client, method, url string, body []byte, want int) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/octet-stream")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	return resp, nil
+}
+
+func getJSON(ctx context.Context, url string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// storageMarkdown renders the storage sections with their targets.
+func (r *Report) storageMarkdown() string {
+	sr := r.Storage
+	if sr == nil {
+		return ""
+	}
+	var b strings.Builder
+	if st := sr.Stored; st != nil {
+		b.WriteString("\n### 5. Memory with stored manifests, and restart\n\n")
+		fmt.Fprintf(&b, "Workload: %d manifest PUTs by tag, each a new manifest and tag, over %d repositories, no notifications endpoint; then SIGKILL and start again on the same storage.\n\n", st.Manifests, r.Sizes.Repositories)
+		b.WriteString("| registry | manifests stored | PUTs/s | VmRSS | RssAnon (heap) | RssFile | kill -> /v2/ answers | kill -> stored manifest answers | VmRSS after restart | note |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %.3f s | %.3f s | %s | %s |\n", st.Subject, st.Manifests, st.PushRate,
+			MiB(st.RSS), MiB(st.Mem.RssAnon), MiB(st.Mem.RssFile), st.RestartSeconds, st.FirstManifestSeconds, MiB(st.RSSAfterRestart), st.Note)
+		fmt.Fprintf(&b, "\n- Target VmRSS < 128 MiB with 1,000,000 stored manifests: %s (%s at %d)%s.\n", verdict(st.RSS > 0 && st.RSS < 128<<20), MiB(st.RSS), st.Manifests, reducedNote(st.Manifests))
+		fmt.Fprintf(&b, "- Target restart to first answer < 1 s: %s (%.3f s; a stored manifest %.3f s).\n", verdict(st.FirstManifestSeconds < 1), st.RestartSeconds, st.FirstManifestSeconds)
+	}
+	if len(sr.Manifests) > 0 {
+		b.WriteString("\n| registry | manifest PUTs (no endpoint) | errors | PUTs/s | vs Distribution | registry CPU per PUT | Distribution's CPU / ours |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		subj := func(p ManifestPush) string { return p.Subject }
+		peer, hasPeer := find(sr.Manifests, subj, Distribution)
+		for _, p := range sr.Manifests {
+			ratio, cpu := math.NaN(), math.NaN()
+			if hasPeer {
+				ratio, cpu = Ratio(p.Rate, peer.Rate), Ratio(peer.CPUPerOp, p.CPUPerOp)
+			}
+			fmt.Fprintf(&b, "| %s | %d | %d | %.0f | %s | %.0f µs | %s |\n", p.Subject, p.Requests, p.Errors, p.Rate, fmtRatio(ratio), p.CPUPerOp*1e6, fmtRatio(cpu))
+		}
+		if ours, ok := find(sr.Manifests, subj, OursDefault); ok && hasPeer {
+			ratio := Ratio(ours.Rate, peer.Rate)
+			fmt.Fprintf(&b, "\n- Target manifest PUT >= 25x Distribution: %s (%.0f vs %.0f PUTs/s, %s; CPU per PUT %s less).\n", verdict(ratio >= 25), ours.Rate, peer.Rate, fmtRatio(ratio), fmtRatio(Ratio(peer.CPUPerOp, ours.CPUPerOp)))
+		}
+	}
+	if len(sr.Blobs) > 0 {
+		b.WriteString("\n### 6. Blob pushes\n\n")
+		b.WriteString("Blobs made and hashed by the client before timing (128 distinct 1 MiB blobs, or distinct 64 MiB blobs pushed one at a time), pushed into 16 repositories.\n\n")
+		b.WriteString("| registry | blob | flow | clients | pushes | errors | pushes/s | MiB/s | vs Distribution | time per push | registry CPU per push | Distribution's CPU / ours |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		key := func(p BlobPush) string { return fmt.Sprintf("%s/%d/%s", p.Subject, p.Size, p.Flow) }
+		for _, p := range sr.Blobs {
+			ratio, cpu := math.NaN(), math.NaN()
+			if peer, ok := find(sr.Blobs, key, fmt.Sprintf("%s/%d/%s", Distribution, p.Size, p.Flow)); ok {
+				ratio, cpu = Ratio(p.Rate, peer.Rate), Ratio(peer.CPUPerOp, p.CPUPerOp)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %s | %.3f s | %.2f ms | %s |\n", p.Subject, MiB(int64(p.Size)), p.Flow, p.Workers, p.Pushes, p.Errors, p.Rate, p.MiBps, fmtRatio(ratio), p.PerPush, p.CPUPerOp*1e3, fmtRatio(cpu))
+		}
+		b.WriteString("\n")
+		for _, p := range sr.Blobs {
+			if p.Subject != OursDefault {
+				continue
+			}
+			peer, hasPeer := find(sr.Blobs, key, fmt.Sprintf("%s/%d/%s", Distribution, p.Size, p.Flow))
+			switch {
+			case p.Size == sr.Sizes.SmallBlob && hasPeer:
+				ratio := Ratio(p.Rate, peer.Rate)
+				fmt.Fprintf(&b, "- Target %s blobs (%s) >= 3x Distribution: %s (%s).\n", MiB(int64(p.Size)), p.Flow, verdict(ratio >= 3), fmtRatio(ratio))
+			case p.Size == sr.Sizes.LargeBlob && sr.SHA256 != nil:
+				ratio := Ratio(p.PerPush, sr.SHA256.Seconds)
+				fmt.Fprintf(&b, "- Target %s blobs (%s) within 2x of one SHA-256 pass (%.3f s, %.0f MiB/s here): %s (%.3f s per push, %s).\n",
+					MiB(int64(p.Size)), p.Flow, sr.SHA256.Seconds, sr.SHA256.MiBps, verdict(ratio <= 2), p.PerPush, fmtRatio(ratio))
+			}
+		}
+	}
+	return b.String()
+}

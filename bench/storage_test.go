@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestStorageMarkdown: the storage section shows its rows, ratios against
+// Distribution in the same run, and each target's verdict.
+func TestStorageMarkdown(t *testing.T) {
+	sz := DefaultStorageSizes()
+	r := &Report{Storage: &StorageReport{
+		Sizes:  sz,
+		Stored: &Stored{Subject: OursDefault, Manifests: 1_000_000, PushRate: 15000, RSS: 60 << 20, RestartSeconds: 0.06, FirstManifestSeconds: 0.07},
+		Manifests: []ManifestPush{
+			{Push: Push{Subject: Distribution, Endpoint: "none", Requests: 5000, Rate: 500}, CPUPerOp: 400e-6},
+			{Push: Push{Subject: OursDefault, Endpoint: "none", Requests: 150000, Rate: 15000}, CPUPerOp: 50e-6},
+		},
+		SHA256: &HashPass{Size: sz.LargeBlob, Seconds: 0.04},
+		Blobs: []BlobPush{
+			{Subject: Distribution, Size: sz.SmallBlob, Flow: FlowPatch, Rate: 200},
+			{Subject: OursDefault, Size: sz.SmallBlob, Flow: FlowPatch, Rate: 500},
+			{Subject: OursDefault, Size: sz.LargeBlob, Flow: FlowPatch, Rate: 10, PerPush: 0.1},
+		},
+	}}
+	md := r.storageMarkdown()
+	for _, want := range []string{
+		"Target VmRSS < 128 MiB with 1,000,000 stored manifests: met (60.0 MiB at 1000000)",
+		"Target restart to first answer < 1 s: met",
+		"Target manifest PUT >= 25x Distribution: met (15000 vs 500 PUTs/s, 30.00x; CPU per PUT 8.00x less)",
+		"Target 1.0 MiB blobs (POST+PATCH+PUT) >= 3x Distribution: NOT met (2.50x)",
+		"within 2x of one SHA-256 pass (0.040 s, 0 MiB/s here): NOT met (0.100 s per push, 2.50x)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("missing %q in\n%s", want, md)
+		}
+	}
+	if (&Report{}).storageMarkdown() != "" {
+		t.Error("a report without storage figures renders a storage section")
+	}
+}
+
+func TestHashPass(t *testing.T) {
+	h := hashPass(1 << 20)
+	if h == nil || h.Seconds <= 0 || h.MiBps <= 0 {
+		t.Fatalf("%+v", h)
+	}
+	if hashPass(0) != nil {
+		t.Fatal("hash pass of nothing")
+	}
+}
+
+func TestBlobPoolDistinct(t *testing.T) {
+	for _, size := range []int{1 << 10, 16 << 20} {
+		p := newBlobPool(size, 3)
+		seen := map[string]bool{}
+		for i := range 3 {
+			b, d := p.get(i)
+			if len(b) != size || seen[string(d)] {
+				t.Fatalf("size %d blob %d: len %d, digest %s repeated %v", size, i, len(b), d, seen[string(d)])
+			}
+			seen[string(d)] = true
+			if got := d.Algorithm().FromBytes(b); got != d {
+				t.Fatalf("size %d blob %d: digest %s, content hashes to %s", size, i, d, got)
+			}
+		}
+	}
+}
+
+func TestParseStatCPU(t *testing.T) {
+	// pid (comm with ) and spaces) state ppid ... utime=250 stime=50 ...
+	stat := "1234 (my reg) x) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 8 0 100 1000 200"
+	got, err := parseStatCPU(stat)
+	if err != nil || got != 3.0 {
+		t.Fatalf("got %v %v, want 3.0", got, err)
+	}
+	if _, err := parseStatCPU("1234 no parens"); err == nil {
+		t.Fatal("no error without a command name")
+	}
+}
