@@ -4,21 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hookbench/hookbench/registry/storage"
 	"mime"
 
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Manifest media types the registry stores.
-const (
-	mediaTypeDockerManifest     = "application/vnd.docker.distribution.manifest.v2+json"
-	mediaTypeDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-)
-
 // isIndex reports whether a supported media type lists child manifests.
 func isIndex(mt string) bool {
-	return mt == v1.MediaTypeImageIndex || mt == mediaTypeDockerManifestList
+	return mt == v1.MediaTypeImageIndex || mt == storage.MediaTypeDockerManifestList
 }
 
 func isOCI(mt string) bool {
@@ -27,7 +22,7 @@ func isOCI(mt string) bool {
 
 func supportedManifestType(mt string) bool {
 	switch mt {
-	case v1.MediaTypeImageManifest, v1.MediaTypeImageIndex, mediaTypeDockerManifest, mediaTypeDockerManifestList:
+	case v1.MediaTypeImageManifest, v1.MediaTypeImageIndex, storage.MediaTypeDockerManifest, storage.MediaTypeDockerManifestList:
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/hookbench/hookbench/registry/storage"
 	"net/http"
 	"strings"
 	"testing"
@@ -28,10 +29,10 @@ func TestManifestPushPull(t *testing.T) {
 		}
 		// Accept negotiation: a client that reads only Docker formats does
 		// not get an OCI manifest by tag, but does by digest.
-		c.expect(c.do("GET", "/v2/a/b/manifests/v1", nil, "Accept", mediaTypeDockerManifest), http.StatusNotFound, "MANIFEST_UNKNOWN")
-		c.expect(c.do("GET", "/v2/a/b/manifests/"+string(d), nil, "Accept", mediaTypeDockerManifest), http.StatusOK, "")
+		c.expect(c.do("GET", "/v2/a/b/manifests/v1", nil, "Accept", storage.MediaTypeDockerManifest), http.StatusNotFound, "MANIFEST_UNKNOWN")
+		c.expect(c.do("GET", "/v2/a/b/manifests/"+string(d), nil, "Accept", storage.MediaTypeDockerManifest), http.StatusOK, "")
 		c.expect(c.do("GET", "/v2/a/b/manifests/v1", nil, "Accept", "*/*"), http.StatusOK, "")
-		c.expect(c.do("GET", "/v2/a/b/manifests/v1", nil, "Accept", mediaTypeDockerManifest+", "+v1.MediaTypeImageManifest+";q=0.5"), http.StatusOK, "")
+		c.expect(c.do("GET", "/v2/a/b/manifests/v1", nil, "Accept", storage.MediaTypeDockerManifest+", "+v1.MediaTypeImageManifest+";q=0.5"), http.StatusOK, "")
 
 		// Re-tagging moves the tag.
 		d2, _ := c.pushImage("a/b", "v1", "two")
@@ -55,20 +56,20 @@ func TestDockerManifestAndList(t *testing.T) {
 		cfg := []byte(`{"architecture":"amd64"}`)
 		cd := c.pushBlob("d", cfg)
 		ld := c.pushBlob("d", []byte("layer"))
-		m := []byte(`{"schemaVersion":2,"mediaType":"` + mediaTypeDockerManifest + `","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"` + string(cd) + `","size":24},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","digest":"` + string(ld) + `","size":5}]}`)
-		c.expect(c.do("PUT", "/v2/d/manifests/amd64", m, "Content-Type", mediaTypeDockerManifest), http.StatusCreated, "")
+		m := []byte(`{"schemaVersion":2,"mediaType":"` + storage.MediaTypeDockerManifest + `","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"` + string(cd) + `","size":24},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","digest":"` + string(ld) + `","size":5}]}`)
+		c.expect(c.do("PUT", "/v2/d/manifests/amd64", m, "Content-Type", storage.MediaTypeDockerManifest), http.StatusCreated, "")
 		md := digest.FromBytes(m)
-		list := []byte(`{"schemaVersion":2,"mediaType":"` + mediaTypeDockerManifestList + `","manifests":[{"mediaType":"` + mediaTypeDockerManifest + `","digest":"` + string(md) + `","size":` + itoa(len(m)) + `,"platform":{"architecture":"amd64","os":"linux"}}]}`)
-		c.expect(c.do("PUT", "/v2/d/manifests/latest", list, "Content-Type", mediaTypeDockerManifestList), http.StatusCreated, "")
+		list := []byte(`{"schemaVersion":2,"mediaType":"` + storage.MediaTypeDockerManifestList + `","manifests":[{"mediaType":"` + storage.MediaTypeDockerManifest + `","digest":"` + string(md) + `","size":` + itoa(len(m)) + `,"platform":{"architecture":"amd64","os":"linux"}}]}`)
+		c.expect(c.do("PUT", "/v2/d/manifests/latest", list, "Content-Type", storage.MediaTypeDockerManifestList), http.StatusCreated, "")
 		// Docker types are served whatever the Accept header says.
 		r := c.do("GET", "/v2/d/manifests/latest", nil, "Accept", v1.MediaTypeImageManifest)
 		c.expect(r, http.StatusOK, "")
-		if r.header("Content-Type") != mediaTypeDockerManifestList {
+		if r.header("Content-Type") != storage.MediaTypeDockerManifestList {
 			t.Fatalf("content type %q", r.header("Content-Type"))
 		}
 		// A list whose child is missing.
 		bad := []byte(strings.Replace(string(list), string(md), string(digest.FromString("missing")), 1))
-		c.expect(c.do("PUT", "/v2/d/manifests/bad", bad, "Content-Type", mediaTypeDockerManifestList), http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN")
+		c.expect(c.do("PUT", "/v2/d/manifests/bad", bad, "Content-Type", storage.MediaTypeDockerManifestList), http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN")
 	})
 }
 

@@ -20,6 +20,14 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
+// Docker media types (image-spec has only the OCI ones), for the drivers
+// and the API alike.
+const (
+	MediaTypeDockerManifest     = "application/vnd.docker.distribution.manifest.v2+json"
+	MediaTypeDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+	MediaTypeDockerConfig       = "application/vnd.docker.container.image.v1+json"
+)
+
 // Driver stores blobs, upload sessions, manifests and tags. Implementations
 // must be safe for concurrent use.
 type Driver interface {

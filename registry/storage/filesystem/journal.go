@@ -156,22 +156,15 @@ func canonical(mt string) string {
 		return v1.MediaTypeImageConfig
 	case v1.MediaTypeEmptyJSON:
 		return v1.MediaTypeEmptyJSON
-	case mediaTypeDockerManifest:
-		return mediaTypeDockerManifest
-	case mediaTypeDockerManifestList:
-		return mediaTypeDockerManifestList
-	case mediaTypeDockerConfig:
-		return mediaTypeDockerConfig
+	case storage.MediaTypeDockerManifest:
+		return storage.MediaTypeDockerManifest
+	case storage.MediaTypeDockerManifestList:
+		return storage.MediaTypeDockerManifestList
+	case storage.MediaTypeDockerConfig:
+		return storage.MediaTypeDockerConfig
 	}
 	return mt
 }
-
-// Docker media types (image-spec has only the OCI ones).
-const (
-	mediaTypeDockerManifest     = "application/vnd.docker.distribution.manifest.v2+json"
-	mediaTypeDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-	mediaTypeDockerConfig       = "application/vnd.docker.container.image.v1+json"
-)
 
 // descriptor rebuilds the manifest's descriptor, reading the record's
 // metadata when the entry alone cannot; the caller holds j.mu or owns j.
