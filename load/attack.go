@@ -327,6 +327,24 @@ func (r *runner) step(ctx context.Context, h *hit, method, u string, body []byte
 	return resp, nil
 }
 
+// owe records what a request's events owe once it answered ok. A request
+// that got no answer at all (the registry was killed, the connection cut)
+// may or may not have taken effect: its events are recorded Uncertain,
+// neither owed nor unexpected.
+func (r *runner) owe(err error, es ...Entry) {
+	var se *stepError
+	switch {
+	case err == nil:
+	case errors.As(err, &se):
+		return // answered, and not as wanted: nothing happened
+	default:
+		for i := range es {
+			es[i].Uncertain = true
+		}
+	}
+	r.ledger.Add(es...)
+}
+
 func location(resp *http.Response, op string) (*url.URL, error) {
 	loc, err := resp.Location()
 	if err != nil {
@@ -355,11 +373,9 @@ func (r *runner) uploadMonolithic(ctx context.Context, h *hit, repo string, b []
 	if err != nil {
 		return d, err
 	}
-	if _, err := r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), b, octetStream, http.StatusCreated); err != nil {
-		return d, err
-	}
-	r.ledger.Add(r.blobEntry(h, http.MethodPut, "push", repo, d))
-	return d, nil
+	_, err = r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), b, octetStream, http.StatusCreated)
+	r.owe(err, r.blobEntry(h, http.MethodPut, "push", repo, d))
+	return d, err
 }
 
 // uploadChunked: POST, one PATCH per chunk (with Content-Range), then an
@@ -387,11 +403,9 @@ func (r *runner) uploadChunked(ctx context.Context, h *hit, repo string, b []byt
 	if err != nil {
 		return d, err
 	}
-	if _, err := r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), nil, nil, http.StatusCreated); err != nil {
-		return d, err
-	}
-	r.ledger.Add(r.blobEntry(h, http.MethodPut, "push", repo, d))
-	return d, nil
+	_, err = r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), nil, nil, http.StatusCreated)
+	r.owe(err, r.blobEntry(h, http.MethodPut, "push", repo, d))
+	return d, err
 }
 
 // uploadSingle: POST ?digest= with the blob. A registry without the
@@ -401,11 +415,9 @@ func (r *runner) uploadSingle(ctx context.Context, h *hit, repo string, b []byte
 	d := v1.Descriptor{MediaType: MediaTypeBlob, Digest: digest.FromBytes(b), Size: int64(len(b))}
 	u := h.base + "/v2/" + repo + "/blobs/uploads/?digest=" + d.Digest.String()
 	if r.target.SingleRequestUpload || r.p.Upload == "single" {
-		if _, err := r.step(ctx, h, http.MethodPost, u, b, octetStream, http.StatusCreated); err != nil {
-			return d, err
-		}
-		r.ledger.Add(r.blobEntry(h, http.MethodPost, "push", repo, d))
-		return d, nil
+		_, err := r.step(ctx, h, http.MethodPost, u, b, octetStream, http.StatusCreated)
+		r.owe(err, r.blobEntry(h, http.MethodPost, "push", repo, d))
+		return d, err
 	}
 	resp, err := r.step(ctx, h, http.MethodPost, u, b, octetStream, http.StatusAccepted)
 	if err != nil {
@@ -415,12 +427,10 @@ func (r *runner) uploadSingle(ctx context.Context, h *hit, repo string, b []byte
 	if err != nil {
 		return d, err
 	}
-	if _, err := r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), b, octetStream, http.StatusCreated); err != nil {
-		return d, err
-	}
+	_, err = r.step(ctx, h, http.MethodPut, withDigest(loc, d.Digest), b, octetStream, http.StatusCreated)
 	r.declare(h.op + ": the registry has no single-request upload (Target.SingleRequestUpload false): POST ?digest= answered 202, the blob was sent by PUT, whose event is owed")
-	r.ledger.Add(r.blobEntry(h, http.MethodPut, "push", repo, d))
-	return d, nil
+	r.owe(err, r.blobEntry(h, http.MethodPut, "push", repo, d))
+	return d, err
 }
 
 // pushManifest PUTs a manifest by ref (tag or digest, with query) and owes
@@ -431,48 +441,42 @@ func (r *runner) pushManifest(ctx context.Context, h *hit, repo, ref string, que
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	if _, err := r.step(ctx, h, http.MethodPut, u, body, http.Header{"Content-Type": {mt}}, http.StatusCreated); err != nil {
-		return d, err
-	}
+	_, err := r.step(ctx, h, http.MethodPut, u, body, http.Header{"Content-Type": {mt}}, http.StatusCreated)
 	if len(tags) == 0 {
 		tags = []string{""}
 	}
+	var es []Entry
 	for _, t := range tags {
-		r.ledger.Add(r.manifestEntry(h, http.MethodPut, "push", repo, t, d, refs))
+		es = append(es, r.manifestEntry(h, http.MethodPut, "push", repo, t, d, refs))
 	}
-	return d, nil
+	r.owe(err, es...)
+	return d, err
 }
 
 func (r *runner) pullBlob(ctx context.Context, h *hit, method, repo string, d v1.Descriptor) error {
-	if _, err := r.step(ctx, h, method, h.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil, nil, http.StatusOK); err != nil {
-		return err
-	}
-	r.ledger.Add(r.blobEntry(h, method, "pull", repo, d))
-	return nil
+	_, err := r.step(ctx, h, method, h.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil, nil, http.StatusOK)
+	r.owe(err, r.blobEntry(h, method, "pull", repo, d))
+	return err
 }
 
 func (r *runner) pullManifest(ctx context.Context, h *hit, method, repo string, d v1.Descriptor, refs []v1.Descriptor) error {
-	if _, err := r.step(ctx, h, method, h.base+"/v2/"+repo+"/manifests/"+d.Digest.String(), nil, http.Header{"Accept": {d.MediaType}}, http.StatusOK); err != nil {
-		return err
-	}
-	r.ledger.Add(r.manifestEntry(h, method, "pull", repo, "", d, refs))
-	return nil
+	_, err := r.step(ctx, h, method, h.base+"/v2/"+repo+"/manifests/"+d.Digest.String(), nil, http.Header{"Accept": {d.MediaType}}, http.StatusOK)
+	r.owe(err, r.manifestEntry(h, method, "pull", repo, "", d, refs))
+	return err
 }
 
 // deleteManifest DELETEs by digest: a manifest delete event, then one tag
 // delete per tag that pointed at it (Distribution's semantics).
 func (r *runner) deleteManifest(ctx context.Context, h *hit, repo string, d digest.Digest, tags []string) error {
-	if _, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/manifests/"+d.String(), nil, nil, http.StatusAccepted); err != nil {
-		return err
-	}
+	_, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/manifests/"+d.String(), nil, nil, http.StatusAccepted)
 	es := []Entry{r.deleteEntry(h, "manifest", repo, d.String(), "")}
 	if !r.p.NoTagDeleteEvents {
 		for _, t := range tags {
 			es = append(es, r.deleteEntry(h, "tag", repo, "", t))
 		}
 	}
-	r.ledger.Add(es...)
-	return nil
+	r.owe(err, es...)
+	return err
 }
 
 // seed pushes the blobs every manifest references and what the operations
@@ -648,13 +652,11 @@ func (r *runner) perform(ctx context.Context, op string, n uint64) (int, error) 
 			return 0, err
 		}
 		q := url.Values{"mount": {d.Digest.String()}, "from": {src}}
-		if _, err := r.step(ctx, h, http.MethodPost, h.base+"/v2/"+repo+"/blobs/uploads/?"+q.Encode(), nil, nil, http.StatusCreated); err != nil {
-			return 0, err
-		}
+		_, err = r.step(ctx, h, http.MethodPost, h.base+"/v2/"+repo+"/blobs/uploads/?"+q.Encode(), nil, nil, http.StatusCreated)
 		e := r.blobEntry(h, http.MethodPost, "mount", repo, d)
 		e.FromRepository = src
-		r.ledger.Add(e)
-		return http.StatusCreated, nil
+		r.owe(err, e)
+		return http.StatusCreated, err
 	case OpPushByTag:
 		b, refs := image()
 		_, err := r.pushManifest(ctx, h, repo, tag, nil, b, MediaTypeManifest, refs, []string{tag})
@@ -697,21 +699,17 @@ func (r *runner) perform(ctx context.Context, op string, n uint64) (int, error) 
 		if _, err := r.pushManifest(ctx, h, repo, tag, nil, b, MediaTypeManifest, refs, []string{tag}); err != nil {
 			return 0, err
 		}
-		if _, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/manifests/"+tag, nil, nil, http.StatusAccepted); err != nil {
-			return 0, err
-		}
-		r.ledger.Add(r.deleteEntry(h, "tag", repo, "", tag))
-		return http.StatusAccepted, nil
+		_, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/manifests/"+tag, nil, nil, http.StatusAccepted)
+		r.owe(err, r.deleteEntry(h, "tag", repo, "", tag))
+		return http.StatusAccepted, err
 	case OpBlobDelete:
 		d, err := r.uploadMonolithic(ctx, h, repo, blob())
 		if err != nil {
 			return 0, err
 		}
-		if _, err := r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil, nil, http.StatusAccepted); err != nil {
-			return 0, err
-		}
-		r.ledger.Add(r.deleteEntry(h, "blob", repo, d.Digest.String(), ""))
-		return http.StatusAccepted, nil
+		_, err = r.step(ctx, h, http.MethodDelete, h.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil, nil, http.StatusAccepted)
+		r.owe(err, r.deleteEntry(h, "blob", repo, d.Digest.String(), ""))
+		return http.StatusAccepted, err
 	case OpBlobGet:
 		return http.StatusOK, r.pullBlob(ctx, h, http.MethodGet, repo, r.layer[i])
 	case OpBlobHead:

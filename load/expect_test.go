@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -271,5 +272,32 @@ func BenchmarkMatchRepeatedPulls(b *testing.B) {
 		if m := Match(owed, evs); m.Matched != n {
 			b.Fatalf("matched %d of %d", m.Matched, n)
 		}
+	}
+}
+
+// A request that got no answer may or may not have taken effect: its
+// entries are Uncertain, matched when their event comes, never Missing.
+func TestUncertainEntries(t *testing.T) {
+	e1, ev1 := owedPush()
+	e2, _ := owedPush()
+	e2.Tag, e2.Uncertain = "t2", true
+	e3, ev3 := owedPush()
+	e3.Tag, ev3.Target.Tag, ev3.ID, e3.Uncertain = "t3", "t3", "id3", true
+	m := Match([]Entry{e1, e2, e3}, []Event{ev1, ev3})
+	if m.Matched != 2 || len(m.Missing) != 0 || len(m.Unowed) != 0 || m.Unsettled != 1 {
+		t.Fatalf("%+v", m)
+	}
+	m = Match([]Entry{e1, e2}, nil)
+	if len(m.Missing) != 1 || m.Unsettled != 1 {
+		t.Fatalf("a certain entry undelivered must be missing: %+v", m)
+	}
+
+	r := &runner{ledger: &Ledger{}}
+	r.owe(nil, e1)
+	r.owe(&stepError{code: 500}, e1)
+	r.owe(errors.New("connection reset by peer"), e1)
+	got := r.ledger.Entries()
+	if len(got) != 2 || got[0].Uncertain || !got[1].Uncertain {
+		t.Fatalf("owe recorded %+v; want the answered one certain, the refused one nothing, the unanswered one uncertain", got)
 	}
 }

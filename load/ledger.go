@@ -39,6 +39,10 @@ type Entry struct {
 	Unchecked []string  `json:"unchecked,omitempty"`
 	At        time.Time `json:"at"`
 	Seeded    bool      `json:"seeded,omitempty"` // made before the attack, not paced
+	// Uncertain: the request got no answer (the registry was killed, the
+	// connection cut), so it may or may not have taken effect. A delivered
+	// event matching it is neither owed nor unexpected; none is not lost.
+	Uncertain bool `json:"uncertain,omitempty"`
 }
 
 // String names the entry and its operation for failure messages.

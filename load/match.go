@@ -33,6 +33,10 @@ type Matching struct {
 	Missing    []Entry    `json:"missing,omitempty"`    // owed, never delivered (nor anything like them)
 	Unowed     []int      `json:"unowed,omitempty"`     // indexes of events nothing owes
 	Partial    int        `json:"partial,omitempty"`    // events compared by identity only (no body recorded)
+	// Unsettled counts Uncertain entries no event matched: requests that got
+	// no answer and (as far as delivery shows) did not take effect. They are
+	// not Missing.
+	Unsettled int `json:"unsettled,omitempty"`
 }
 
 // MatchDeliveries matches the receiver's deliveries (one per event id,
@@ -190,7 +194,11 @@ func Match(owed []Entry, evs []Event) Matching {
 	}
 	m.Unowed = left
 	for i, e := range owed {
-		if !used[i] {
+		switch {
+		case used[i]:
+		case e.Uncertain:
+			m.Unsettled++
+		default:
 			m.Missing = append(m.Missing, e)
 		}
 	}

@@ -93,6 +93,8 @@ func reconcileOne(all []load.Entry, o Observation) (EndpointReconciliation, []Ch
 	}
 	// Every first acceptance against what the load owes, field by field.
 	match := load.MatchDeliveries(owed, firsts)
+	// A request that got no answer owes nothing unless its event came.
+	out.Owed -= match.Unsettled
 	out.Delivered = match.Matched + len(match.Mismatches)
 	out.Lost, out.Mismatches = match.Missing, match.Mismatches
 	for _, j := range match.Unowed {
