@@ -30,6 +30,7 @@ type Report struct {
 	Memory   []Memory       `json:"memory"`
 	Push     []Push         `json:"push"`
 	Storage  *StorageReport `json:"storage,omitempty"` // issue 17: stored manifests, restart, blob pushes
+	Queue    *QueueReport   `json:"queue,omitempty"`   // issue 16: the shared (nats) queue against the disk queue
 	Errors   []string       `json:"errors,omitempty"`  // measurements that could not run
 }
 
@@ -61,6 +62,9 @@ type Drain struct {
 	Delivered    int     `json:"delivered"`
 	Complete     bool    `json:"complete"`
 	Rate         float64 `json:"rate"` // events/s from the first delivery to the last
+	// PendingZeroSeconds: endpoint up -> the registry's Pending read 0 on
+	// /debug/vars (0: not read, e.g. Distribution).
+	PendingZeroSeconds float64 `json:"pendingZeroSeconds,omitempty"`
 }
 
 // Memory is resident memory with Pending events queued.
@@ -106,6 +110,7 @@ type Sizes struct {
 	DrainLimit       time.Duration `json:"drainLimit"`
 	SkipPeerMemory   bool          `json:"skipPeerMemory,omitempty"`
 	MemoryEventsPeer int           `json:"memoryEventsPeer,omitempty"` // 0: as many as ours reached
+	QueueEvents      int           `json:"queueEvents,omitempty"`      // backlog per queue-section drain
 }
 
 // Ratio is a/b, NaN when b is not positive.
@@ -154,8 +159,28 @@ func (r *Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run %s (%s), `%s`\n\n", r.Started.UTC().Format(time.RFC3339), r.Duration, r.Command)
 	m := r.Machine
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s RAM, Linux %s, %s; peer: %s\n\n", m.CPU, m.Cores, m.MemTotal, m.Kernel, m.GoVersion, m.Peer)
+	peer := ""
+	if m.Peer != "" {
+		peer = "; peer: " + m.Peer
+	}
+	fmt.Fprintf(&b, "Machine: %s, %d cores, %s RAM, Linux %s, %s%s\n\n", m.CPU, m.Cores, m.MemTotal, m.Kernel, m.GoVersion, peer)
 
+	if len(r.Rate)+len(r.Drain)+len(r.Memory)+len(r.Push) > 0 {
+		r.notificationsMarkdown(&b)
+	}
+	b.WriteString(r.storageMarkdown())
+	b.WriteString(r.queueMarkdown())
+	if len(r.Errors) > 0 {
+		b.WriteString("\n### Could not measure\n\n")
+		for _, e := range r.Errors {
+			fmt.Fprintf(&b, "- %s\n", e)
+		}
+	}
+	return b.String()
+}
+
+// notificationsMarkdown renders tables 1 to 4.
+func (r *Report) notificationsMarkdown(b *strings.Builder) {
 	drainSubject := func(d Drain) string { return d.Subject }
 	b.WriteString("### 1. Delivery rate to a receiver taking 10 ms per request\n\n")
 	b.WriteString("| registry | events | delivery rate (events/s) | vs Distribution | endpoint up -> all delivered |\n|---|---:|---:|---:|---:|\n")
@@ -165,11 +190,11 @@ func (r *Report) Markdown() string {
 		if hasPeer {
 			ratio = Ratio(d.Rate, peer.Rate)
 		}
-		fmt.Fprintf(&b, "| %s | %d%s | %.0f | %s | %.2f s |\n", d.Subject, d.Events, incomplete(d), d.Rate, fmtRatio(ratio), d.DrainSeconds)
+		fmt.Fprintf(b, "| %s | %d%s | %.0f | %s | %.2f s |\n", d.Subject, d.Events, incomplete(d), d.Rate, fmtRatio(ratio), d.DrainSeconds)
 	}
 	if ext, ok := find(r.Rate, drainSubject, OursExt); ok && hasPeer {
 		ratio := Ratio(ext.Rate, peer.Rate)
-		fmt.Fprintf(&b, "\nTarget >= 20x Distribution: %s (%s).\n", verdict(ratio >= 20), fmtRatio(ratio))
+		fmt.Fprintf(b, "\nTarget >= 20x Distribution: %s (%s).\n", verdict(ratio >= 20), fmtRatio(ratio))
 	}
 
 	b.WriteString("\n### 2. Drain of a backlog after an outage, 0 ms receiver\n\n")
@@ -186,13 +211,13 @@ func (r *Report) Markdown() string {
 		} else if d.Events >= 100_000 {
 			extra = fmt.Sprintf("%.2f s (measured)", d.DrainSeconds)
 		}
-		fmt.Fprintf(&b, "| %s | %d%s | %.2f s | %.0f | %s | %s |\n", d.Subject, d.Events, incomplete(d), d.DrainSeconds, d.Rate, fmtRatio(ratio), extra)
+		fmt.Fprintf(b, "| %s | %d%s | %.2f s | %.0f | %s | %s |\n", d.Subject, d.Events, incomplete(d), d.DrainSeconds, d.Rate, fmtRatio(ratio), extra)
 	}
 	if ext, ok := find(r.Drain, drainSubject, OursExt); ok {
 		if ext.Events >= 100_000 {
-			fmt.Fprintf(&b, "\nTarget 100,000 in < 10 s: %s (%.2f s).\n", verdict(ext.Complete && ext.DrainSeconds < 10), ext.DrainSeconds)
+			fmt.Fprintf(b, "\nTarget 100,000 in < 10 s: %s (%.2f s).\n", verdict(ext.Complete && ext.DrainSeconds < 10), ext.DrainSeconds)
 		} else {
-			fmt.Fprintf(&b, "\nTarget 100,000 in < 10 s: only %d events measured (reduced run).\n", ext.Events)
+			fmt.Fprintf(b, "\nTarget 100,000 in < 10 s: only %d events measured (reduced run).\n", ext.Events)
 		}
 	}
 
@@ -208,10 +233,10 @@ func (r *Report) Markdown() string {
 		if mm.RegistryPending >= 0 {
 			regPending = fmt.Sprint(mm.RegistryPending)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", mm.Subject, mm.Pending, regPending, MiB(mm.RSS), part(mm, mm.Mem.RssAnon), part(mm, mm.Mem.RssFile), per, mm.Note)
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", mm.Subject, mm.Pending, regPending, MiB(mm.RSS), part(mm, mm.Mem.RssAnon), part(mm, mm.Mem.RssFile), per, mm.Note)
 	}
 	if mm, ok := largest(r.Memory, OursExt); ok {
-		fmt.Fprintf(&b, "\nTarget < 256 MiB at 1,000,000 pending (`queue: disk`): %s at %d pending (VmRSS %s, heap RssAnon %s)%s.\n",
+		fmt.Fprintf(b, "\nTarget < 256 MiB at 1,000,000 pending (`queue: disk`): %s at %d pending (VmRSS %s, heap RssAnon %s)%s.\n",
 			verdict(mm.RSS > 0 && mm.RSS < 256<<20), mm.Pending, MiB(mm.RSS), part(mm, mm.Mem.RssAnon), reducedNote(mm.Pending))
 	}
 
@@ -228,7 +253,7 @@ func (r *Report) Markdown() string {
 		return ""
 	}
 	for _, p := range r.Push {
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.0f | %s | %s |\n", p.Subject, p.Endpoint, p.Requests, p.Errors, p.Rate, rel(p, "healthy"), rel(p, "none"))
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %.0f | %s | %s |\n", p.Subject, p.Endpoint, p.Requests, p.Errors, p.Rate, rel(p, "healthy"), rel(p, "none"))
 	}
 	b.WriteString("\n")
 	for _, p := range r.Push {
@@ -237,17 +262,9 @@ func (r *Report) Markdown() string {
 		}
 		if ok, found := find(r.Push, pushSubject, p.Subject+"/healthy"); found {
 			drop := 1 - Ratio(p.Rate, ok.Rate)
-			fmt.Fprintf(&b, "- Target (%s): a dead endpoint costs no more than 5%% against a healthy one: %s (%+.1f%%).\n", p.Subject, verdict(drop <= 0.05), -drop*100)
+			fmt.Fprintf(b, "- Target (%s): a dead endpoint costs no more than 5%% against a healthy one: %s (%+.1f%%).\n", p.Subject, verdict(drop <= 0.05), -drop*100)
 		}
 	}
-	b.WriteString(r.storageMarkdown())
-	if len(r.Errors) > 0 {
-		b.WriteString("\n### Could not measure\n\n")
-		for _, e := range r.Errors {
-			fmt.Fprintf(&b, "- %s\n", e)
-		}
-	}
-	return b.String()
 }
 
 // memoryWorkload says what the memory rows pushed.

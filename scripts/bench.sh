@@ -6,7 +6,9 @@
 # one run. Writes OUT_DIR/bench/bench.json and OUT_DIR/bench/bench.md (the
 # table docs/benchmarks.md quotes). About 12-15 minutes on two cores, plus
 # about 6 for the storage section (stored manifests, restart, 1 MiB and
-# 64 MiB blob pushes); `--sections storage` runs only that one.
+# 64 MiB blob pushes) and about 2 for the queue section (the shared nats
+# queue against the disk queue, our registry only); `--sections storage` or
+# `--sections queue` runs only that one.
 #
 # Distribution is installed (never committed) with
 #   GOBIN=$PEER_DIR go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +37,8 @@ func cmdBench(ctx context.Context, args []string) error {
 	pushDur := fs.Duration("push-duration", def.PushDuration, "length of each push throughput run")
 	skipPeerMem := fs.Bool("skip-peer-memory", false, "do not fill Distribution's in-memory queue")
 	sdef := bench.DefaultStorageSizes()
-	sections := fs.String("sections", "notifications,storage", "what to measure: notifications, storage, or both (comma-separated)")
+	sections := fs.String("sections", "notifications,storage,queue", "what to measure: notifications, storage, queue (comma-separated)")
+	queueEvents := fs.Int("queue-events", def.QueueEvents, "backlog drained per queue kind and setting in the queue section")
 	stored := fs.Int("stored-manifests", sdef.StoredManifests, "distinct manifests stored for the storage memory row (0: skip)")
 	storedLimit := fs.Duration("stored-push-limit", sdef.StoredPushLimit, "time bound of the stored-manifests push")
 	blobDur := fs.Duration("blob-duration", sdef.SmallDuration, "length of each 1 MiB blob push run")
@@ -47,9 +49,6 @@ func cmdBench(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	if *peer == "" {
-		return errors.New("--peer (CNCF Distribution's registry binary) is required")
-	}
 	if *memDistinct < 0 {
 		return fmt.Errorf("--memory-distinct %d is negative", *memDistinct)
 	}
@@ -58,16 +57,23 @@ func cmdBench(ctx context.Context, args []string) error {
 	sizes.DrainEvents, sizes.DrainEventsPeer = *drainEvents, *drainPeer
 	sizes.RateEventsExt, sizes.RateEventsPeer = *rateExt, *ratePeer
 	sizes.PushDuration, sizes.SkipPeerMemory = *pushDur, *skipPeerMem
+	if *queueEvents <= 0 {
+		return fmt.Errorf("--queue-events %d must be positive", *queueEvents)
+	}
+	sizes.QueueEvents = *queueEvents
 	st := sdef
 	st.StoredManifests, st.StoredPushLimit, st.SmallDuration, st.LargeCount = *stored, *storedLimit, *blobDur, *largeCount
 	var secs []string
 	for _, sec := range strings.Split(*sections, ",") {
 		switch sec = strings.TrimSpace(sec); sec {
-		case "notifications", "storage":
+		case "notifications", "storage", "queue":
 			secs = append(secs, sec)
 		default:
-			return fmt.Errorf("--sections: unknown section %q (want notifications, storage)", sec)
+			return fmt.Errorf("--sections: unknown section %q (want notifications, storage, queue)", sec)
 		}
+	}
+	if *peer == "" && (slices.Contains(secs, "notifications") || slices.Contains(secs, "storage")) {
+		return errors.New("--peer (CNCF Distribution's registry binary) is required for the notifications and storage sections")
 	}
 	if *quick {
 		st.StoredManifests, st.SmallDuration, st.LargeCount = 20_000, 2*time.Second, 2
@@ -76,6 +82,7 @@ func cmdBench(ctx context.Context, args []string) error {
 		sizes.MemoryEvents, sizes.MemoryEventsPeer = 5000, 5000
 		sizes.MemoryDistinct = min(sizes.MemoryDistinct, 10) // 640 manifests, so 5000 pushes do repeat
 		sizes.PushDuration = 2 * time.Second
+		sizes.QueueEvents = 2000
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -89,7 +96,10 @@ func cmdBench(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	version, _ := exec.CommandContext(ctx, *peer, "--version").CombinedOutput()
+	var version []byte
+	if *peer != "" {
+		version, _ = exec.CommandContext(ctx, *peer, "--version").CombinedOutput()
+	}
 	rep, err := bench.Run(ctx, bench.Options{
 		Binaries: bins, Peer: *peer, PeerVersion: strings.TrimSpace(string(version)),
 		Sizes: sizes, Storage: st, Sections: secs, WorkDir: *out, Log: os.Stderr,
