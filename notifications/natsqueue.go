@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -215,7 +216,7 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 		return nil, keyedError{"Queue.NATS.URLs", err}
 	}
 	q.js = js
-	err = retryTransient(ctx, func(ctx context.Context) (err error) {
+	err = retrySetUp(ctx, func(ctx context.Context) (err error) {
 		q.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 			Name:        cfg.Stream,
 			Description: "hookbench webhook events, delivered by every registry replica",
@@ -237,7 +238,7 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 	var consumers []jetstream.Consumer
 	for i := range q.parts {
 		var c jetstream.Consumer
-		err := retryTransient(ctx, func(ctx context.Context) (err error) {
+		err := retrySetUp(ctx, func(ctx context.Context) (err error) {
 			c, err = q.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 				Durable:       fmt.Sprintf("deliver-%d-of-%d", i, q.parts),
 				Description:   "one partition of the endpoint's events, shared by every replica",
@@ -255,6 +256,27 @@ func (q *natsQueue) setUp(cfg NATS) ([]jetstream.Consumer, error) {
 		consumers = append(consumers, c)
 	}
 	return consumers, nil
+}
+
+// retrySetUp is retryTransient for making the stream and its consumers,
+// where any error is tried again until ctx is done: replicas starting
+// together create the same stream and consumers at once, and a clustered
+// JetStream can answer such parallel creates with errors that pass (a
+// timeout, "stream not found" for a consumer of a stream just made,
+// "already in use" while the twin create is in flight). A create that
+// keeps failing is the error returned.
+func retrySetUp(ctx context.Context, fn func(context.Context) error) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, natsCallLimit)
+		err := fn(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if !sleepCtx(ctx, natsRetryWait+rand.N(natsRetryWait)) { // jitter: the twins do not retry in step
+			return err
+		}
+	}
 }
 
 // errCodeNoSuitablePeers is JetStream's "no suitable peers for placement"
