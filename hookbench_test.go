@@ -48,12 +48,12 @@ func TestRunScenarioValueFailsByName(t *testing.T) {
 	g := gomega.NewWithT(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	sc := model.Scenario{
-		Name:      "wrong-expectation",
-		Endpoints: []model.EndpointDef{{Name: "sink"}},
-		Load:      []load.Profile{{Op: load.OpManifestPush, Count: 5, Pacing: load.Pacing{Rate: 100}}},
-		Expect:    model.Expect{Final: map[string]model.Counters{"sink": {"Events": 6}}},
-	}
+	// A built-in scenario as a value, adjusted the way a user would.
+	sc, err := hookbench.Builtin("flaky-5xx")
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	sc.Name = "wrong-expectation"
+	sc.Load[0].Count = 5
+	sc.Expect.Final = map[string]model.Counters{"sink": {"Events": 6}}
 	inst, err := hookbench.Run(ctx, hookbench.WithScenarioValue(sc))
 	g.Expect(err).NotTo(gomega.HaveOccurred())
 	defer inst.Terminate(ctx)

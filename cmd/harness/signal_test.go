@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/onsi/gomega"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,16 +59,10 @@ func harnessCmd(t *testing.T, args ...string) (*exec.Cmd, *lockedBuffer, *locked
 	return cmd, &stdout, &stderr
 }
 
-// poll waits for cond, bounded.
+// poll awaits cond, bounded by d.
 func poll(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	gomega.NewWithT(t).Eventually(cond, d, 20*time.Millisecond).Should(gomega.BeTrue(), what)
 }
 
 func exitCode(t *testing.T, cmd *exec.Cmd, d time.Duration) int {
