@@ -45,6 +45,7 @@
 //	     "hang": true}
 //	  ],
 //	  "location": "http://elsewhere/in",    // Location header of 3xx answers
+//	  "retryAfter": "1",                    // Retry-After header of 429 and 503 answers
 //	  "authorization": "Bearer s3cret",     // required Authorization header, else 401
 //	  "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", // Standard Webhooks key, else 401
 //	  "signatureTolerance": "5m",           // max |now - webhook-timestamp| (default 5m)

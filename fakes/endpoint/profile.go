@@ -27,6 +27,9 @@ type Profile struct {
 	// Location is sent with every 3xx answer: a receiver that moved. The
 	// events did not reach it, so a 3xx never counts as delivered.
 	Location string `json:"location,omitempty" yaml:"location,omitempty"`
+	// RetryAfter is sent as the Retry-After header of every 429 and 503
+	// answer (seconds, e.g. "1", or an HTTP date).
+	RetryAfter string `json:"retryAfter,omitempty" yaml:"retryAfter,omitempty"`
 
 	// Authorization, when set, must equal the request's Authorization header.
 	Authorization string `json:"authorization,omitempty" yaml:"authorization,omitempty"`

@@ -83,6 +83,9 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 	if status >= 300 && status < 400 && c.p.Location != "" {
 		w.Header().Set("Location", c.p.Location)
 	}
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && c.p.RetryAfter != "" {
+		w.Header().Set("Retry-After", c.p.RetryAfter)
+	}
 	w.WriteHeader(status)
 }
 
