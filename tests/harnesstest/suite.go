@@ -66,19 +66,18 @@ func RunScenario(ctx context.Context, kind string, rt runtime.Runtime, sc model.
 		Expect(rt.Close(cctx)).To(Succeed())
 	})
 	o.Logf = Logf
-	res, err := harness.Run(ctx, rt, sc, o)
-	var missing *harness.MissingError
-	if errors.As(err, &missing) {
-		SkipOrFail(missing.Error())
-	}
-	Expect(err).NotTo(HaveOccurred(), "scenario %s could not run", sc.Name)
+	var res *harness.Result
+	// Registered before the run, so that a run that could not even start
+	// (a container that exited) still leaves the runtime's logs.
 	DeferCleanup(func(sctx SpecContext) {
 		if !CurrentSpecReport().Failed() {
 			return
 		}
 		dir := OutDir(kind, sc.Name)
-		if werr := report.WriteAll(dir, res); werr != nil {
-			GinkgoWriter.Printf("writing report: %v\n", werr)
+		if res != nil {
+			if werr := report.WriteAll(dir, res); werr != nil {
+				GinkgoWriter.Printf("writing report: %v\n", werr)
+			}
 		}
 		if ls, ok := rt.(runtime.LogSaver); ok {
 			if lerr := ls.SaveLogs(sctx, filepath.Join(dir, "logs")); lerr != nil {
@@ -87,6 +86,12 @@ func RunScenario(ctx context.Context, kind string, rt runtime.Runtime, sc model.
 		}
 		GinkgoWriter.Printf("reports in %s\n", dir)
 	}, NodeTimeout(time.Minute))
+	res, err := harness.Run(ctx, rt, sc, o)
+	var missing *harness.MissingError
+	if errors.As(err, &missing) {
+		SkipOrFail(missing.Error())
+	}
+	Expect(err).NotTo(HaveOccurred(), "scenario %s could not run", sc.Name)
 	var table strings.Builder
 	report.Text(&table, res)
 	GinkgoWriter.Println(table.String())
