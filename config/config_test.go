@@ -473,6 +473,9 @@ func TestSampleMatchesShared(t *testing.T) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("CI=true: no shared/compat folder above", dir) // CI lays shared/ beside the clone
+			}
 			t.Skip("no shared/compat folder above", dir)
 		}
 		dir, err = parent, nil

@@ -18,16 +18,13 @@ import (
 // artifact and attaches a signature (a referrer) to one image, crane
 // deletes the other; garbage-collect (beside the registry made read-only)
 // frees the deleted image's layer and keeps the rest, as the clients then
-// see. It needs crane and oras on PATH (`go install
-// github.com/google/go-containerregistry/cmd/crane@latest`,
-// `oras.land/oras/cmd/oras@latest`); TestGarbageCollectCommand makes the
-// same checks with plain HTTP requests and always runs.
+// see. crane and oras come from clientTool (PATH, GOPATH/bin, or go
+// install at pinned versions); TestGarbageCollectCommand makes the same
+// checks with plain HTTP requests.
 func TestGarbageCollectWithCraneAndOras(t *testing.T) {
-	for _, bin := range []string{"crane", "oras"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not on PATH", bin)
-		}
-	}
+	// Found, or installed at pinned versions, as the TLS/token client tests
+	// do; with CI=true a missing client fails.
+	bins := map[string]string{"crane": clientTool(t, "crane", cranePkg), "oras": clientTool(t, "oras", orasPkg)}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "data")
 	rw := startServe(t, serveConfig(t, root, false))
@@ -36,7 +33,7 @@ func TestGarbageCollectWithCraneAndOras(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, name, args...)
+		cmd := exec.CommandContext(ctx, bins[name], args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+dir, "HOME="+dir)
 		out, err := cmd.CombinedOutput()
@@ -90,7 +87,7 @@ func TestGarbageCollectWithCraneAndOras(t *testing.T) {
 		t.Fatalf("garbage-collect output:\n%s", out.String())
 	}
 	blobOK := func(repo, dg string) bool {
-		cmd := exec.Command("crane", "blob", "--insecure", host+"/"+repo+"@"+dg)
+		cmd := exec.Command(bins["crane"], "blob", "--insecure", host+"/"+repo+"@"+dg)
 		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+dir, "HOME="+dir)
 		return cmd.Run() == nil
 	}
