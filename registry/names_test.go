@@ -58,8 +58,8 @@ func FuzzGrammar(f *testing.F) {
 func TestParseDigestFastPath(t *testing.T) {
 	good := "sha256:" + strings.Repeat("0a", 32)
 	for s, ok := range map[string]bool{
-		good: true,
-		"sha256:" + strings.Repeat("0A", 32):        false, // upper-case hex
+		good:                                 true,
+		"sha256:" + strings.Repeat("0A", 32): false, // upper-case hex
 		"sha256:" + strings.Repeat("0a", 31) + "0g": false,
 		"sha256:" + strings.Repeat("0a", 33):        false,
 		"sha512:" + strings.Repeat("0a", 64):        true,
