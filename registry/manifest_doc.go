@@ -73,11 +73,16 @@ func invalidManifest(format string, args ...any) error {
 // Content-Type (which may be empty: then the body's mediaType decides).
 func parseManifest(contentType string, body []byte) (*parsedManifest, error) {
 	var doc manifestDoc
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, invalidManifest("manifest is not valid JSON: %v", err)
+	if !decodeManifestFast(body, &doc) {
+		doc = manifestDoc{} // what the fast path filled before it gave up
+		if err := json.Unmarshal(body, &doc); err != nil {
+			return nil, invalidManifest("manifest is not valid JSON: %v", err)
+		}
 	}
 	mt := ""
-	if contentType != "" {
+	if supportedManifestType(contentType) {
+		mt = contentType // already a bare, lower-case media type: nothing to parse
+	} else if contentType != "" {
 		parsed, _, err := mime.ParseMediaType(contentType)
 		if err != nil {
 			return nil, invalidManifest("invalid Content-Type %q", contentType)
@@ -108,8 +113,8 @@ func parseManifest(contentType string, body []byte) (*parsedManifest, error) {
 		if doc.Config != nil || doc.Layers != nil {
 			return nil, invalidManifest("an index has no config or layers")
 		}
-		for _, m := range doc.Manifests {
-			if err := checkDescriptor(m); err != nil {
+		for i := range doc.Manifests {
+			if err := checkDescriptor(&doc.Manifests[i]); err != nil {
 				return nil, invalidManifest("manifests: %v", err)
 			}
 		}
@@ -121,22 +126,23 @@ func parseManifest(contentType string, body []byte) (*parsedManifest, error) {
 		if doc.Manifests != nil {
 			return nil, invalidManifest("an image manifest has no manifests list")
 		}
-		if err := checkDescriptor(*doc.Config); err != nil {
+		if err := checkDescriptor(doc.Config); err != nil {
 			return nil, invalidManifest("config: %v", err)
 		}
+		p.Blobs = make([]v1.Descriptor, 0, 1+len(doc.Layers))
 		p.Blobs = append(p.Blobs, *doc.Config)
-		for _, l := range doc.Layers {
-			if err := checkDescriptor(l); err != nil {
+		for i := range doc.Layers {
+			if err := checkDescriptor(&doc.Layers[i]); err != nil {
 				return nil, invalidManifest("layers: %v", err)
 			}
-			p.Blobs = append(p.Blobs, l)
+			p.Blobs = append(p.Blobs, doc.Layers[i])
 		}
 		if p.ArtifactType == "" && mt == v1.MediaTypeImageManifest {
 			p.ArtifactType = doc.Config.MediaType
 		}
 	}
 	if doc.Subject != nil {
-		if err := checkDescriptor(*doc.Subject); err != nil {
+		if err := checkDescriptor(doc.Subject); err != nil {
 			return nil, invalidManifest("subject: %v", err)
 		}
 		p.Subject = doc.Subject
@@ -144,7 +150,7 @@ func parseManifest(contentType string, body []byte) (*parsedManifest, error) {
 	return p, nil
 }
 
-func checkDescriptor(d v1.Descriptor) error {
+func checkDescriptor(d *v1.Descriptor) error {
 	if _, err := ParseDigest(string(d.Digest)); err != nil {
 		return fmt.Errorf("invalid digest %q: %w", d.Digest, err)
 	}

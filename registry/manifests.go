@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/hookbench/hookbench/registry/storage"
@@ -106,8 +107,7 @@ func (q *request) manifestPut(ref Reference) {
 		writeError(q.w, errTooLarge, "manifest too large", map[string]int64{"limit": max})
 		return
 	}
-	body := &bodyReader{r: io.LimitReader(q.r.Body, max+1)}
-	content, _ := io.ReadAll(body)
+	content, body := readManifestBody(q.r, max)
 	if q.bodyError(body) {
 		return
 	}
@@ -125,8 +125,8 @@ func (q *request) manifestPut(ref Reference) {
 		writeError(q.w, errDigestInvalid, "manifest does not match the digest in the URL", map[string]string{"digest": string(d)})
 		return
 	}
-	for _, b := range p.Blobs {
-		if foreignLayer(b) {
+	for i, b := range p.Blobs {
+		if foreignLayer(b) || statedBefore(p.Blobs[:i], b.Digest) {
 			continue
 		}
 		if _, err := q.reg.store.BlobStat(q.ctx, q.name, b.Digest); err != nil {
@@ -196,6 +196,45 @@ func (q *request) manifestPut(ref Reference) {
 	}
 	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusCreated)
+}
+
+// readManifestBody reads a manifest PUT's body, of at most max bytes. With
+// a Content-Length (at most max, checked before) it is read into one
+// buffer of that size: io.ReadAll would grow its buffer from 512 bytes,
+// copying as it goes.
+func readManifestBody(r *http.Request, max int64) ([]byte, *bodyReader) {
+	if n := r.ContentLength; n >= 0 && n <= max {
+		body := &bodyReader{r: r.Body}
+		content := make([]byte, n)
+		got, _ := io.ReadFull(body, content)
+		if !body.eof && body.err == nil {
+			// A body longer than its Content-Length is refused as before
+			// (bodyError); net/http's server answers EOF with the last
+			// bytes, so this costs nothing there.
+			var one [1]byte
+			if extra, _ := body.Read(one[:]); extra > 0 {
+				io.Copy(io.Discard, io.LimitReader(body, max))
+				if !body.eof && body.err == nil {
+					body.err = errors.New("request body longer than its Content-Length")
+				}
+			}
+		}
+		return content[:got], body
+	}
+	body := &bodyReader{r: io.LimitReader(r.Body, max+1)}
+	content, _ := io.ReadAll(body)
+	return content, body
+}
+
+// statedBefore reports whether digest d is among blobs already checked
+// (a config that is also a layer is looked up once).
+func statedBefore(blobs []v1.Descriptor, d digest.Digest) bool {
+	for i := range blobs {
+		if blobs[i].Digest == d && !foreignLayer(blobs[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func (q *request) manifestDelete(ref Reference) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"github.com/hookbench/hookbench/registry/storage"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -195,4 +196,24 @@ func TestTagParameter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A manifest body that does not match its Content-Length is refused
+// whichever way it is off (in process; net/http's server cuts the body at
+// its Content-Length itself).
+func TestManifestPutBodyNotContentLength(t *testing.T) {
+	for name, delta := range map[string]int64{"shorter": -1, "longer": +1} {
+		t.Run(name, func(t *testing.T) {
+			reg := New()
+			body := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`)
+			req := httptest.NewRequest(http.MethodPut, "/v2/a/manifests/t", bytes.NewReader(body))
+			req.ContentLength = int64(len(body)) - delta
+			req.Header.Set("Content-Type", "application/vnd.oci.image.index.v1+json")
+			w := httptest.NewRecorder()
+			reg.ServeHTTP(w, req)
+			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "SIZE_INVALID") {
+				t.Fatalf("%d %s, want 400 SIZE_INVALID", w.Code, w.Body.String())
+			}
+		})
+	}
 }
