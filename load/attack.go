@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,12 +84,26 @@ func Run(ctx context.Context, target Target, p Profile, ledger *Ledger, onHit fu
 	p = p.withDefaults()
 	r := &runner{p: p, target: target, ledger: ledger, run: uuid.NewString()[:8], sched: p.schedule()}
 	r.actor, r.actorKnown = actorOf(target.Header)
-	r.direct = r.httpClient(nil)
-	r.client = r.httpClient(r)
+	r.direct = r.httpClient(nil, p.Timeout)
+	// Hits' requests carry the hit's deadline in their context
+	// (hitTransport), so their client needs no timeout of its own: a
+	// client timeout costs a timer per request.
+	r.bounded = r.httpClient(nil, 0)
+	r.client = r.httpClient(r, 0)
+	r.repos = make([]string, p.Repositories)
+	for i := range r.repos {
+		r.repos[i] = p.RepoPrefix + "-" + strconv.Itoa(i)
+	}
+	if target.Resolve == nil {
+		r.apiBase = strings.TrimRight(target.URL, "/")
+		r.host = hostOf(r.apiBase)
+	}
+	r.manifestHdr = http.Header{"Content-Type": {MediaTypeManifest}}
 	before := ledger.Len()
 	if err := r.seed(ctx); err != nil {
 		return nil, fmt.Errorf("load %s: seeding: %w", p.Op, err)
 	}
+	r.prepare()
 	res := &Result{Profile: p, Seeded: ledger.Len() - before}
 	pacer, err := p.Pacing.Pacer()
 	if err != nil {
@@ -127,7 +142,9 @@ type runner struct {
 	target     Target
 	ledger     *Ledger
 	client     *http.Client // vegeta's: one hit is one whole operation
-	direct     *http.Client // the operation's own requests
+	direct     *http.Client // the operation's own requests while seeding
+	bounded    *http.Client // a hit's own requests, bounded by the hit's deadline
+	transport  *http.Transport
 	run        string
 	sched      []string
 	actor      string
@@ -140,12 +157,41 @@ type runner struct {
 	seeded                     [][]v1.Descriptor // manifests for legacy pull/delete
 	seededTg                   [][]string        // their tags
 
+	// Made once so that a hit does not format them again.
+	repos       []string // repository names by index
+	apiBase     string   // the API base, without Target.Resolve
+	host        string   // apiBase's host
+	manifestHdr http.Header
+	images      []image // per repository, for manifest-push (after seeding)
+
 	mu       sync.Mutex
 	declared map[string]bool
 }
 
+// image is what a manifest-push hit to one repository needs: the
+// references its events owe, and its manifest as a template (ok false:
+// marshal it every time).
+type image struct {
+	refs []v1.Descriptor
+	tmpl manifestTemplate
+	ok   bool
+}
+
+// prepare makes what manifest-push hits share, once seeding is done.
+func (r *runner) prepare() {
+	if r.p.Op != OpManifestPush {
+		return
+	}
+	r.images = make([]image, len(r.config))
+	for i := range r.images {
+		im := &r.images[i]
+		im.refs = []v1.Descriptor{r.config[i], r.layer[i]}
+		im.tmpl, im.ok = newManifestTemplate(r.run, r.config[i], r.layer[i])
+	}
+}
+
 func (r *runner) repo(i uint64) string {
-	return fmt.Sprintf("%s-%d", r.p.RepoPrefix, i%uint64(r.p.Repositories))
+	return r.repos[i%uint64(len(r.repos))]
 }
 
 // mountSource is the repository blob-mount hits upload to and mount from.
@@ -155,7 +201,15 @@ func (r *runner) baseURL() string {
 	if r.target.Resolve != nil {
 		return strings.TrimRight(r.target.Resolve(), "/")
 	}
-	return strings.TrimRight(r.target.URL, "/")
+	return r.apiBase
+}
+
+// hostOf is the host[:port] of an API base URL ("" when it does not parse).
+func hostOf(base string) string {
+	if u, err := url.Parse(base); err == nil {
+		return u.Host
+	}
+	return ""
 }
 
 func (r *runner) single() bool {
@@ -190,19 +244,25 @@ func (r *runner) declaredList() []string {
 
 // httpClient is the client of the operations' requests (hits == nil) or
 // vegeta's client, whose every request is one whole operation.
-func (r *runner) httpClient(hits *runner) *http.Client {
-	var inner http.RoundTripper
-	if r.target.Client != nil && r.target.Client.Transport != nil {
-		inner = r.target.Client.Transport
-	} else {
-		inner = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
-	}
-	var rt http.RoundTripper = &headerTransport{inner: inner, header: r.target.Header}
-	if hits != nil {
+func (r *runner) httpClient(hits *runner, timeout time.Duration) *http.Client {
+	var rt http.RoundTripper
+	switch {
+	case hits != nil:
 		rt = &hitTransport{r: hits}
+	case r.target.Client != nil && r.target.Client.Transport != nil:
+		rt = r.target.Client.Transport
+	default:
+		// One transport for the seeding and the hits' clients alike.
+		if r.transport == nil {
+			r.transport = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
+		}
+		rt = r.transport
+	}
+	if hits == nil && len(r.target.Header) > 0 {
+		rt = &headerTransport{inner: rt, header: r.target.Header}
 	}
 	return &http.Client{
-		Timeout:   r.p.Timeout,
+		Timeout:   timeout,
 		Transport: rt,
 		// Registries answer uploads with Location; never follow it.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -226,7 +286,7 @@ func actorOf(h http.Header) (string, bool) {
 // userAgent names the operation and hit, so that an event nobody owes
 // still tells which operation caused it (Event.Op).
 func (r *runner) userAgent(op string, n uint64) string {
-	return fmt.Sprintf("hookbench-load/1 (op=%s; run=%s; hit=%d)", op, r.run, n)
+	return "hookbench-load/1 (op=" + op + "; run=" + r.run + "; hit=" + strconv.FormatUint(n, 10) + ")"
 }
 
 // hit is one operation in progress: its requests share base and user agent.
@@ -234,20 +294,23 @@ type hit struct {
 	op   string
 	n    uint64
 	base string
+	host string // base's
 	ua   string
 }
 
 func (r *runner) newHit(op string, n uint64) *hit {
-	return &hit{op: op, n: n, base: r.baseURL(), ua: r.userAgent(op, n)}
+	h := &hit{op: op, n: n, base: r.apiBase, host: r.host, ua: r.userAgent(op, n)}
+	if r.target.Resolve != nil {
+		h.base = r.baseURL()
+		h.host = hostOf(h.base)
+	}
+	return h
 }
 
 // entry starts what a request of h owes: the fields every event has.
 func (r *runner) entry(h *hit, method, action, kind, repo string) Entry {
 	e := Entry{Op: h.op, Action: action, Kind: kind, Repository: repo, Method: method, UserAgent: h.ua,
-		Actor: r.actor, SourceAddr: r.target.SourceAddr, At: time.Now(), Seeded: h.op == OpSeed}
-	if u, err := url.Parse(h.base); err == nil {
-		e.Host = u.Host
-	}
+		Actor: r.actor, SourceAddr: r.target.SourceAddr, At: time.Now(), Seeded: h.op == OpSeed, Host: h.host}
 	if !r.actorKnown {
 		e.Unchecked = append(e.Unchecked, FieldActor)
 	}
@@ -305,8 +368,12 @@ func (r *runner) step(ctx context.Context, h *hit, method, u string, body []byte
 	for k, vs := range hdr {
 		req.Header[k] = vs
 	}
-	req.Header.Set("User-Agent", h.ua)
-	resp, err := r.direct.Do(req)
+	req.Header["User-Agent"] = []string{h.ua}
+	c := r.bounded
+	if h.op == OpSeed { // not a hit: no deadline of its own
+		c = r.direct
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -436,16 +503,20 @@ func (r *runner) uploadSingle(ctx context.Context, h *hit, repo string, b []byte
 // pushManifest PUTs a manifest by ref (tag or digest, with query) and owes
 // one push event per tag, or one without a tag.
 func (r *runner) pushManifest(ctx context.Context, h *hit, repo, ref string, query url.Values, body []byte, mt string, refs []v1.Descriptor, tags []string) (v1.Descriptor, error) {
-	d := v1.Descriptor{MediaType: mt, Digest: digest.FromBytes(body), Size: int64(len(body))}
+	d := v1.Descriptor{MediaType: mt, Digest: sha256Digest(body), Size: int64(len(body))}
 	u := h.base + "/v2/" + repo + "/manifests/" + ref
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	_, err := r.step(ctx, h, http.MethodPut, u, body, http.Header{"Content-Type": {mt}}, http.StatusCreated)
+	hdr := r.manifestHdr // read only, shared by every push of an image manifest
+	if mt != MediaTypeManifest {
+		hdr = http.Header{"Content-Type": {mt}}
+	}
+	_, err := r.step(ctx, h, http.MethodPut, u, body, hdr, http.StatusCreated)
 	if len(tags) == 0 {
 		tags = []string{""}
 	}
-	var es []Entry
+	es := make([]Entry, 0, len(tags))
 	for _, t := range tags {
 		es = append(es, r.manifestEntry(h, http.MethodPut, "push", repo, t, d, refs))
 	}
@@ -555,18 +626,13 @@ func (r *runner) targeter() vegeta.Targeter {
 		}
 		op := r.sched[n%uint64(len(r.sched))]
 		t.Method = http.MethodPost
-		t.URL = fmt.Sprintf("%s/v2/%s/%s", r.baseURL(), r.repo(n), op)
-		t.Header = http.Header{hitHeader: {strconv.FormatUint(n, 10)}, opHeader: {op}}
+		// .../<hit>/<op>: hitTransport reads the hit and op back (the URL
+		// never reaches the registry), and Run names a hit by the last
+		// segment. Cheaper than headers, which vegeta copies per request.
+		t.URL = r.baseURL() + "/v2/" + r.repo(n) + "/" + strconv.FormatUint(n, 10) + "/" + op
 		return nil
 	}
 }
-
-// Headers of vegeta's requests that carry a hit to hitTransport; they
-// never reach the registry.
-const (
-	hitHeader = "X-Hookbench-Hit"
-	opHeader  = "X-Hookbench-Op"
-)
 
 // hitTransport performs a whole operation per vegeta request, so that one
 // paced hit is one operation however many requests it takes.
@@ -576,11 +642,17 @@ func (t *hitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	n, err := strconv.ParseUint(req.Header.Get(hitHeader), 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("load: request without a hit number")
+	rest, op := path.Split(req.URL.Path)
+	n, err := strconv.ParseUint(path.Base(rest), 10, 64)
+	if err != nil || op == "" {
+		return nil, fmt.Errorf("load: request without a hit number and operation: %s", req.URL.Path)
 	}
-	code, err := t.r.perform(req.Context(), req.Header.Get(opHeader), n)
+	// The hit's deadline, for every request of the operation (vegeta's
+	// client has no timeout: an http.Client timeout over a RoundTripper
+	// of its own costs a goroutine and a timer per request).
+	ctx, cancel := context.WithTimeout(req.Context(), t.r.p.Timeout)
+	defer cancel()
+	code, err := t.r.perform(ctx, op, n)
 	var se *stepError
 	if errors.As(err, &se) && (se.code < 200 || se.code > 299) && se.code != 0 {
 		// The registry refused: vegeta counts the status as the hit's.
@@ -604,9 +676,15 @@ func (r *runner) perform(ctx context.Context, op string, n uint64) (int, error) 
 		if r.p.Distinct > 0 {
 			k = (n / uint64(r.p.Repositories)) % uint64(r.p.Distinct)
 		}
-		body, _ := manifestContent(r.run, k, r.config[i], r.layer[i])
-		tag := fmt.Sprintf("p-%s-%d", r.run, k)
-		_, err := r.pushManifest(ctx, r.newHit(OpPushByTag, n), repo, tag, nil, body, MediaTypeManifest, []v1.Descriptor{r.config[i], r.layer[i]}, []string{tag})
+		im := &r.images[i]
+		var body []byte
+		if im.ok {
+			body = im.tmpl.fill(k)
+		} else {
+			body, _ = manifestContent(r.run, k, r.config[i], r.layer[i])
+		}
+		tag := "p-" + r.run + "-" + strconv.FormatUint(k, 10)
+		_, err := r.pushManifest(ctx, r.newHit(OpPushByTag, n), repo, tag, nil, body, MediaTypeManifest, im.refs, []string{tag})
 		return http.StatusCreated, err
 	case OpBlobPush:
 		b := blobContent(r.run, n, r.p.BlobSize)
