@@ -32,3 +32,35 @@ func TestManifestTemplate(t *testing.T) {
 		t.Fatal("a run containing the mark made a template")
 	}
 }
+
+// The ledger keeps entries in order across its chunks.
+func TestLedgerChunks(t *testing.T) {
+	var l Ledger
+	if l.Entries() != nil || l.Len() != 0 {
+		t.Fatal("empty ledger not empty")
+	}
+	total := 0
+	for _, batch := range []int{1, ledgerChunk - 2, 3, 2 * ledgerChunk, 5} {
+		es := make([]Entry, batch)
+		for i := range es {
+			es[i] = Entry{Action: "push", Kind: "blob", Size: int64(total + i)}
+			if i%2 == 1 {
+				es[i].Kind = "manifest"
+			}
+		}
+		l.Add(es...)
+		total += batch
+	}
+	got := l.Entries()
+	if len(got) != total || l.Len() != total {
+		t.Fatalf("%d entries, Len %d, want %d", len(got), l.Len(), total)
+	}
+	for i, e := range got {
+		if e.Size != int64(i) {
+			t.Fatalf("entry %d has size %d", i, e.Size)
+		}
+	}
+	if n, m := l.Count("push", "blob"), l.Count("", "manifest"); n+m != total || l.Count("push", "") != total {
+		t.Fatalf("counts %d + %d, want %d", n, m, total)
+	}
+}

@@ -56,14 +56,35 @@ func (e Entry) String() string {
 
 // Ledger records every accepted operation; safe for concurrent use.
 type Ledger struct {
-	mu      sync.Mutex
-	entries []Entry
+	mu sync.Mutex
+	// Entries in order, in chunks of ledgerChunk: one slice growing to
+	// millions of entries copied itself whole at every doubling, a
+	// noticeable share of the load generator's CPU.
+	chunks [][]Entry
+	n      int
 }
+
+// ledgerChunk is how many entries a chunk holds (about 1.5 MB).
+const ledgerChunk = 4096
 
 // Add appends entries.
 func (l *Ledger) Add(e ...Entry) {
 	l.mu.Lock()
-	l.entries = append(l.entries, e...)
+	for len(e) > 0 {
+		last := len(l.chunks) - 1
+		if last < 0 || len(l.chunks[last]) == ledgerChunk {
+			size := ledgerChunk
+			if last < 0 { // the first grows as needed: most ledgers are small
+				size = 0
+			}
+			l.chunks = append(l.chunks, make([]Entry, 0, size))
+			last++
+		}
+		k := min(len(e), ledgerChunk-len(l.chunks[last]))
+		l.chunks[last] = append(l.chunks[last], e[:k]...)
+		e = e[k:]
+		l.n += k
+	}
 	l.mu.Unlock()
 }
 
@@ -71,14 +92,21 @@ func (l *Ledger) Add(e ...Entry) {
 func (l *Ledger) Entries() []Entry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Entry(nil), l.entries...)
+	if l.n == 0 {
+		return nil
+	}
+	out := make([]Entry, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
 }
 
 // Len is the number of entries.
 func (l *Ledger) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.entries)
+	return l.n
 }
 
 // Count returns how many entries have the given action and kind ("" matches any).
@@ -86,9 +114,11 @@ func (l *Ledger) Count(action, kind string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
-	for _, e := range l.entries {
-		if (action == "" || e.Action == action) && (kind == "" || e.Kind == kind) {
-			n++
+	for _, c := range l.chunks {
+		for i := range c {
+			if e := &c[i]; (action == "" || e.Action == action) && (kind == "" || e.Kind == kind) {
+				n++
+			}
 		}
 	}
 	return n
