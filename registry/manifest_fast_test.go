@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	digest "github.com/opencontainers/go-digest"
 )
 
 var fastSeeds = []string{
@@ -69,4 +71,17 @@ func FuzzManifestFast(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkFast)
+}
+
+func TestComputeDigest(t *testing.T) {
+	content := []byte(`{"schemaVersion":2}`)
+	for _, want := range []digest.Digest{"", digest.SHA256.FromBytes(nil), digest.SHA512.FromBytes(nil), digest.SHA384.FromBytes(nil)} {
+		alg := digest.SHA256
+		if want != "" {
+			alg = want.Algorithm()
+		}
+		if got := computeDigest(want, content); got != alg.FromBytes(content) {
+			t.Errorf("computeDigest(%q) = %s, want %s", want, got, alg.FromBytes(content))
+		}
+	}
 }

@@ -186,15 +186,18 @@ func (q *request) manifestPut(ref Reference) {
 		}
 	}
 	h := q.w.Header()
-	h.Set("Location", q.reg.base+q.name+"/manifests/"+string(d))
-	h.Set("Docker-Content-Digest", string(d))
+	// Canonical keys set directly, their values sharing one array: a
+	// Set per header allocates a slice each.
+	vals := [...]string{q.reg.base + q.name + "/manifests/" + string(d), string(d), "0"}
+	h["Location"] = vals[0:1:1]
+	h["Docker-Content-Digest"] = vals[1:2:2]
+	h["Content-Length"] = vals[2:3:3]
 	if p.Subject != nil {
 		h.Set("OCI-Subject", string(p.Subject.Digest))
 	}
 	if ref.Tag == "" && len(tags) > 0 {
 		h.Set("OCI-Tag", strings.Join(tags, ", "))
 	}
-	h.Set("Content-Length", "0")
 	q.w.WriteHeader(http.StatusCreated)
 }
 
