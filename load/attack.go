@@ -662,7 +662,7 @@ func (t *hitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &http.Response{StatusCode: code, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)),
+	return &http.Response{StatusCode: code, Status: strconv.Itoa(code) + " " + http.StatusText(code),
 		Body: http.NoBody, Header: http.Header{}, Request: req}, nil
 }
 
