@@ -64,3 +64,17 @@ func TestLedgerChunks(t *testing.T) {
 		t.Fatalf("counts %d + %d, want %d", n, m, total)
 	}
 }
+
+func TestBlobContent(t *testing.T) {
+	for _, size := range []int{0, 10, 17, 18, 40, 44, 45, 100, 1000, 1 << 20} {
+		got := blobContent("run", 42, size)
+		head := "hookbench run 42\n"
+		want := []byte(head)
+		for i := len(head); i < size; i++ {
+			want = append(want, byte('a'+i%26))
+		}
+		if string(got) != string(want) {
+			t.Fatalf("size %d: %q, want %q", size, got[:min(len(got), 80)], want[:min(len(want), 80)])
+		}
+	}
+}
