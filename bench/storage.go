@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -90,7 +91,8 @@ type ManifestPush struct {
 type BlobPush struct {
 	Subject string  `json:"subject"`
 	Size    int     `json:"size"`
-	Flow    string  `json:"flow"` // "POST+PUT" (whole blob in the PUT) or "POST+PATCH+PUT" (docker, crane)
+	Flow    string  `json:"flow"`    // "POST+PUT" (whole blob in the PUT) or "POST+PATCH+PUT" (docker, crane)
+	Content string  `json:"content"` // "new": every push a new blob; "again": blobs stored already, pushed into other repositories
 	Workers int     `json:"workers"`
 	Pushes  int     `json:"pushes"` // answered 201
 	Errors  int     `json:"errors"`
@@ -115,6 +117,15 @@ type HashPass struct {
 const (
 	FlowPut   = "POST+PUT"
 	FlowPatch = "POST+PATCH+PUT"
+)
+
+// What a blob push sends: a new blob every time, or one of againBlobs
+// blobs over and over (into 16 repositories, so mostly blobs the registry
+// already stores, in another repository).
+const (
+	ContentNew   = "new"
+	ContentAgain = "again"
+	againBlobs   = 128
 )
 
 // storage runs the storage measurements; each failure is reported and the
@@ -142,24 +153,28 @@ func (b *bencher) storage(ctx context.Context, fail func(string, error)) *Storag
 	type run struct {
 		size, workers, count int
 		dur                  time.Duration
+		flow, content        string
 	}
 	runs := []run{}
 	if s.SmallBlob > 0 {
-		runs = append(runs, run{s.SmallBlob, s.SmallWorkers, 0, s.SmallDuration})
+		runs = append(runs,
+			run{s.SmallBlob, s.SmallWorkers, 0, s.SmallDuration, FlowPut, ContentNew},
+			run{s.SmallBlob, s.SmallWorkers, 0, s.SmallDuration, FlowPatch, ContentNew},
+			run{s.SmallBlob, s.SmallWorkers, 0, s.SmallDuration, FlowPut, ContentAgain})
 	}
 	if s.LargeBlob > 0 && s.LargeCount > 0 {
-		runs = append(runs, run{s.LargeBlob, 1, s.LargeCount, 0})
+		runs = append(runs,
+			run{s.LargeBlob, 1, s.LargeCount, 0, FlowPut, ContentNew},
+			run{s.LargeBlob, 1, s.LargeCount, 0, FlowPatch, ContentNew})
 	}
 	for _, r := range runs {
-		for _, flow := range []string{FlowPut, FlowPatch} {
-			for _, subject := range []string{Distribution, OursDefault} {
-				p, err := b.blobPush(ctx, subject, flow, r.size, r.workers, r.count, r.dur)
-				if err != nil {
-					fail(fmt.Sprintf("blob push %s %s %s", subject, MiB(int64(r.size)), flow), err)
-					continue
-				}
-				rep.Blobs = append(rep.Blobs, p)
+		for _, subject := range []string{Distribution, OursDefault} {
+			p, err := b.blobPush(ctx, subject, r.flow, r.content, r.size, r.workers, r.count, r.dur)
+			if err != nil {
+				fail(fmt.Sprintf("blob push %s %s %s %s", subject, MiB(int64(r.size)), r.flow, r.content), err)
+				continue
 			}
+			rep.Blobs = append(rep.Blobs, p)
 		}
 	}
 	return rep
@@ -328,63 +343,71 @@ func hashPass(size int) *HashPass {
 	return &HashPass{Size: size, Seconds: best, MiBps: float64(size) / (1 << 20) / best}
 }
 
-// blobPool is distinct blobs made before timing, so the client does no
-// hashing or content making while it measures.
+// blobPool makes the pushed blobs: one shared prefix of size-8 bytes and
+// an 8-byte tail that numbers the blob, so every push can be a new blob
+// (as a build pushing fresh layers is) while the client neither stores
+// nor hashes one per push: the SHA-256 state after the prefix is saved
+// once, and a blob's digest is that state plus its tail.
 type blobPool struct {
-	mu      sync.Mutex
-	base    []byte // large blobs: one buffer whose first 8 bytes vary
-	blobs   [][]byte
-	digests []digest.Digest
+	prefix []byte
+	mid    []byte // sha256 state after prefix (encoding.BinaryMarshaler)
+	seed   uint64
+	again  int // > 0: blob i is blob i%again, pushed again into another repository
 }
 
-func newBlobPool(size, n int) *blobPool {
-	p := &blobPool{}
-	if size >= 16<<20 { // large: n variants of one buffer, hashed up front
-		p.base = make([]byte, size)
-		for i := range p.base {
-			p.base[i] = byte(i*31 + i>>12)
-		}
-		for i := range n {
-			binary.BigEndian.PutUint64(p.base, uint64(i)+uint64(time.Now().UnixNano()))
-			p.digests = append(p.digests, digest.FromBytes(p.base))
-			p.blobs = append(p.blobs, append([]byte(nil), p.base[:8]...)) // the prefix only
-		}
-		return p
+// newBlobPool makes a pool of blobs of size (>= 8 bytes); again > 0
+// cycles through that many distinct blobs instead of making new ones.
+func newBlobPool(size, again int) *blobPool {
+	p := &blobPool{prefix: make([]byte, size-8), seed: uint64(time.Now().UnixNano()), again: again}
+	for j := 0; j+8 <= len(p.prefix); j += 8 {
+		binary.LittleEndian.PutUint64(p.prefix[j:], p.seed+uint64(j)*0x9E3779B97F4A7C15)
 	}
-	seed := uint64(time.Now().UnixNano())
-	for i := range n {
-		b := make([]byte, size)
-		for j := 0; j+8 <= size; j += 8 {
-			binary.LittleEndian.PutUint64(b[j:], seed+uint64(i)*0x9E3779B97F4A7C15+uint64(j))
-		}
-		p.blobs = append(p.blobs, b)
-		p.digests = append(p.digests, digest.FromBytes(b))
+	h := sha256.New()
+	h.Write(p.prefix)
+	mid, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		panic(err) // crypto/sha256 always can
 	}
+	p.mid = mid
 	return p
 }
 
-// get returns blob i's content; a large pool's buffer is shared, so its
-// callers push one at a time.
-func (p *blobPool) get(i int) ([]byte, digest.Digest) {
-	i %= len(p.digests)
-	if p.base != nil {
-		copy(p.base, p.blobs[i])
-		return p.base, p.digests[i]
+// blob is one pushed blob: prefix then tail.
+type blob struct {
+	prefix, tail []byte
+	dg           digest.Digest
+}
+
+func (b blob) size() int64 { return int64(len(b.prefix) + len(b.tail)) }
+
+func (b blob) reader() io.Reader {
+	return io.MultiReader(bytes.NewReader(b.prefix), bytes.NewReader(b.tail))
+}
+
+// get returns blob i.
+func (p *blobPool) get(i int) blob {
+	if p.again > 0 {
+		i %= p.again
 	}
-	return p.blobs[i], p.digests[i]
+	tail := binary.BigEndian.AppendUint64(nil, p.seed^uint64(i))
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.mid); err != nil {
+		panic(err) // our own state
+	}
+	h.Write(tail)
+	return blob{prefix: p.prefix, tail: tail, dg: digest.NewDigest(digest.SHA256, h)}
 }
 
 // blobPush pushes blobs of size with flow from workers clients, until
 // count pushes (when > 0) or dur has passed.
-func (b *bencher) blobPush(ctx context.Context, subject, flow string, size, workers, count int, dur time.Duration) (BlobPush, error) {
-	fmt.Fprintf(b.log, "bench: %s: %s blob pushes (%s), %d clients\n", subject, MiB(int64(size)), flow, workers)
-	p := BlobPush{Subject: subject, Size: size, Flow: flow, Workers: workers}
-	poolN := 128
-	if size >= 16<<20 {
-		poolN = max(count, 1)
-		workers = 1 // one shared buffer
+func (b *bencher) blobPush(ctx context.Context, subject, flow, content string, size, workers, count int, dur time.Duration) (BlobPush, error) {
+	fmt.Fprintf(b.log, "bench: %s: %s blob pushes (%s, %s content), %d clients\n", subject, MiB(int64(size)), flow, content, workers)
+	p := BlobPush{Subject: subject, Size: size, Flow: flow, Content: content, Workers: workers}
+	again := 0
+	if content == ContentAgain {
+		again = againBlobs
 	}
-	pool := newBlobPool(size, poolN)
+	pool := newBlobPool(size, again)
 	s, err := b.start(ctx, subject, nil)
 	if err != nil {
 		return p, err
@@ -414,9 +437,8 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow string, size, work
 				if (count > 0 && n >= int64(count)) || (dur > 0 && time.Now().After(deadline)) {
 					return
 				}
-				body, dg := pool.get(int(n))
 				repo := fmt.Sprintf("bench/blobs-%d", n%16)
-				if err := pushOne(ctx, client, s.reg.URL, repo, flow, body, dg); err != nil {
+				if err := pushOne(ctx, client, s.reg.URL, repo, flow, pool.get(int(n))); err != nil {
 					bad.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
 					continue
@@ -452,7 +474,7 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow string, size, work
 
 // pushOne uploads one blob: POST, then the whole blob in the PUT, or in
 // one PATCH followed by an empty PUT.
-func pushOne(ctx context.Context, c *http.Client, base, repo, flow string, body []byte, dg digest.Digest) error {
+func pushOne(ctx context.Context, c *http.Client, base, repo, flow string, bl blob) error {
 	resp, err := send(ctx, c, http.MethodPost, base+"/v2/"+repo+"/blobs/uploads/", nil, http.StatusAccepted)
 	if err != nil {
 		return err
@@ -461,6 +483,7 @@ func pushOne(ctx context.Context, c *http.Client, base, repo, flow string, body 
 	if err != nil {
 		return err
 	}
+	body := &bl
 	if flow == FlowPatch {
 		resp, err := send(ctx, c, http.MethodPatch, loc, body, http.StatusAccepted)
 		if err != nil {
@@ -475,7 +498,7 @@ func pushOne(ctx context.Context, c *http.Client, base, repo, flow string, body 
 	if strings.Contains(loc, "?") {
 		sep = "&"
 	}
-	_, err = send(ctx, c, http.MethodPut, loc+sep+"digest="+string(dg), body, http.StatusCreated)
+	_, err = send(ctx, c, http.MethodPut, loc+sep+"digest="+string(bl.dg), body, http.StatusCreated)
 	return err
 }
 
@@ -490,12 +513,15 @@ func location(base string, resp *http.Response) (string, error) {
 	return loc, nil
 }
 
-func send(ctx context.Context, c *http.Client, method, url string, body []byte, want int) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+// send makes one request with body (nil: none) and expects want.
+func send(ctx context.Context, c *http.Client, method, url string, body *blob, want int) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		return nil, err
 	}
 	if body != nil {
+		req.Body, req.ContentLength = io.NopCloser(body.reader()), body.size()
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
 	resp, err := c.Do(req)
@@ -561,26 +587,29 @@ func (r *Report) storageMarkdown() string {
 	}
 	if len(sr.Blobs) > 0 {
 		b.WriteString("\n### 6. Blob pushes\n\n")
-		b.WriteString("Blobs made and hashed by the client before timing (128 distinct 1 MiB blobs, or distinct 64 MiB blobs pushed one at a time), pushed into 16 repositories.\n\n")
-		b.WriteString("| registry | blob | flow | clients | pushes | errors | pushes/s | MiB/s | vs Distribution | time per push | registry CPU per push | Distribution's CPU / ours |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		key := func(p BlobPush) string { return fmt.Sprintf("%s/%d/%s", p.Subject, p.Size, p.Flow) }
+		fmt.Fprintf(&b, "Content \"new\": every push a blob never pushed before (a shared prefix and a numbered 8-byte tail; the client hashes only the tail, from the prefix's saved SHA-256 state). Content \"again\": %d blobs pushed round-robin, so nearly every push is a blob the registry already stores, into another of the 16 repositories. 64 MiB blobs are pushed one at a time.\n\n", againBlobs)
+		b.WriteString("| registry | blob | flow | content | clients | pushes | errors | pushes/s | MiB/s | vs Distribution | time per push | registry CPU per push | Distribution's CPU / ours |\n|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		key := func(p BlobPush) string { return fmt.Sprintf("%s/%d/%s/%s", p.Subject, p.Size, p.Flow, p.Content) }
+		peerOf := func(p BlobPush) (BlobPush, bool) {
+			return find(sr.Blobs, key, fmt.Sprintf("%s/%d/%s/%s", Distribution, p.Size, p.Flow, p.Content))
+		}
 		for _, p := range sr.Blobs {
 			ratio, cpu := math.NaN(), math.NaN()
-			if peer, ok := find(sr.Blobs, key, fmt.Sprintf("%s/%d/%s", Distribution, p.Size, p.Flow)); ok {
+			if peer, ok := peerOf(p); ok {
 				ratio, cpu = Ratio(p.Rate, peer.Rate), Ratio(peer.CPUPerOp, p.CPUPerOp)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %s | %.3f s | %.2f ms | %s |\n", p.Subject, MiB(int64(p.Size)), p.Flow, p.Workers, p.Pushes, p.Errors, p.Rate, p.MiBps, fmtRatio(ratio), p.PerPush, p.CPUPerOp*1e3, fmtRatio(cpu))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d | %d | %.1f | %.0f | %s | %.3f s | %.2f ms | %s |\n", p.Subject, MiB(int64(p.Size)), p.Flow, p.Content, p.Workers, p.Pushes, p.Errors, p.Rate, p.MiBps, fmtRatio(ratio), p.PerPush, p.CPUPerOp*1e3, fmtRatio(cpu))
 		}
 		b.WriteString("\n")
 		for _, p := range sr.Blobs {
 			if p.Subject != OursDefault {
 				continue
 			}
-			peer, hasPeer := find(sr.Blobs, key, fmt.Sprintf("%s/%d/%s", Distribution, p.Size, p.Flow))
+			peer, hasPeer := peerOf(p)
 			switch {
 			case p.Size == sr.Sizes.SmallBlob && hasPeer:
 				ratio := Ratio(p.Rate, peer.Rate)
-				fmt.Fprintf(&b, "- Target %s blobs (%s) >= 3x Distribution: %s (%s).\n", MiB(int64(p.Size)), p.Flow, verdict(ratio >= 3), fmtRatio(ratio))
+				fmt.Fprintf(&b, "- Target %s blobs (%s, %s content) >= 3x Distribution: %s (%s).\n", MiB(int64(p.Size)), p.Flow, p.Content, verdict(ratio >= 3), fmtRatio(ratio))
 			case p.Size == sr.Sizes.LargeBlob && sr.SHA256 != nil:
 				ratio := Ratio(p.PerPush, sr.SHA256.Seconds)
 				fmt.Fprintf(&b, "- Target %s blobs (%s) within 2x of one SHA-256 pass (%.3f s, %.0f MiB/s here): %s (%.3f s per push, %s).\n",
