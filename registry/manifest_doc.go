@@ -1,8 +1,6 @@
 package registry
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,11 +73,8 @@ func invalidManifest(format string, args ...any) error {
 // Content-Type (which may be empty: then the body's mediaType decides).
 func parseManifest(contentType string, body []byte) (*parsedManifest, error) {
 	var doc manifestDoc
-	if !decodeManifestFast(body, &doc) {
-		doc = manifestDoc{} // what the fast path filled before it gave up
-		if err := json.Unmarshal(body, &doc); err != nil {
-			return nil, invalidManifest("manifest is not valid JSON: %v", err)
-		}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, invalidManifest("manifest is not valid JSON: %v", err)
 	}
 	mt := ""
 	if supportedManifestType(contentType) {
@@ -170,14 +165,8 @@ func foreignLayer(d v1.Descriptor) bool {
 
 // computeDigest digests content with the algorithm of want, or sha256.
 func computeDigest(want digest.Digest, content []byte) digest.Digest {
-	if want != "" && want.Algorithm() != digest.SHA256 {
+	if want != "" {
 		return want.Algorithm().FromBytes(content)
 	}
-	// go-digest's FromBytes allocates a hash.Hash, its sum and a
-	// fmt.Sprintf; this is the same string with one allocation.
-	sum := sha256.Sum256(content)
-	var s [len("sha256:") + 2*sha256.Size]byte
-	copy(s[:], "sha256:")
-	hex.Encode(s[len("sha256:"):], sum[:])
-	return digest.Digest(s[:])
+	return digest.SHA256.FromBytes(content)
 }
