@@ -678,7 +678,9 @@ func (ix *index) repositories() ([]string, error) {
 
 // walk calls fn for every stored manifest with its tags, repository by
 // repository (keys sort by repository, so one repository's tags are in
-// memory at a time). fn must not write to the index.
+// memory at a time). fn must not use the index: the walk holds a bbolt
+// read transaction, which a commit growing the file waits for, and a
+// second one would wait for that commit.
 func (ix *index) walk(fn func(repo string, m storage.Manifest, tags []string) error) error {
 	var mov []over                // the overlay's manifests, keyed repo \0 digest
 	tagsOv := map[string][]over{} // and tags, by repository

@@ -239,27 +239,9 @@ func mergePrefix(b *bolt.Bucket, p []byte, ov []over, fn func(rest string, val [
 	return nil
 }
 
-// consistent runs read (which opens its own bbolt transaction) and then
-// take (under mu, reading the overlay), again until no layer left memory
-// in between; see the comment at the top.
-func (ix *index) consistent(read func() error, take func()) error {
-	for {
-		gen := ix.gen.Load()
-		if err := read(); err != nil {
-			return err
-		}
-		ix.mu.RLock()
-		if ix.gen.Load() == gen {
-			take()
-			ix.mu.RUnlock()
-			return nil
-		}
-		ix.mu.RUnlock()
-	}
-}
-
-// view is consistent with a bbolt read transaction held open for fn,
-// which runs after take.
+// view runs fn with a bbolt read transaction after take (under mu, reading
+// the overlay), again until no layer left memory in between; see the
+// comment at the top.
 func (ix *index) view(take func(), fn func(tx *bolt.Tx) error) error {
 	for {
 		gen := ix.gen.Load()
