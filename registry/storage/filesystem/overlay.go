@@ -37,9 +37,9 @@ import (
 // moment, if gen did not move in between; else the read is retried. No
 // bbolt call is made while holding mu (a bbolt remap waits for readers).
 const (
-	flushAt         = 2048    // changes in the active layer that start the indexer
-	flushAtBytes    = 8 << 20 // or bytes of log records
-	maxOverlay      = 8192    // changes in the active layer beyond which writers wait
+	flushAt         = 4096     // changes in the active layer that start the indexer
+	flushAtBytes    = 16 << 20 // or bytes of log records
+	maxOverlay      = 16384    // changes in the active layer beyond which writers wait
 	maxOverlayBytes = 32 << 20
 	flushIdle       = time.Second // the indexer also runs this often when there is anything
 )
@@ -326,7 +326,8 @@ func (ix *index) flush() error {
 	ix.room.Broadcast()
 	ix.mu.Unlock()
 	if err == nil {
-		ix.touched(fr.size)
+		// The commit faulted in pages all over the file: one drop for it.
+		ix.touched(dropEvery)
 	}
 	return err
 }
@@ -348,7 +349,10 @@ func commitLayer(tx *bolt.Tx, l *layer, watermark int64) error {
 			case !skipSame:
 				err = b.Put(e.k, e.v)
 			default:
-				// A Put dirties a page even when the value is there.
+				// A Put dirties a page even when the value is there; the
+				// few repositories of a layer are mostly there already.
+				// (Tags are not looked up: a tag rarely changes to what it
+				// was, and a Get costs a seek as the Put does.)
 				if got := b.Get(e.k); got == nil || !bytes.Equal(got, e.v) {
 					err = b.Put(e.k, e.v)
 				}
@@ -386,7 +390,7 @@ func commitLayer(tx *bolt.Tx, l *layer, watermark int64) error {
 		b        []byte
 		kvs      []kv
 		skipSame bool
-	}{{bucketManifests, ms, false}, {bucketTags, ts, true}, {bucketReferrers, rs, false}, {bucketRepos, ps, true}} {
+	}{{bucketManifests, ms, false}, {bucketTags, ts, false}, {bucketReferrers, rs, false}, {bucketRepos, ps, true}} {
 		if err := put(tx.Bucket(s.b), s.kvs, s.skipSame); err != nil {
 			return err
 		}
