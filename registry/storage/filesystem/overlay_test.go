@@ -527,14 +527,14 @@ func TestListsMerged(t *testing.T) {
 	}
 }
 
-// TestConcurrentOverlay: writers fill the overlay past its bound while the
+// TestConcurrentOverlay: writers make more changes than the overlay holds while the
 // indexer moves it into bbolt and readers check that nothing acknowledged
 // ever goes missing from a read or a list (run with -race).
 func TestConcurrentOverlay(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	d := open(t, root)
-	const writers, each = 8, 600 // 2 changes a put: past maxOverlay
+	const writers, each = 8, 1100 // 2 changes a put: more than the overlay holds
 	if writers*each*2 <= maxOverlay {
 		t.Fatal("the load does not fill the overlay")
 	}
