@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"os"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -286,7 +285,9 @@ func (ix *index) indexer() {
 		}
 		for {
 			if err := ix.flush(); err != nil {
-				fmt.Fprintf(os.Stderr, "filesystem: moving the overlay into the index (retried): %v\n", err)
+				// Retried at the next kick or tick; writers see the error
+				// once the overlay is full.
+				slog.Error("filesystem: moving the overlay into the index", "err", err)
 				break
 			}
 			ix.mu.RLock()
