@@ -17,9 +17,11 @@ import (
 // manifests.log and applies the change to a small in-memory layer (the
 // overlay), then answers; an indexer goroutine moves the overlay into
 // bbolt in large transactions, each also storing the watermark: the log
-// offset up to which bbolt holds everything. A bbolt commit costs about as
-// much for a thousand changes as for a few, so this spares a PUT most of
-// it.
+// offset up to which bbolt holds everything. A commit's fixed costs (the
+// freelist, branch pages, meta page, write) are shared by thousands of
+// changes instead of a few, and changes landing on one leaf page share its
+// rewrite; what stays per change is the insert into a leaf page (with
+// random digests as keys, most inserts still dirty a page of their own).
 //
 // Reads look at the overlay first (deletes are tombstones there, shadowing
 // bbolt), then bbolt. While the indexer commits, the layer it moves is
