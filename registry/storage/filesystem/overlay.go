@@ -43,6 +43,7 @@ const (
 	maxOverlay      = 16384    // changes in the active layer beyond which writers wait
 	maxOverlayBytes = 32 << 20
 	flushIdle       = time.Second // the indexer also runs this often when there is anything
+	flushChunk      = 512         // changes per bbolt transaction (see commitLayer)
 )
 
 var bucketMeta = []byte("meta") // "watermark" -> uint64, see above
@@ -319,7 +320,7 @@ func (ix *index) flush() error {
 	fr, at := ix.frozen, ix.frozenAt
 	ix.mu.Unlock()
 
-	err := ix.db.Update(func(tx *bolt.Tx) error { return commitLayer(tx, fr, at) })
+	err := ix.commitLayer(fr, at)
 	ix.mu.Lock()
 	ix.flushErr = err
 	if err == nil {
@@ -328,77 +329,100 @@ func (ix *index) flush() error {
 	}
 	ix.room.Broadcast()
 	ix.mu.Unlock()
-	if err == nil {
-		// The commit faulted in pages all over the file: one drop for it.
-		ix.touched(dropEvery)
-	}
 	return err
 }
 
-// commitLayer writes l into bbolt, each bucket's keys in order (a B+tree
-// insert in order touches each page once), and the watermark.
-func commitLayer(tx *bolt.Tx, l *layer, watermark int64) error {
-	type kv struct {
-		k, v []byte
-		del  bool
-	}
-	put := func(b *bolt.Bucket, kvs []kv, skipSame bool) error {
-		slices.SortFunc(kvs, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
-		for _, e := range kvs {
-			var err error
-			switch {
-			case e.del:
-				err = b.Delete(e.k)
-			case !skipSame:
-				err = b.Put(e.k, e.v)
-			default:
-				// A Put dirties a page even when the value is there; the
-				// few repositories of a layer are mostly there already.
-				// (Tags are not looked up: a tag rarely changes to what it
-				// was, and a Get costs a seek as the Put does.)
-				if got := b.Get(e.k); got == nil || !bytes.Equal(got, e.v) {
-					err = b.Put(e.k, e.v)
-				}
-			}
-			if err != nil {
-				return err
-			}
+// write is one key's change in a bucket, for commitLayer.
+type write struct {
+	bucket   []byte
+	k, v     []byte
+	del      bool
+	skipSame bool // look first: a Put dirties a page even when the value is there
+}
+
+// commitLayer writes l into bbolt, each bucket's keys in order (inserts in
+// order share the pages they land on), in transactions of flushChunk
+// changes, and the watermark with the last. Between transactions the
+// index pages they faulted in are dropped from the resident set (see
+// dropResident): with random digests as keys, a large transaction touches
+// pages all over the file. A crash between them leaves the watermark
+// where it was: the replay then applies the whole layer again in the
+// overlay, over what bbolt already has.
+func (ix *index) commitLayer(l *layer, watermark int64) error {
+	var ws []write
+	add := func(bucket []byte, from int, skipSame bool) {
+		part := ws[from:]
+		slices.SortFunc(part, func(a, b write) int { return bytes.Compare(a.k, b.k) })
+		for i := range part {
+			part[i].bucket, part[i].skipSame = bucket, skipSame
 		}
-		return nil
 	}
-	var ms, ts, rs, ps []kv
+	from := len(ws)
 	for repo, m := range l.manifests {
 		for dg, s := range m {
-			e := kv{k: key(repo, string(dg)), del: s.dead}
+			w := write{k: key(repo, string(dg)), del: s.dead}
 			if !s.dead {
-				e.v = s.v.encode()
+				w.v = s.v.encode()
 			}
-			ms = append(ms, e)
+			ws = append(ws, w)
 		}
 	}
+	add(bucketManifests, from, false)
+	from = len(ws)
 	for repo, m := range l.tags {
 		for t, dg := range m {
-			ts = append(ts, kv{k: key(repo, t), v: []byte(dg), del: dg == ""})
+			// Not looked up: a tag rarely changes to what it was, and a
+			// Get costs a seek as the Put does.
+			ws = append(ws, write{k: key(repo, t), v: []byte(dg), del: dg == ""})
 		}
 	}
+	add(bucketTags, from, false)
+	from = len(ws)
 	for repo, m := range l.referrers {
 		for r, alive := range m {
-			rs = append(rs, kv{k: key(repo, string(r.subject), string(r.dg)), v: []byte{}, del: !alive})
+			ws = append(ws, write{k: key(repo, string(r.subject), string(r.dg)), v: []byte{}, del: !alive})
 		}
 	}
+	add(bucketReferrers, from, false)
+	from = len(ws)
 	for repo := range l.repos {
-		ps = append(ps, kv{k: []byte(repo), v: []byte{}})
+		ws = append(ws, write{k: []byte(repo), v: []byte{}}) // mostly there already
 	}
-	for _, s := range []struct {
-		b        []byte
-		kvs      []kv
-		skipSame bool
-	}{{bucketManifests, ms, false}, {bucketTags, ts, false}, {bucketReferrers, rs, false}, {bucketRepos, ps, true}} {
-		if err := put(tx.Bucket(s.b), s.kvs, s.skipSame); err != nil {
+	add(bucketRepos, from, true)
+
+	for start := 0; ; start += flushChunk {
+		end := min(start+flushChunk, len(ws))
+		err := ix.db.Update(func(tx *bolt.Tx) error {
+			for _, w := range ws[start:end] {
+				b := tx.Bucket(w.bucket)
+				var err error
+				switch {
+				case w.del:
+					err = b.Delete(w.k)
+				case !w.skipSame:
+					err = b.Put(w.k, w.v)
+				default:
+					if got := b.Get(w.k); got == nil || !bytes.Equal(got, w.v) {
+						err = b.Put(w.k, w.v)
+					}
+				}
+				if err != nil {
+					return err
+				}
+			}
+			if end < len(ws) {
+				return nil
+			}
+			return tx.Bucket(bucketMeta).Put(keyWatermark, binary.BigEndian.AppendUint64(nil, uint64(watermark)))
+		})
+		if err != nil {
 			return err
 		}
+		ix.dropResident()
+		if end == len(ws) {
+			return nil
+		}
 	}
-	return tx.Bucket(bucketMeta).Put(keyWatermark, binary.BigEndian.AppendUint64(nil, uint64(watermark)))
 }
 
 // readWatermark is the log offset up to which bbolt holds everything;
