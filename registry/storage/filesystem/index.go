@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -29,13 +29,13 @@ import (
 // (digests, tags, referrers) lives in a bbolt file, not on the heap.
 //
 //	index.db        bbolt: the buckets below
-//	manifests.log   metadata and content of every manifest, appended
+//	manifests.log   every change, with the metadata and content of every manifest, appended
 //
-// A put appends to the log first, then commits the index, so the index
-// never points at bytes that are not written; a crash in between leaves
-// unreferenced bytes at the end of the log, never a wrong answer. Writes
-// from concurrent requests are committed together (see group), since one
-// bbolt commit costs about as much as a request should.
+// The log is the journal of every change (see oplog.go); the bbolt index
+// is built behind it, from an in-memory overlay of the latest changes
+// (see overlay.go). A write is one pwrite of its record and an overlay
+// update: the index never points at bytes that are not written, and a
+// crash loses nothing the log holds.
 var (
 	bucketManifests = []byte("manifests") // repo \0 digest -> value (see manifestValue)
 	bucketTags      = []byte("tags")      // repo \0 tag -> digest
@@ -114,10 +114,24 @@ type index struct {
 	db  *bolt.DB
 	log *os.File
 	ro  bool
+	crc *crc32.Table
 
-	logSize int64 // written only before the writer starts, then by it
+	// mu guards the overlay and the log's end; writes append and apply
+	// under it, so the log's order is the order of the changes.
+	mu       sync.RWMutex
+	room     *sync.Cond // on mu: the active layer has room again, or a flush ended
+	active   *layer
+	frozen   *layer // being moved into bbolt by flush; nil when none
+	frozenAt int64  // the log offset up to which frozen and bbolt hold everything
+	logSize  int64
+	flushErr error // of the last flush
+	closed   bool
+	gen      atomic.Uint64 // layers moved into bbolt and dropped (see overlay.go)
 
-	g *group
+	flushMu     sync.Mutex // one flush at a time
+	kick        chan struct{}
+	stopIndexer chan struct{} // nil for a read-only index
+	indexerDone chan struct{}
 
 	stopDrops chan struct{} // ends dropLoop
 	dropsDone chan struct{}
@@ -128,7 +142,8 @@ type index struct {
 // openIndex opens (creating unless readOnly) the store under root. A
 // read-only index takes bbolt's shared lock, so several read-only users
 // (a read-only registry and garbage-collect --dry-run) may share a root,
-// while a writer has it alone.
+// while a writer has it alone. Log records past the index's watermark are
+// replayed into the overlay (a read-only index keeps them there).
 func openIndex(root string, readOnly bool) (*index, error) {
 	path := filepath.Join(root, "index.db")
 	_, statErr := os.Stat(path)
@@ -165,93 +180,159 @@ func openIndex(root string, readOnly bool) (*index, error) {
 		db.Close()
 		return nil, fmt.Errorf("filesystem: %w", err)
 	}
-	fi, err := log.Stat()
-	if err != nil {
+	ix := &index{db: db, log: log, ro: readOnly, crc: crc32.MakeTable(crc32.Castagnoli),
+		active: newLayer(), kick: make(chan struct{}, 1)}
+	ix.room = sync.NewCond(&ix.mu)
+	if err := ix.load(fresh); err != nil {
 		db.Close()
 		log.Close()
-		return nil, err
+		return nil, fmt.Errorf("filesystem: %w", err)
 	}
-	ix := &index{db: db, log: log, ro: readOnly, logSize: fi.Size()}
+	ix.stopDrops, ix.dropsDone, ix.dropNow = make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
+	go ix.dropLoop()
 	if !readOnly {
-		err = db.Update(func(tx *bolt.Tx) error {
-			for _, b := range [][]byte{bucketManifests, bucketTags, bucketReferrers, bucketRepos} {
+		ix.stopIndexer, ix.indexerDone = make(chan struct{}), make(chan struct{})
+		go ix.indexer()
+		if fresh {
+			if err := ix.importJournals(root); err != nil {
+				ix.close()
+				return nil, fmt.Errorf("filesystem: %w", err)
+			}
+		}
+		if !ix.active.empty() {
+			ix.kickIndexer()
+		}
+	}
+	return ix, nil
+}
+
+// load reads the watermark (creating the buckets of a writable index) and
+// replays the log past it; a torn record at the end is cut off.
+func (ix *index) load(fresh bool) error {
+	fi, err := ix.log.Stat()
+	if err != nil {
+		return err
+	}
+	size := fi.Size()
+	var watermark int64
+	var ok bool
+	if ix.ro {
+		err = ix.db.View(func(tx *bolt.Tx) error {
+			watermark, ok = readWatermark(tx)
+			return nil
+		})
+	} else {
+		err = ix.db.Update(func(tx *bolt.Tx) error {
+			for _, b := range [][]byte{bucketManifests, bucketTags, bucketReferrers, bucketRepos, bucketMeta} {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
 				}
 			}
-			return nil
+			if watermark, ok = readWatermark(tx); ok {
+				return nil
+			}
+			// A new index, or one written before the log was a journal:
+			// bbolt holds all there is in the log (bytes of an older
+			// format are not to be parsed).
+			watermark = size
+			return tx.Bucket(bucketMeta).Put(keyWatermark, binary.BigEndian.AppendUint64(nil, uint64(size)))
 		})
-		if err == nil && fresh {
-			err = ix.importJournals(root)
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		watermark = size
+	}
+	if watermark > size {
+		return fmt.Errorf("manifests.log has %d bytes, the index holds records up to %d: the log was cut or replaced", size, watermark)
+	}
+	end, err := scanLog(ix.log, watermark, size, ix.crc, func(o *op, start, end int64) error {
+		ix.active.apply(o)
+		ix.active.grew(end - start)
+		ix.logSize = end
+		if !ix.ro && ix.active.full() {
+			return ix.flush() // only after a crash under a burst of writes
 		}
-		if err != nil {
-			ix.close()
-			return nil, fmt.Errorf("filesystem: %w", err)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ix.logSize = end
+	if end < size && !ix.ro {
+		if err := ix.log.Truncate(end); err != nil {
+			return err
 		}
-		ix.g = newGroup(ix)
 	}
-	ix.stopDrops, ix.dropsDone, ix.dropNow = make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
-	go ix.dropLoop()
-	return ix, nil
+	return nil
 }
 
-func (ix *index) close() error {
-	if ix.g != nil {
-		ix.g.stop()
-	}
-	if ix.stopDrops != nil {
-		close(ix.stopDrops)
-		<-ix.dropsDone
-		ix.stopDrops = nil
-	}
-	return errors.Join(ix.db.Close(), ix.log.Close())
-}
+// close moves the overlay into bbolt and closes the files.
+func (ix *index) close() error { return ix.shut(true) }
 
-var errReadOnly = errors.New("filesystem: the store is open read-only")
-
-// appendRecord writes a record to the log and returns its offset; only
-// before the writer starts (import) or from the writer.
-func (ix *index) appendRecord(rec []byte) (int64, error) {
-	off := ix.logSize
-	if _, err := ix.log.WriteAt(rec, off); err != nil {
-		return 0, err
-	}
-	ix.logSize += int64(len(rec))
-	return off, nil
-}
-
-// batchLog gathers the records of one transaction, written to the log in
-// one write before the transaction commits, so the index never points at
-// bytes that are not written. What a failed write or commit leaves at the
-// end of the log is never referenced.
-type batchLog struct {
-	ix  *index
-	buf []byte
-}
-
-// add queues a record and returns the offset it will have.
-func (l *batchLog) add(rec []byte) int64 {
-	off := l.ix.logSize + int64(len(l.buf))
-	l.buf = append(l.buf, rec...)
-	return off
-}
-
-func (l *batchLog) flush() error {
-	if len(l.buf) == 0 {
+// shut closes the index, moving the overlay into bbolt first when flush.
+func (ix *index) shut(flush bool) error {
+	ix.mu.Lock()
+	if ix.closed {
+		ix.mu.Unlock()
 		return nil
 	}
-	_, err := l.ix.appendRecord(l.buf)
-	return err
+	ix.closed = true
+	ix.room.Broadcast()
+	ix.mu.Unlock()
+	var err error
+	if ix.stopIndexer != nil {
+		close(ix.stopIndexer)
+		<-ix.indexerDone
+		// Twice: a frozen layer left by a failed flush, then the active one.
+		for i := 0; flush && i < 2 && err == nil; i++ {
+			err = ix.flush()
+		}
+	}
+	close(ix.stopDrops)
+	<-ix.dropsDone
+	return errors.Join(err, ix.db.Close(), ix.log.Close())
 }
 
-// hard marks an error that leaves a transaction half written (bbolt's own
-// failures): the batch is then rolled back and each op retried alone.
-// Other errors of an op (manifest unknown...) come before it writes.
-type hard struct{ error }
+var (
+	errReadOnly = errors.New("filesystem: the store is open read-only")
+	errClosed   = errors.New("filesystem: driver closed")
+)
 
-func must(err error) error {
-	if err != nil {
-		return hard{err}
+// waitRoom waits (under mu) until the active layer has room.
+func (ix *index) waitRoom() error {
+	for {
+		if ix.closed {
+			return errClosed
+		}
+		if !ix.active.full() {
+			return nil
+		}
+		ix.kickIndexer()
+		if ix.frozen != nil && ix.flushErr != nil {
+			return fmt.Errorf("filesystem: the index is behind and cannot be updated: %w", ix.flushErr)
+		}
+		ix.room.Wait()
+	}
+}
+
+// appendOp writes o's record rec at the log's end and applies o to the
+// overlay; under mu. A failed write changes nothing (what it may have
+// written is overwritten by the next record, or cut off at open).
+func (ix *index) appendOp(o *op, rec []byte) error {
+	off := ix.logSize
+	if _, err := ix.log.WriteAt(rec, off); err != nil {
+		return fmt.Errorf("filesystem: writing manifests.log: %w", err)
+	}
+	ix.logSize += int64(len(rec))
+	if o.kind == recPut {
+		o.v.off += off
+	}
+	ix.active.apply(o)
+	ix.active.grew(int64(len(rec)))
+	if ix.frozen == nil && ix.active.ripe() {
+		ix.kickIndexer()
 	}
 	return nil
 }
@@ -261,70 +342,32 @@ func (ix *index) put(repo string, m storage.Manifest, tags []string) error {
 	if ix.ro {
 		return errReadOnly
 	}
-	dg := m.Descriptor.Digest
-	v, rec, err := newRecord(repo, m)
+	o, err := newPutOp(repo, m, tags)
 	if err != nil {
 		return err
 	}
-	return ix.g.do(func(tx *bolt.Tx, log *batchLog) error {
-		mb := tx.Bucket(bucketManifests)
-		mk := key(repo, string(dg))
-		if mb.Get(mk) == nil {
-			v := v
-			v.off += log.add(rec)
-			if err := must(mb.Put(mk, v.encode())); err != nil {
-				return err
-			}
-			if m.Subject != "" {
-				if err := must(tx.Bucket(bucketReferrers).Put(key(repo, string(m.Subject), string(dg)), nil)); err != nil {
-					return err
-				}
-			}
-			// A Put dirties a page even when the key is there: look first
-			// (in a cache of repositories seen, then in the index).
-			if !log.ix.g.seen(repo) {
-				if rb := tx.Bucket(bucketRepos); rb.Get([]byte(repo)) == nil {
-					if err := must(rb.Put([]byte(repo), nil)); err != nil {
-						return err
-					}
-				}
-				log.ix.g.saw(repo)
-			}
+	rec := o.frame(ix.crc)
+	dg := m.Descriptor.Digest
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := ix.waitRoom(); err != nil {
+		return err
+	}
+	// Only the overlay is asked whether the manifest is there: asking
+	// bbolt too cost a sixth of a PUT's index work, to spare the log a
+	// copy of a manifest pushed again after the indexer took it (its
+	// entry then points at the newer copy; both hold the same bytes).
+	if s, ok := ix.layerManifest(repo, dg); ok && !s.dead {
+		if len(tags) == 0 {
+			return nil
 		}
-		tb := tx.Bucket(bucketTags)
-		for _, t := range tags {
-			tk := key(repo, t)
-			if old := tb.Get(tk); string(old) == string(dg) {
-				continue
-			}
-			if err := must(tb.Put(tk, []byte(dg))); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		o = &op{kind: recTags, repo: repo, dg: dg, tags: tags}
+		rec = o.frame(ix.crc)
+	}
+	return ix.appendOp(o, rec)
 }
 
-// newRecord encodes a manifest's log record and its index entry (offset
-// still relative to the record's start).
-func newRecord(repo string, m storage.Manifest) (manifestValue, []byte, error) {
-	desc := m.Descriptor
-	onDisk := len(desc.Annotations) > 0 || len(desc.URLs) > 0 || desc.Platform != nil ||
-		desc.Data != nil || desc.Size != int64(len(m.Content))
-	meta, err := json.Marshal(recordMeta{Repository: repo, Descriptor: &desc, Subject: m.Subject})
-	if err != nil {
-		return manifestValue{}, nil, err
-	}
-	if len(meta) > 1<<31 || len(m.Content) > 1<<31 {
-		return manifestValue{}, nil, errors.New("filesystem: manifest too large")
-	}
-	v := manifestValue{meta: uint32(len(meta)), n: uint32(len(m.Content)), onDisk: onDisk,
-		mediaType: desc.MediaType, artifactType: desc.ArtifactType, subject: m.Subject}
-	v.off = int64(len(meta))
-	return v, append(meta, m.Content...), nil
-}
-
-func (ix *index) lookup(repo string, dg digest.Digest) (manifestValue, bool, error) {
+func (ix *index) dbManifest(repo string, dg digest.Digest) (manifestValue, bool, error) {
 	ix.touched(1)
 	var v manifestValue
 	var ok bool
@@ -339,6 +382,28 @@ func (ix *index) lookup(repo string, dg digest.Digest) (manifestValue, bool, err
 		return err
 	})
 	return v, ok, err
+}
+
+func (ix *index) dbTag(repo, tag string) (digest.Digest, bool, error) {
+	ix.touched(1)
+	var dg digest.Digest
+	err := ix.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketTags).Get(key(repo, tag)); b != nil {
+			dg = digest.Digest(b)
+		}
+		return nil
+	})
+	return dg, dg != "", err
+}
+
+func (ix *index) lookup(repo string, dg digest.Digest) (manifestValue, bool, error) {
+	ix.mu.RLock()
+	s, ok := ix.layerManifest(repo, dg)
+	ix.mu.RUnlock()
+	if ok {
+		return s.v, !s.dead, nil
+	}
+	return ix.dbManifest(repo, dg)
 }
 
 func (ix *index) get(repo string, dg digest.Digest) (storage.Manifest, error) {
@@ -392,84 +457,118 @@ func (ix *index) deleteManifest(repo string, dg digest.Digest) ([]string, error)
 	if ix.ro {
 		return nil, errReadOnly
 	}
-	var tags []string
-	err := ix.g.do(func(tx *bolt.Tx, _ *batchLog) error {
-		tags = nil
-		mb := tx.Bucket(bucketManifests)
-		mk := key(repo, string(dg))
-		raw := mb.Get(mk)
-		if raw == nil {
-			return storage.ErrManifestUnknown
-		}
-		v, err := decodeManifestValue(raw)
+	for {
+		gen := ix.gen.Load()
+		v, inDB, err := ix.dbManifest(repo, dg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// The repository's tags are scanned, as Distribution does: a
 		// reverse index would cost two more writes on every tag push.
-		tb := tx.Bucket(bucketTags)
-		if err := prefix(tb, key(repo, ""), func(rest, val []byte) error {
-			if string(val) == string(dg) {
-				tags = append(tags, string(rest))
-			}
-			return nil
+		var dbTags []string
+		if err := ix.db.View(func(tx *bolt.Tx) error {
+			return prefix(tx.Bucket(bucketTags), key(repo, ""), func(rest, val []byte) error {
+				if string(val) == string(dg) {
+					dbTags = append(dbTags, string(rest))
+				}
+				return nil
+			})
 		}); err != nil {
-			return err
+			return nil, err
 		}
-		for _, t := range tags {
-			if err := must(tb.Delete(key(repo, t))); err != nil {
-				return err
+		ix.mu.Lock()
+		if err := ix.waitRoom(); err != nil {
+			ix.mu.Unlock()
+			return nil, err
+		}
+		if ix.gen.Load() != gen {
+			ix.mu.Unlock()
+			continue
+		}
+		if s, ok := ix.layerManifest(repo, dg); ok {
+			v, inDB = s.v, !s.dead
+		}
+		if !inDB {
+			ix.mu.Unlock()
+			return nil, storage.ErrManifestUnknown
+		}
+		var tags []string
+		for _, t := range dbTags {
+			if _, ok := ix.layerTag(repo, t); !ok {
+				tags = append(tags, t)
 			}
 		}
-		if v.subject != "" {
-			if err := must(tx.Bucket(bucketReferrers).Delete(key(repo, string(v.subject), string(dg)))); err != nil {
-				return err
+		for _, e := range ix.layerTags(repo) {
+			if string(e.val) == string(dg) {
+				tags = append(tags, e.key)
 			}
 		}
-		return must(mb.Delete(mk))
-	})
-	return tags, err
+		slices.Sort(tags)
+		o := &op{kind: recDel, repo: repo, dg: dg, subject: v.subject, tags: tags}
+		err = ix.appendOp(o, o.frame(ix.crc))
+		ix.mu.Unlock()
+		return tags, err
+	}
 }
 
 func (ix *index) resolve(repo, tag string) (digest.Digest, error) {
-	ix.touched(1)
-	var dg digest.Digest
-	err := ix.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTags).Get(key(repo, tag))
-		if b == nil {
-			return storage.ErrTagUnknown
+	ix.mu.RLock()
+	dg, ok := ix.layerTag(repo, tag)
+	ix.mu.RUnlock()
+	if !ok {
+		var err error
+		if dg, _, err = ix.dbTag(repo, tag); err != nil {
+			return "", err
 		}
-		dg = digest.Digest(b)
-		return nil
-	})
-	return dg, err
+	}
+	if dg == "" {
+		return "", storage.ErrTagUnknown
+	}
+	return dg, nil
 }
 
 func (ix *index) deleteTag(repo, tag string) (digest.Digest, error) {
 	if ix.ro {
 		return "", errReadOnly
 	}
-	var dg digest.Digest
-	err := ix.g.do(func(tx *bolt.Tx, _ *batchLog) error {
-		tb := tx.Bucket(bucketTags)
-		tk := key(repo, tag)
-		b := tb.Get(tk)
-		if b == nil {
-			return storage.ErrTagUnknown
+	for {
+		gen := ix.gen.Load()
+		dg, _, err := ix.dbTag(repo, tag)
+		if err != nil {
+			return "", err
 		}
-		dg = digest.Digest(b)
-		return must(tb.Delete(tk))
-	})
-	return dg, err
+		ix.mu.Lock()
+		if err := ix.waitRoom(); err != nil {
+			ix.mu.Unlock()
+			return "", err
+		}
+		ldg, inLayer := ix.layerTag(repo, tag)
+		if !inLayer && ix.gen.Load() != gen {
+			ix.mu.Unlock()
+			continue
+		}
+		if inLayer {
+			dg = ldg
+		}
+		if dg == "" {
+			ix.mu.Unlock()
+			return "", storage.ErrTagUnknown
+		}
+		o := &op{kind: recTagDel, repo: repo, tag: tag}
+		err = ix.appendOp(o, o.frame(ix.crc))
+		ix.mu.Unlock()
+		return dg, err
+	}
 }
 
 // tagList is repo's tags in lexical order (bbolt keeps keys sorted).
 func (ix *index) tagList(repo string) ([]string, error) {
 	ix.touched(1)
 	tags := []string{}
-	err := ix.db.View(func(tx *bolt.Tx) error {
-		return prefix(tx.Bucket(bucketTags), key(repo, ""), func(rest, _ []byte) error {
-			tags = append(tags, string(rest))
+	var ov []over
+	err := ix.view(func() { ov = ix.layerTags(repo) }, func(tx *bolt.Tx) error {
+		return mergePrefix(tx.Bucket(bucketTags), key(repo, ""), ov, func(rest string, _ []byte) error {
+			tags = append(tags, rest)
 			return nil
 		})
 	})
@@ -479,13 +578,34 @@ func (ix *index) tagList(repo string) ([]string, error) {
 func (ix *index) referrersOf(repo string, subject digest.Digest) ([]v1.Descriptor, error) {
 	ix.touched(1)
 	out := []v1.Descriptor{}
-	err := ix.db.View(func(tx *bolt.Tx) error {
+	// The overlay's referrers of subject, with their manifest's entry when
+	// the overlay has it (else bbolt's is read).
+	var ov []over
+	take := func() {
+		seen := map[digest.Digest]bool{}
+		for _, l := range ix.layers() {
+			for k, alive := range l.referrers[repo] {
+				if k.subject != subject || seen[k.dg] {
+					continue
+				}
+				seen[k.dg] = true
+				e := over{key: string(k.dg), dead: !alive}
+				if s, ok := ix.layerManifest(repo, k.dg); ok && alive && !s.dead {
+					e.val = s.v.encode()
+				}
+				ov = append(ov, e)
+			}
+		}
+		sortOver(ov)
+	}
+	err := ix.view(take, func(tx *bolt.Tx) error {
 		mb := tx.Bucket(bucketManifests)
-		return prefix(tx.Bucket(bucketReferrers), key(repo, string(subject), ""), func(rest, _ []byte) error {
+		return mergePrefix(tx.Bucket(bucketReferrers), key(repo, string(subject), ""), ov, func(rest string, raw []byte) error {
 			dg := digest.Digest(rest)
-			raw := mb.Get(key(repo, string(dg)))
-			if raw == nil {
-				return nil
+			if len(raw) == 0 {
+				if raw = mb.Get(key(repo, rest)); raw == nil {
+					return nil
+				}
 			}
 			v, err := decodeManifestValue(raw)
 			if err != nil {
@@ -504,8 +624,13 @@ func (ix *index) referrersOf(repo string, subject digest.Digest) ([]v1.Descripto
 }
 
 func (ix *index) holds(repo string) bool {
+	ix.mu.RLock()
+	ok := ix.layerHolds(repo)
+	ix.mu.RUnlock()
+	if ok {
+		return true
+	}
 	ix.touched(1)
-	var ok bool
 	ix.db.View(func(tx *bolt.Tx) error {
 		ok = tx.Bucket(bucketRepos).Get([]byte(repo)) != nil
 		return nil
@@ -513,11 +638,25 @@ func (ix *index) holds(repo string) bool {
 	return ok
 }
 
+// repositories lists the repositories that have held a manifest, sorted.
 func (ix *index) repositories() ([]string, error) {
 	var out []string
-	err := ix.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRepos).ForEach(func(k, _ []byte) error {
-			out = append(out, string(k))
+	var ov []over
+	take := func() {
+		seen := map[string]bool{}
+		for _, l := range ix.layers() {
+			for r := range l.repos {
+				if !seen[r] {
+					seen[r] = true
+					ov = append(ov, over{key: r})
+				}
+			}
+		}
+		sortOver(ov)
+	}
+	err := ix.view(take, func(tx *bolt.Tx) error {
+		return mergePrefix(tx.Bucket(bucketRepos), nil, ov, func(rest string, _ []byte) error {
+			out = append(out, rest)
 			return nil
 		})
 	})
@@ -526,21 +665,50 @@ func (ix *index) repositories() ([]string, error) {
 
 // walk calls fn for every stored manifest with its tags, repository by
 // repository (keys sort by repository, so one repository's tags are in
-// memory at a time). fn must not write to the index.
+// memory at a time). fn must not use the index: the walk holds a bbolt
+// read transaction, which a commit growing the file waits for, and a
+// second one would wait for that commit.
 func (ix *index) walk(fn func(repo string, m storage.Manifest, tags []string) error) error {
-	return ix.db.View(func(tx *bolt.Tx) error {
+	var mov []over                // the overlay's manifests, keyed repo \0 digest
+	tagsOv := map[string][]over{} // and tags, by repository
+	take := func() {
+		seen := map[string]bool{}
+		for _, l := range ix.layers() {
+			for repo, m := range l.manifests {
+				for dg, s := range m {
+					k := repo + "\x00" + string(dg)
+					if seen[k] {
+						continue
+					}
+					seen[k] = true
+					e := over{key: k, dead: s.dead}
+					if !s.dead {
+						e.val = s.v.encode()
+					}
+					mov = append(mov, e)
+				}
+			}
+			for repo := range l.tags {
+				if _, ok := tagsOv[repo]; !ok {
+					tagsOv[repo] = ix.layerTags(repo)
+				}
+			}
+		}
+		sortOver(mov)
+	}
+	return ix.view(take, func(tx *bolt.Tx) error {
 		tb := tx.Bucket(bucketTags)
 		current := ""
 		var tagsOf map[string][]string
-		return tx.Bucket(bucketManifests).ForEach(func(k, raw []byte) error {
-			repo, dgs, ok := strings.Cut(string(k), "\x00")
+		return mergePrefix(tx.Bucket(bucketManifests), nil, mov, func(k string, raw []byte) error {
+			repo, dgs, ok := strings.Cut(k, "\x00")
 			if !ok {
 				return fmt.Errorf("filesystem: corrupt index key %q", k)
 			}
 			if tagsOf == nil || repo != current {
 				current, tagsOf = repo, map[string][]string{}
-				if err := prefix(tb, key(repo, ""), func(rest, val []byte) error {
-					tagsOf[string(val)] = append(tagsOf[string(val)], string(rest))
+				if err := mergePrefix(tb, key(repo, ""), tagsOv[repo], func(rest string, val []byte) error {
+					tagsOf[string(val)] = append(tagsOf[string(val)], rest)
 					return nil
 				}); err != nil {
 					return err
@@ -610,197 +778,16 @@ func (ix *index) dropLoop() {
 	}
 }
 
-// group commits the index writes of concurrent requests in one bbolt
-// transaction: a writer takes whatever is queued, so a lone request waits
-// for nothing and a busy registry commits many at once.
-type group struct {
-	ix   *index
-	ops  chan *groupOp
-	done chan struct{}
-	once sync.Once
-
-	repos map[string]struct{} // see seen
-}
-
-// seen and saw keep a bounded cache of repositories known to be in the
-// repos bucket; only the writer uses it. A rollback after saw leaves a
-// name cached that the index lacks until the next put into it commits,
-// so the cache is cleared whenever a commit fails.
-func (g *group) seen(repo string) bool {
-	_, ok := g.repos[repo]
-	return ok
-}
-
-func (g *group) saw(repo string) {
-	if len(g.repos) >= maxSeenRepos {
-		clear(g.repos)
-	}
-	g.repos[repo] = struct{}{}
-}
-
-type groupOp struct {
-	fn  func(*bolt.Tx, *batchLog) error
-	err chan error
-}
-
-// maxGroup bounds one transaction; dropEvery is how many lookups or
-// writes pass between drops of resident index pages (a few MiB; a drop
-// costs about 0.1 ms).
+// dropEvery is how many lookups or writes pass between drops of resident
+// index pages (a few MiB; a drop costs about 0.1 ms).
 const (
-	maxYields    = 4
-	lingerBatch  = 16
-	lingerFor    = 200 * time.Microsecond
-	maxGroup     = 256
-	maxSeenRepos = 4096
 	dropEvery    = 128
 	dropInterval = time.Second
 )
 
-func newGroup(ix *index) *group {
-	g := &group{ix: ix, ops: make(chan *groupOp, maxGroup), done: make(chan struct{}), repos: map[string]struct{}{}}
-	go g.run()
-	return g
-}
-
-var errClosed = errors.New("filesystem: driver closed")
-
-func (g *group) do(fn func(*bolt.Tx, *batchLog) error) error {
-	op := &groupOp{fn: fn, err: make(chan error, 1)}
-	select {
-	case g.ops <- op:
-	case <-g.done:
-		return errClosed
-	}
-	select {
-	case err := <-op.err:
-		return err
-	case <-g.done:
-		// run answers every op it took before it stops.
-		select {
-		case err := <-op.err:
-			return err
-		default:
-			return errClosed
-		}
-	}
-}
-
-func (g *group) stop() { g.once.Do(func() { close(g.done) }) }
-
-func (g *group) run() {
-	batch := make([]*groupOp, 0, maxGroup)
-	linger := time.NewTimer(time.Hour)
-	linger.Stop()
-	busy := false // the last commit had company: more writes are coming
-	for {
-		select {
-		case op := <-g.ops:
-			batch = append(batch[:0], op)
-		case <-g.done:
-			return
-		}
-		// Let the writes that are on their way join: a commit costs about
-		// the same for one write as for dozens. Yielding lets requests
-		// just answered by the last commit send their next write.
-		for yields, got := 0, 1; len(batch) < maxGroup; {
-			select {
-			case op := <-g.ops:
-				batch = append(batch, op)
-				got++
-				continue
-			default:
-			}
-			if got == 0 || yields == maxYields {
-				break
-			}
-			yields, got = yields+1, 0
-			runtime.Gosched()
-		}
-		// Under load (on a busy machine the requests' goroutines may not
-		// get to run while this one yields), wait a little for company.
-		if busy && len(batch) < lingerBatch {
-			linger.Reset(lingerFor)
-		wait:
-			for len(batch) < lingerBatch {
-				select {
-				case op := <-g.ops:
-					batch = append(batch, op)
-				case <-linger.C:
-					break wait
-				}
-			}
-			linger.Stop()
-		}
-		busy = len(batch) > 1
-		g.commit(batch)
-		g.ix.touched(len(batch))
-	}
-}
-
-// commit runs a batch in one transaction. An op's own error (before it
-// wrote anything) fails that op alone; a hard error would leave its
-// partial writes in everyone's transaction, so then each op runs again in
-// a transaction of its own.
-func (g *group) commit(batch []*groupOp) {
-	errs := make([]error, len(batch))
-	var failed error
-	err := g.ix.db.Update(func(tx *bolt.Tx) error {
-		log := &batchLog{ix: g.ix}
-		for i, op := range batch {
-			errs[i] = op.fn(tx, log)
-			if _, ok := errs[i].(hard); ok {
-				failed = errs[i]
-				return errs[i]
-			}
-		}
-		return log.flush()
-	})
-	if err != nil || failed != nil {
-		clear(g.repos)
-	}
-	if failed != nil && len(batch) > 1 {
-		for _, op := range batch {
-			err := g.ix.db.Update(func(tx *bolt.Tx) error {
-				log := &batchLog{ix: g.ix}
-				if err := op.fn(tx, log); err != nil {
-					if _, ok := err.(hard); ok {
-						return err
-					}
-					return softError{err}
-				}
-				return log.flush()
-			})
-			if err != nil {
-				clear(g.repos)
-			}
-			op.err <- unwrapHard(err)
-		}
-		return
-	}
-	for i, op := range batch {
-		if err != nil {
-			errs[i] = err
-		}
-		op.err <- unwrapHard(errs[i])
-	}
-}
-
-// softError carries an op's own error out of a transaction of its own
-// (rolling it back, though it wrote nothing).
-type softError struct{ error }
-
-func unwrapHard(err error) error {
-	switch e := err.(type) {
-	case hard:
-		return e.error
-	case softError:
-		return e.error
-	}
-	return err
-}
-
 // importJournals moves the manifests and tags of a store written before
-// the index existed (one journal per repository) into a fresh index.
+// the index existed (one journal per repository) into a fresh index, as
+// puts (the indexer running).
 func (ix *index) importJournals(root string) error {
 	base := filepath.Join(root, "repositories")
 	return filepath.WalkDir(base, func(path string, e fs.DirEntry, err error) error {
@@ -838,32 +825,7 @@ func (ix *index) importJournals(root string) error {
 				return err
 			}
 			m := storage.Manifest{Descriptor: desc, Subject: j.subjects[k], Content: content}
-			v, rec, err := newRecord(repo, m)
-			if err != nil {
-				return err
-			}
-			off, err := ix.appendRecord(rec)
-			if err != nil {
-				return err
-			}
-			v.off = off + int64(v.meta)
-			tags := byDigest[k]
-			if err := ix.db.Update(func(tx *bolt.Tx) error {
-				if err := tx.Bucket(bucketManifests).Put(key(repo, string(dg)), v.encode()); err != nil {
-					return err
-				}
-				if m.Subject != "" {
-					if err := tx.Bucket(bucketReferrers).Put(key(repo, string(m.Subject), string(dg)), nil); err != nil {
-						return err
-					}
-				}
-				for _, t := range tags {
-					if err := tx.Bucket(bucketTags).Put(key(repo, t), []byte(dg)); err != nil {
-						return err
-					}
-				}
-				return tx.Bucket(bucketRepos).Put([]byte(repo), nil)
-			}); err != nil {
+			if err := ix.put(repo, m, byDigest[k]); err != nil {
 				return err
 			}
 		}

@@ -51,6 +51,7 @@ func TestDropResident(t *testing.T) {
 		}
 		ms = append(ms, string(m.Descriptor.Digest))
 	}
+	d.ix.sync(t)            // lookups then read bbolt, not the overlay
 	for i, dg := range ms { // lookups fault pages in
 		if _, err := d.TagResolve(ctx, fmt.Sprintf("r%d", i%8), fmt.Sprintf("t%d", i)); err != nil {
 			t.Fatal(err, dg)
