@@ -49,6 +49,10 @@ type Driver struct {
 	ix       *index
 	readOnly bool
 
+	// unnamed is how new blob files are named once verified (linkNone:
+	// named temp files and rename); probed at New.
+	unnamed linkMode
+
 	// pending are upload sessions that have received no bytes yet; they
 	// get a file with their first byte (saving an inode per push), so an
 	// empty session does not survive a restart, and the client starts over.
@@ -100,6 +104,9 @@ func New(root string, opts ...Option) (*Driver, error) {
 	}
 	if d.ix, err = openIndex(abs, d.readOnly); err != nil {
 		return nil, err
+	}
+	if !d.readOnly {
+		d.unnamed = probeUnnamed(filepath.Join(abs, "blobs"))
 	}
 	return d, nil
 }
@@ -218,29 +225,38 @@ func (d *Driver) BlobMount(_ context.Context, from, name string, dg digest.Diges
 }
 
 // BlobPut implements storage.Driver. The digest is known up front, so the
-// content is written beside its final name and renamed once verified.
+// content is written beside its final name and named once verified. A blob
+// stored already is not written again (its content is what its name says):
+// the body is only hashed, then linked into the repository.
 func (d *Driver) BlobPut(_ context.Context, name string, dg digest.Digest, r io.Reader) (int64, error) {
 	if d.readOnly {
 		return 0, errReadOnly
 	}
 	dst := d.blobPath(dg)
-	f, err := tempFile(filepath.Dir(dst))
+	h := dg.Algorithm().Hash()
+	if _, err := os.Stat(dst); err == nil {
+		n, err := copyHashing(nil, h, r)
+		if err != nil {
+			return n, err
+		}
+		if digest.NewDigest(dg.Algorithm(), h) != dg {
+			return n, storage.ErrDigestMismatch
+		}
+		return n, link(dst, d.linkPath(name, dg))
+	}
+	f, err := d.newBlobFile(filepath.Dir(dst))
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(f.Name()) // a no-op once renamed
-	h := dg.Algorithm().Hash()
-	n, err := copyBuffered(io.MultiWriter(f, h), r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	n, err := copyHashing(f, h, r)
+	if err == nil && digest.NewDigest(dg.Algorithm(), h) != dg {
+		err = storage.ErrDigestMismatch
 	}
 	if err != nil {
+		f.discard()
 		return n, err
 	}
-	if digest.NewDigest(dg.Algorithm(), h) != dg {
-		return n, storage.ErrDigestMismatch
-	}
-	if err := os.Rename(f.Name(), dst); err != nil {
+	if err := f.commit(dst); err != nil {
 		return n, err
 	}
 	return n, link(dst, d.linkPath(name, dg))
@@ -337,7 +353,8 @@ func (d *Driver) UploadWrite(_ context.Context, name, id string, offset int64, r
 			return size, err
 		}
 	}
-	n, err := copyBuffered(hashingWriter{w: f, s: st}, r)
+	n, err := copyHashing(f, st.h, r)
+	st.offset += n
 	if serr := st.save(path); err == nil {
 		err = serr
 	}
@@ -361,21 +378,6 @@ func (d *Driver) pendingStart(id string) time.Time {
 	}
 	return time.Now()
 }
-
-// copyBuffered copies through a pooled buffer of copyChunk: what each
-// read returns is written (and hashed) at once, so a streamed upload
-// reaches the disk as it arrives; a chunk stays small enough to be in the
-// CPU's cache from the read to the write and the hash (1 MiB buffers cost
-// 64 MiB pushes 2.5x the CPU).
-func copyBuffered(w io.Writer, r io.Reader) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, *bp)
-}
-
-const copyChunk = 128 << 10
-
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyChunk); return &b }}
 
 // UploadCommit implements storage.Driver. A sha256 digest is checked
 // against the hash state kept while writing: the data is not read again.

@@ -95,15 +95,3 @@ func (s *hashState) catchUp(f *os.File, size int64) error {
 	return err
 }
 
-// hashingWriter writes to w and feeds what was written to the state.
-type hashingWriter struct {
-	w io.Writer
-	s *hashState
-}
-
-func (hw hashingWriter) Write(p []byte) (int, error) {
-	n, err := hw.w.Write(p)
-	hw.s.h.Write(p[:n])
-	hw.s.offset += int64(n)
-	return n, err
-}

@@ -1,0 +1,357 @@
+package filesystem
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/hookbench/hookbench/registry/storage"
+)
+
+// content returns n bytes that differ with seed.
+func content(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, uint64(n)))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// choppy returns at most max bytes per read, varying, so chunk
+// boundaries fall everywhere.
+type choppy struct {
+	r   io.Reader
+	rnd *rand.Rand
+	max int
+}
+
+func (c *choppy) Read(p []byte) (int, error) {
+	n := 1 + c.rnd.IntN(c.max)
+	if n < len(p) {
+		p = p[:n]
+	}
+	return c.r.Read(p)
+}
+
+// failingReader returns its data, then err instead of io.EOF.
+type failingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		err = f.err
+	}
+	return n, err
+}
+
+// limitedWriter takes at most limit bytes, then fails.
+type limitedWriter struct {
+	buf   bytes.Buffer
+	limit int
+}
+
+var errFull = errors.New("writer full")
+
+func (w *limitedWriter) Write(p []byte) (int, error) {
+	room := w.limit - w.buf.Len()
+	if len(p) <= room {
+		return w.buf.Write(p)
+	}
+	w.buf.Write(p[:room])
+	return room, errFull
+}
+
+// sizes around every boundary copyHashing has: its read buffer, the
+// switch to the pipeline, the pipeline's chunks and how many are in flight.
+func copySizes() []int {
+	var out []int
+	for _, base := range []int{0, copyChunk, pipelineAfter, pipelineAfter + pipeChunk, pipelineAfter + pipeChunk*pipeDepth, 3*pipelineAfter + 5*pipeChunk} {
+		for _, delta := range []int{-1, 0, 1} {
+			if base+delta >= 0 {
+				out = append(out, base+delta)
+			}
+		}
+	}
+	sort.Ints(out)
+	return slices.Compact(out)
+}
+
+// TestCopyHashing: what is written and what is hashed are the input, for
+// sizes on every side of the chunk and pipeline boundaries, whole reads or
+// choppy ones, and with nothing to write (hash only).
+func TestCopyHashing(t *testing.T) {
+	for _, size := range copySizes() {
+		in := content(size, 1)
+		want := sha256.Sum256(in)
+		for _, readMax := range []int{0, 7000, 300 << 10} {
+			for _, hashOnly := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%d/read%d/hashOnly=%v", size, readMax, hashOnly), func(t *testing.T) {
+					var r io.Reader = bytes.NewReader(in)
+					if readMax > 0 {
+						r = &choppy{r: r, rnd: rand.New(rand.NewPCG(2, uint64(size))), max: readMax}
+					}
+					var out bytes.Buffer
+					var w io.Writer = &out
+					if hashOnly {
+						w = nil
+					}
+					h := sha256.New()
+					n, err := copyHashing(w, h, r)
+					if err != nil || n != int64(size) {
+						t.Fatalf("copied %d, %v; want %d", n, err, size)
+					}
+					if !bytes.Equal(h.Sum(nil), want[:]) {
+						t.Fatal("wrong hash")
+					}
+					if !hashOnly && !bytes.Equal(out.Bytes(), in) {
+						t.Fatalf("wrote %d bytes, not the input", out.Len())
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestCopyHashingFailures: a reader or writer failing part way stops the
+// copy with its error, and the count, the bytes written and the bytes
+// hashed all agree (the resumable hash state depends on it), before and
+// inside the pipeline.
+func TestCopyHashingFailures(t *testing.T) {
+	errBody := errors.New("body cut")
+	for _, at := range []int{0, 1, copyChunk + 3, pipelineAfter - 1, pipelineAfter + 1, pipelineAfter + 2*pipeChunk + 17} {
+		in := content(at+pipeChunk*pipeDepth+100, 3)
+		t.Run(fmt.Sprintf("reader%d", at), func(t *testing.T) {
+			r := &choppy{r: &failingReader{r: bytes.NewReader(in[:at]), err: errBody}, rnd: rand.New(rand.NewPCG(4, 0)), max: 90 << 10}
+			var out bytes.Buffer
+			h := sha256.New()
+			n, err := copyHashing(&out, h, r)
+			if !errors.Is(err, errBody) || n != int64(at) {
+				t.Fatalf("copied %d, %v; want %d, %v", n, err, at, errBody)
+			}
+			want := sha256.Sum256(in[:at])
+			if !bytes.Equal(out.Bytes(), in[:at]) || !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Fatal("written or hashed bytes differ from what was read")
+			}
+		})
+		t.Run(fmt.Sprintf("writer%d", at), func(t *testing.T) {
+			w := &limitedWriter{limit: at}
+			h := sha256.New()
+			n, err := copyHashing(w, h, &choppy{r: bytes.NewReader(in), rnd: rand.New(rand.NewPCG(5, 0)), max: 90 << 10})
+			if !errors.Is(err, errFull) || n != int64(at) {
+				t.Fatalf("copied %d, %v; want %d, %v", n, err, at, errFull)
+			}
+			want := sha256.Sum256(in[:at])
+			if !bytes.Equal(w.buf.Bytes(), in[:at]) || !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Fatal("hashed bytes differ from what was written")
+			}
+		})
+	}
+}
+
+// linkModes are the ways of storing a new blob this system supports: the
+// probed one first, then the others that work here, named temp files last.
+func linkModes(t *testing.T) []linkMode {
+	t.Helper()
+	d := open(t, t.TempDir())
+	if runtime.GOOS == "linux" && d.unnamed == linkNone {
+		t.Fatal("no O_TMPFILE on Linux: the unnamed path would go untested")
+	}
+	modes := []linkMode{d.unnamed}
+	for _, m := range []linkMode{linkEmptyPath, linkProc} {
+		if m == d.unnamed {
+			continue
+		}
+		if f, err := openUnnamed(d.root, m); err == nil {
+			name := filepath.Join(d.root, "probe")
+			if f.commit(name) == nil {
+				modes = append(modes, m)
+			}
+		}
+	}
+	if d.unnamed != linkNone {
+		modes = append(modes, linkNone)
+	}
+	return modes
+}
+
+// files lists the regular files under root/blobs.
+func blobFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(filepath.Join(root, "blobs"), func(path string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			out = append(out, strings.TrimPrefix(path, root))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestBlobPutModes: with every way of naming a new blob, a good push is
+// stored and readable, and a wrong digest, a body cut part way (before or
+// inside the pipeline) or concurrent pushes of one blob leave exactly the
+// stored blobs: no partial blob, no temp file.
+func TestBlobPutModes(t *testing.T) {
+	ctx := context.Background()
+	for _, mode := range linkModes(t) {
+		t.Run(fmt.Sprintf("mode%d", mode), func(t *testing.T) {
+			root := t.TempDir()
+			d := open(t, root)
+			d.unnamed = mode
+			for _, size := range []int{0, 1000, pipelineAfter + pipeChunk + 5} {
+				in := content(size, 6)
+				dg := digest.FromBytes(in)
+				bad := content(size+1, 7)
+				if _, err := d.BlobPut(ctx, "r", dg, bytes.NewReader(bad)); !errors.Is(err, storage.ErrDigestMismatch) {
+					t.Fatalf("%d: wrong body: %v", size, err)
+				}
+				if size > 0 {
+					cut := &failingReader{r: bytes.NewReader(in[:size-1]), err: io.ErrUnexpectedEOF}
+					if _, err := d.BlobPut(ctx, "r", dg, cut); !errors.Is(err, io.ErrUnexpectedEOF) {
+						t.Fatalf("%d: cut body: %v", size, err)
+					}
+				}
+				if got := blobFiles(t, root); len(got) != 0 {
+					t.Fatalf("%d: failed pushes left %v", size, got)
+				}
+				if _, err := d.BlobStat(ctx, "r", dg); !errors.Is(err, storage.ErrBlobUnknown) {
+					t.Fatalf("%d: blob visible after failed pushes: %v", size, err)
+				}
+				var wg sync.WaitGroup
+				for w := range 8 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						n, err := d.BlobPut(ctx, fmt.Sprintf("r%d", w%2), dg, bytes.NewReader(in))
+						if err != nil || n != int64(size) {
+							t.Errorf("%d: concurrent push: %d %v", size, n, err)
+						}
+					}()
+				}
+				wg.Wait()
+				for _, repo := range []string{"r0", "r1"} {
+					rc, n, err := d.BlobOpen(ctx, repo, dg)
+					if err != nil || n != int64(size) {
+						t.Fatalf("%d: %s: %d %v", size, repo, n, err)
+					}
+					got, _ := io.ReadAll(rc)
+					rc.Close()
+					if !bytes.Equal(got, in) {
+						t.Fatalf("%d: %s: stored content differs", size, repo)
+					}
+				}
+				if got := blobFiles(t, root); len(got) != 1 {
+					t.Fatalf("%d: files under blobs/: %v", size, got)
+				}
+				os.RemoveAll(filepath.Join(root, "blobs", "sha256"))
+			}
+		})
+	}
+}
+
+// TestBlobPutStoredAgain: a blob stored already is not written again, but
+// the body is still checked: a wrong or cut body links nothing into the
+// new repository and leaves the stored blob as it was.
+func TestBlobPutStoredAgain(t *testing.T) {
+	ctx := context.Background()
+	for _, size := range []int{10, pipelineAfter + 3*pipeChunk} {
+		root := t.TempDir()
+		d := open(t, root)
+		in := content(size, 8)
+		dg := digest.FromBytes(in)
+		if _, err := d.BlobPut(ctx, "a", dg, bytes.NewReader(in)); err != nil {
+			t.Fatal(err)
+		}
+		fi0, err := os.Stat(d.blobPath(dg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := bytes.Clone(in)
+		bad[size-1] ^= 1
+		if _, err := d.BlobPut(ctx, "b", dg, bytes.NewReader(bad)); !errors.Is(err, storage.ErrDigestMismatch) {
+			t.Fatalf("wrong body for a stored blob: %v", err)
+		}
+		cut := &failingReader{r: bytes.NewReader(in[:size/2]), err: io.ErrUnexpectedEOF}
+		if _, err := d.BlobPut(ctx, "b", dg, cut); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("cut body for a stored blob: %v", err)
+		}
+		if _, err := d.BlobStat(ctx, "b", dg); !errors.Is(err, storage.ErrBlobUnknown) {
+			t.Fatalf("failed push linked the blob: %v", err)
+		}
+		n, err := d.BlobPut(ctx, "b", dg, &choppy{r: bytes.NewReader(in), rnd: rand.New(rand.NewPCG(9, 0)), max: 50 << 10})
+		if err != nil || n != int64(size) {
+			t.Fatalf("push again: %d %v", n, err)
+		}
+		fi1, err := os.Stat(d.blobPath(dg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(fi0, fi1) {
+			t.Fatal("a stored blob was written again")
+		}
+		if n, err := d.BlobStat(ctx, "b", dg); err != nil || n != int64(size) {
+			t.Fatalf("not linked into b: %d %v", n, err)
+		}
+		got, err := os.ReadFile(d.linkPath("b", dg))
+		if err != nil || !bytes.Equal(got, in) {
+			t.Fatalf("content in b: %v", err)
+		}
+	}
+}
+
+// TestUploadPipelined: chunked uploads whose chunks cross the pipeline's
+// boundaries commit under the right digest without reading the data back
+// (the data is changed behind the driver's back before the commit), and a
+// PATCH cut part way keeps a state that matches exactly what it wrote.
+func TestUploadPipelined(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, t.TempDir())
+	in := content(2*pipelineAfter+3*pipeChunk+11, 10)
+	dg := digest.FromBytes(in)
+	id, _ := d.UploadStart(ctx, "r")
+	cut := pipelineAfter + pipeChunk + 5
+	size, err := d.UploadWrite(ctx, "r", id, 0, &failingReader{r: bytes.NewReader(in[:cut]), err: io.ErrUnexpectedEOF})
+	if !errors.Is(err, io.ErrUnexpectedEOF) || size != int64(cut) {
+		t.Fatalf("cut PATCH: %d %v", size, err)
+	}
+	next := pipelineAfter + 2*pipeChunk
+	size, err = d.UploadWrite(ctx, "r", id, int64(cut), &choppy{r: bytes.NewReader(in[cut:cut+next]), rnd: rand.New(rand.NewPCG(11, 0)), max: 200 << 10})
+	if err != nil || size != int64(cut+next) {
+		t.Fatalf("second PATCH: %d %v", size, err)
+	}
+	if size, err = d.UploadWrite(ctx, "r", id, size, bytes.NewReader(in[cut+next:])); err != nil || size != int64(len(in)) {
+		t.Fatalf("last PATCH: %d %v", size, err)
+	}
+	path := d.uploadPath("r", id)
+	if err := os.WriteFile(path, make([]byte, len(in)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.UploadCommit(ctx, "r", id, digest.FromBytes(make([]byte, len(in)))); !errors.Is(err, storage.ErrDigestMismatch) {
+		t.Fatalf("commit read the data back: %v", err)
+	}
+	if n, err := d.UploadCommit(ctx, "r", id, dg); err != nil || n != int64(len(in)) {
+		t.Fatalf("commit: %d %v", n, err)
+	}
+}
