@@ -337,7 +337,7 @@ func TestUploadPipelined(t *testing.T) {
 		t.Fatalf("cut PATCH: %d %v", size, err)
 	}
 	next := pipelineAfter + 2*pipeChunk
-	size, err = d.UploadWrite(ctx, "r", id, int64(cut), &choppy{r: bytes.NewReader(in[cut:cut+next]), rnd: rand.New(rand.NewPCG(11, 0)), max: 200 << 10})
+	size, err = d.UploadWrite(ctx, "r", id, int64(cut), &choppy{r: bytes.NewReader(in[cut : cut+next]), rnd: rand.New(rand.NewPCG(11, 0)), max: 200 << 10})
 	if err != nil || size != int64(cut+next) {
 		t.Fatalf("second PATCH: %d %v", size, err)
 	}

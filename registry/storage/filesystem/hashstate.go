@@ -94,4 +94,3 @@ func (s *hashState) catchUp(f *os.File, size int64) error {
 	}
 	return err
 }
-
