@@ -157,6 +157,12 @@ func tempFile(dir string) (*os.File, error) {
 // cross-directory rename no filesystem-wide lock). Blobs never change, so
 // an existing dst is fine.
 func link(src, dst string) error {
+	_, err := linkNew(src, dst)
+	return err
+}
+
+// linkNew is link, and says whether it made dst.
+func linkNew(src, dst string) (bool, error) {
 	err := os.Link(src, dst)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
@@ -164,9 +170,9 @@ func link(src, dst string) error {
 		}
 	}
 	if errors.Is(err, fs.ErrExist) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }
 
 // notExist maps a missing file to want, and passes other errors on.
@@ -289,6 +295,18 @@ func (d *Driver) isPending(name, id string) bool {
 	return ok && p.repo == name
 }
 
+// takePending forgets name's pending session id, and says whether it was.
+func (d *Driver) takePending(name, id string) bool {
+	d.pendingMu.Lock()
+	defer d.pendingMu.Unlock()
+	p, ok := d.pending[id]
+	if ok && p.repo == name {
+		delete(d.pending, id)
+		return true
+	}
+	return false
+}
+
 func (d *Driver) dropPending(id string) bool {
 	d.pendingMu.Lock()
 	defer d.pendingMu.Unlock()
@@ -310,43 +328,49 @@ func (d *Driver) UploadSize(_ context.Context, name, id string) (int64, error) {
 }
 
 // UploadWrite implements storage.Driver. The bytes are hashed as they are
-// written, and the hash state saved beside them (see hashstate.go).
+// written, and the hash state saved with them (see hashstate.go).
 func (d *Driver) UploadWrite(_ context.Context, name, id string, offset int64, r io.Reader) (int64, error) {
 	if d.readOnly {
 		return 0, errReadOnly
 	}
 	defer d.lock(id)()
 	path := d.uploadPath(name, id)
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	var st *hashState
-	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
+	var (
+		f    *os.File
+		err  error
+		st   *hashState
+		size int64
+	)
+	// A pending session has no file yet (its first write makes it), so
+	// the common first PATCH creates without trying to open first.
+	if started, ok := d.pendingSince(name, id); ok {
 		if offset > 0 {
 			return 0, &storage.RangeError{Size: 0}
 		}
-		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrNotExist) {
-			if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-				f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-			}
-		}
+		f, err = createUpload(path)
 		if err == nil {
-			st = newHashState(d.pendingStart(id))
+			st = newHashState(started)
 			d.dropPending(id)
+		}
+	}
+	if st == nil && (err == nil || errors.Is(err, fs.ErrExist)) {
+		if f, err = os.OpenFile(path, os.O_RDWR, 0); err == nil {
+			size, err = f.Seek(0, io.SeekEnd)
+			if err != nil {
+				f.Close()
+				return 0, err
+			}
 		}
 	}
 	if err != nil {
 		return 0, notExist(err, storage.ErrUploadUnknown)
 	}
 	defer f.Close()
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return 0, err
-	}
 	if offset >= 0 && offset != size {
 		return size, &storage.RangeError{Size: size}
 	}
 	if st == nil {
-		if st = loadHashState(path); st == nil {
+		if st = loadHashStateOf(f, path); st == nil {
 			st = newHashState(modTime(f))
 		}
 		if err := st.catchUp(f, size); err != nil {
@@ -355,10 +379,21 @@ func (d *Driver) UploadWrite(_ context.Context, name, id string, offset int64, r
 	}
 	n, err := copyHashing(f, st.h, r)
 	st.offset += n
-	if serr := st.save(path); err == nil {
+	if serr := st.save(f, path); err == nil {
 		err = serr
 	}
 	return size + n, err
+}
+
+// createUpload creates an upload's file, and its directory when missing.
+func createUpload(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+	}
+	return f, err
 }
 
 // modTime is when an upload without a readable state last changed.
@@ -369,14 +404,13 @@ func modTime(f *os.File) time.Time {
 	return time.Now()
 }
 
-// pendingStart is when an empty session started.
-func (d *Driver) pendingStart(id string) time.Time {
+// pendingSince says whether name's session id is pending (has no file
+// yet), and since when.
+func (d *Driver) pendingSince(name, id string) (time.Time, bool) {
 	d.pendingMu.Lock()
 	defer d.pendingMu.Unlock()
-	if p, ok := d.pending[id]; ok {
-		return p.started
-	}
-	return time.Now()
+	p, ok := d.pending[id]
+	return p.started, ok && p.repo == name
 }
 
 // UploadCommit implements storage.Driver. A sha256 digest is checked
@@ -405,7 +439,8 @@ func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Di
 		return 0, err
 	}
 	var got digest.Digest
-	if st := loadHashState(path); st != nil && dg.Algorithm() == digest.SHA256 {
+	st := loadHashStateOf(f, path)
+	if st != nil && dg.Algorithm() == digest.SHA256 {
 		err = st.catchUp(f, size)
 		got = digest.NewDigest(digest.SHA256, st.h)
 	} else {
@@ -413,7 +448,7 @@ func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Di
 		_, err = io.Copy(h, io.NewSectionReader(f, 0, size))
 		got = digest.NewDigest(dg.Algorithm(), h)
 	}
-	f.Close()
+	defer f.Close()
 	if err != nil {
 		return size, err
 	}
@@ -421,13 +456,20 @@ func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Di
 		return size, storage.ErrDigestMismatch
 	}
 	dst := d.blobPath(dg)
-	if err := link(path, dst); err != nil {
+	created, err := linkNew(path, dst)
+	if err != nil {
 		return size, err
+	}
+	if created {
+		// The upload's inode is the blob now: it keeps no upload state.
+		fremovexattr(f, stateXattr)
 	}
 	if err := link(dst, d.linkPath(name, dg)); err != nil {
 		return size, err
 	}
-	os.Remove(statePath(path))
+	if st == nil || st.inFile {
+		os.Remove(statePath(path))
+	}
 	return size, os.Remove(path)
 }
 
@@ -437,12 +479,11 @@ func (d *Driver) UploadCancel(_ context.Context, name, id string) error {
 		return errReadOnly
 	}
 	defer d.lock(id)()
+	if d.takePending(name, id) {
+		return nil // no file yet (the common POST then PUT of a whole blob)
+	}
 	path := d.uploadPath(name, id)
 	err := os.Remove(path)
-	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
-		d.dropPending(id)
-		return nil
-	}
 	os.Remove(statePath(path))
 	return notExist(err, storage.ErrUploadUnknown)
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	digest "github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
 
 	"github.com/hookbench/hookbench/registry/storage"
 )
@@ -353,5 +354,101 @@ func TestUploadPipelined(t *testing.T) {
 	}
 	if n, err := d.UploadCommit(ctx, "r", id, dg); err != nil || n != int64(len(in)) {
 		t.Fatalf("commit: %d %v", n, err)
+	}
+}
+
+// dropState removes an upload's hash state, wherever it is kept.
+func dropState(t *testing.T, path string) {
+	t.Helper()
+	os.Remove(statePath(path))
+	if err := unix.Removexattr(path, stateXattr); err != nil && !errors.Is(err, unix.ENODATA) {
+		t.Fatal(err)
+	}
+	if loadHashState(path) != nil {
+		t.Fatal("state still there")
+	}
+}
+
+// hasStateXattr says whether path carries an upload hash state attribute.
+func hasStateXattr(t *testing.T, path string) bool {
+	t.Helper()
+	_, err := unix.Getxattr(path, stateXattr, nil)
+	if err != nil && !errors.Is(err, unix.ENODATA) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+// TestHashStateXattr: the state is kept on the upload file, not beside it;
+// a state left in a file by an older version is read, moved to the
+// attribute by the next PATCH (the file removed), and survives a restart;
+// the committed blob carries no attribute; and the commit does not read
+// the data again.
+func TestHashStateXattr(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := content(3000, 12)
+	dg := digest.FromBytes(in)
+	id, _ := d.UploadStart(ctx, "r")
+	if _, err := d.UploadWrite(ctx, "r", id, 0, bytes.NewReader(in[:1000])); err != nil {
+		t.Fatal(err)
+	}
+	path := d.uploadPath("r", id)
+	if !hasStateXattr(t, path) {
+		t.Fatal("no state attribute after a PATCH")
+	}
+	if _, err := os.Stat(statePath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("state file beside the upload: %v", err)
+	}
+	// As an older version left it: the state in a file only.
+	st := loadHashState(path)
+	if st == nil || st.offset != 1000 {
+		t.Fatalf("state %+v", st)
+	}
+	b, err := st.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropState(t, path)
+	if err := os.WriteFile(statePath(path), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadHashState(path); got == nil || got.offset != 1000 || !got.inFile {
+		t.Fatalf("state from the file: %+v", got)
+	}
+	d.Close()
+	d = open(t, root) // a restart between PATCHes
+	if _, err := d.UploadWrite(ctx, "r", id, 1000, bytes.NewReader(in[1000:2000])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(statePath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("old state file kept: %v", err)
+	}
+	if st := loadHashState(path); st == nil || st.offset != 2000 || st.inFile {
+		t.Fatalf("state after the second PATCH: %+v", st)
+	}
+	if _, err := d.UploadWrite(ctx, "r", id, 2000, bytes.NewReader(in[2000:])); err != nil {
+		t.Fatal(err)
+	}
+	// Overwritten behind the driver's back, keeping the attribute: the
+	// commit must still take the state's word for what was written.
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt(make([]byte, len(in)), 0)
+	f.Close()
+	if n, err := d.UploadCommit(ctx, "r", id, dg); err != nil || n != int64(len(in)) {
+		t.Fatalf("commit: %d %v", n, err)
+	}
+	if hasStateXattr(t, d.blobPath(dg)) {
+		t.Fatal("the blob kept the upload's state attribute")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("upload left after commit: %v", err)
 	}
 }
