@@ -3,14 +3,17 @@
 //
 //	blobs/<alg>/<hex[:2]>/<hex>                  content, shared by all repositories
 //	repositories/<name>/_layers/<alg>/<hex>      hard link to the blob: it is in this repository
-//	repositories/<name>/_uploads/<uuid>          upload in progress
+//	repositories/<name>/_uploads/<uuid>          upload in progress (its hash state in an xattr, see hashstate.go)
 //	index.db, manifests.log                      manifests, tags, referrers (see index.go)
 //
-// Blob content is written to a hidden temp file beside its final name and
-// renamed into place once its digest is verified, so readers never see a
-// partial blob. Nothing is fsynced per request: on this kind of storage a
-// new inode costs about as much as a whole request should, so a push makes
-// as few of them as it can (one per blob; none per manifest or tag).
+// Blob content is written to an unnamed file (O_TMPFILE) in its final
+// directory and linked into place once its digest is verified (a hidden
+// temp file and a rename where O_TMPFILE is missing), so readers never see
+// a partial blob, and a process killed mid-push leaves nothing behind. A
+// blob stored already is only hashed, not written again. Nothing is
+// fsynced per request: on this kind of storage a new inode costs about as
+// much as a whole request should, so a push makes as few of them as it can
+// (one per new blob; none per manifest or tag).
 //
 // Only one Driver may use a root at a time.
 package filesystem
@@ -240,13 +243,20 @@ func (d *Driver) BlobPut(_ context.Context, name string, dg digest.Digest, r io.
 	}
 	dst := d.blobPath(dg)
 	h := dg.Algorithm().Hash()
-	if _, err := os.Stat(dst); err == nil {
+	if fi, err := os.Stat(dst); err == nil {
 		n, err := copyHashing(nil, h, r)
 		if err != nil {
 			return n, err
 		}
 		if digest.NewDigest(dg.Algorithm(), h) != dg {
 			return n, storage.ErrDigestMismatch
+		}
+		if fi.Size() != n {
+			// The stored copy is damaged (cut by a crash before writeback:
+			// nothing is fsynced). Its name goes, so the client's retry
+			// stores the blob anew.
+			os.Remove(dst)
+			return n, fmt.Errorf("filesystem: stored blob %s has %d bytes, not %d: removed, push again", dg, fi.Size(), n)
 		}
 		return n, link(dst, d.linkPath(name, dg))
 	}
