@@ -481,3 +481,36 @@ func TestBlobPutStoredDamaged(t *testing.T) {
 		t.Fatalf("stored again: %d bytes, %v", len(got), err)
 	}
 }
+
+// BenchmarkCopy64MiB: one 64 MiB body into an unnamed file beside the
+// blobs, hashed inline ("serial") or on a second goroutine ("pipelined");
+// wall time and process CPU time per copy.
+func BenchmarkCopy64MiB(b *testing.B) {
+	d := open(&testing.T{}, b.TempDir())
+	in := content(64<<20, 14)
+	for _, c := range []struct {
+		name  string
+		after int64
+	}{{"serial", 1 << 62}, {"pipelined", pipelineAfter}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			var ru0, ru1 unix.Rusage
+			unix.Getrusage(unix.RUSAGE_SELF, &ru0)
+			defer func() {
+				unix.Getrusage(unix.RUSAGE_SELF, &ru1)
+				cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
+				b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+			}()
+			for range b.N {
+				f, err := d.newBlobFile(filepath.Join(d.root, "blobs"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := copyHashingAfter(f, sha256.New(), &choppy{r: bytes.NewReader(in), rnd: rand.New(rand.NewPCG(1, 2)), max: 128 << 10}, c.after); err != nil {
+					b.Fatal(err)
+				}
+				f.discard()
+			}
+		})
+	}
+}

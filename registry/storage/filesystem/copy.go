@@ -33,11 +33,16 @@ var (
 // w accepted, also when it fails part way: the count returned is what was
 // both written and hashed.
 func copyHashing(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
+	return copyHashingAfter(w, h, r, pipelineAfter)
+}
+
+// copyHashingAfter is copyHashing with the pipeline from byte after on.
+func copyHashingAfter(w io.Writer, h hash.Hash, r io.Reader, after int64) (int64, error) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
 	var n int64
-	for n < pipelineAfter {
+	for n < after {
 		nr, rerr := r.Read(buf)
 		if nr > 0 {
 			nw, werr := write(w, buf[:nr])
