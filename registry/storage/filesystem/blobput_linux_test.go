@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	digest "github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
@@ -512,5 +513,49 @@ func BenchmarkCopy64MiB(b *testing.B) {
 				f.discard()
 			}
 		})
+	}
+}
+
+// TestHashStateFileFallback: where the attribute cannot be set, the state
+// goes to <uuid>.state and is read from there; the next save that can set
+// the attribute removes the file.
+func TestHashStateFileFallback(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "upload")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st := newHashState(time.Unix(100, 0))
+	st.h.Write([]byte("abc"))
+	st.offset = 3
+	closed, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close() // setting an attribute through it fails
+	if err := st.save(closed, path); err != nil {
+		t.Fatal(err)
+	}
+	if hasStateXattr(t, path) {
+		t.Fatal("attribute set through a closed file")
+	}
+	got := loadHashStateOf(f, path)
+	if got == nil || !got.inFile || got.offset != 3 || !got.started.Equal(time.Unix(100, 0)) {
+		t.Fatalf("state from the file: %+v", got)
+	}
+	want := sha256.Sum256([]byte("abc"))
+	if !bytes.Equal(got.h.Sum(nil), want[:]) {
+		t.Fatal("state from the file hashes differently")
+	}
+	if err := got.save(f, path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(statePath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("state file kept beside the attribute: %v", err)
+	}
+	if st := loadHashStateOf(f, path); st == nil || st.inFile || st.offset != 3 {
+		t.Fatalf("state from the attribute: %+v", st)
 	}
 }
