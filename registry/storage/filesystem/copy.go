@@ -19,7 +19,7 @@ import (
 // most one chunk; what was read is written also when the read fails).
 const (
 	copyChunk     = 128 << 10
-	pipelineAfter = 4 << 20
+	pipelineAfter = 2 << 20
 	pipeChunk     = 512 << 10
 	pipeDepth     = 4 // chunks in flight between the reader and the hasher
 )
