@@ -358,18 +358,6 @@ func TestUploadPipelined(t *testing.T) {
 	}
 }
 
-// dropState removes an upload's hash state, wherever it is kept.
-func dropState(t *testing.T, path string) {
-	t.Helper()
-	os.Remove(statePath(path))
-	if err := unix.Removexattr(path, stateXattr); err != nil && !errors.Is(err, unix.ENODATA) {
-		t.Fatal(err)
-	}
-	if loadHashState(path) != nil {
-		t.Fatal("state still there")
-	}
-}
-
 // hasStateXattr says whether path carries an upload hash state attribute.
 func hasStateXattr(t *testing.T, path string) bool {
 	t.Helper()

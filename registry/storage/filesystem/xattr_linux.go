@@ -39,6 +39,8 @@ func fremovexattr(f *os.File, name string) error {
 
 func getxattr(path, name string, buf []byte) (int, error) { return unix.Getxattr(path, name, buf) }
 
+func removexattr(path, name string) error { return unix.Removexattr(path, name) }
+
 // noXattr: the attribute is not there (or the filesystem has none).
 func noXattr(err error) bool {
 	return errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP)
