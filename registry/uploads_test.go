@@ -203,3 +203,30 @@ func TestShortBodyOverHTTP(t *testing.T) {
 	c := &client{t: t, h: reg, events: &recorder{}}
 	c.expect(c.do("HEAD", "/v2/a/blobs/"+string(d), nil), http.StatusNotFound, "")
 }
+
+// TestPushStoredBlobAgain: pushing a blob that is stored already (into
+// another repository, as a whole-blob PUT or a single POST) still checks
+// the body: a wrong one answers DIGEST_INVALID and the blob stays unknown
+// to that repository, with no event; a right one stores it there.
+func TestPushStoredBlobAgain(t *testing.T) {
+	eachDriver(t, func(t *testing.T, c *client) {
+		content := []byte("a layer pushed twice")
+		d := c.pushBlob("a", content)
+		c.events.take()
+		wrong := []byte("a layer pushed twicE")
+		r := c.do("POST", "/v2/b/blobs/uploads/", nil)
+		c.expect(r, http.StatusAccepted, "")
+		c.expect(c.do("PUT", r.header("Location")+"?digest="+string(d), wrong), http.StatusBadRequest, "DIGEST_INVALID")
+		c.expect(c.do("POST", "/v2/b/blobs/uploads/?digest="+string(d), wrong), http.StatusBadRequest, "DIGEST_INVALID")
+		c.expect(c.do("HEAD", "/v2/b/blobs/"+string(d), nil), http.StatusNotFound, "")
+		if got := c.events.take(); len(got) != 0 {
+			t.Fatalf("events after failed pushes: %+v", got)
+		}
+		c.pushBlob("b", content)
+		r = c.do("GET", "/v2/b/blobs/"+string(d), nil)
+		c.expect(r, http.StatusOK, "")
+		if r.Body.String() != string(content) {
+			t.Fatalf("body %q", r.Body.String())
+		}
+	})
+}

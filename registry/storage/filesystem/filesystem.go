@@ -3,14 +3,17 @@
 //
 //	blobs/<alg>/<hex[:2]>/<hex>                  content, shared by all repositories
 //	repositories/<name>/_layers/<alg>/<hex>      hard link to the blob: it is in this repository
-//	repositories/<name>/_uploads/<uuid>          upload in progress
+//	repositories/<name>/_uploads/<uuid>          upload in progress (its hash state in an xattr, see hashstate.go)
 //	index.db, manifests.log                      manifests, tags, referrers (see index.go)
 //
-// Blob content is written to a hidden temp file beside its final name and
-// renamed into place once its digest is verified, so readers never see a
-// partial blob. Nothing is fsynced per request: on this kind of storage a
-// new inode costs about as much as a whole request should, so a push makes
-// as few of them as it can (one per blob; none per manifest or tag).
+// Blob content is written to an unnamed file (O_TMPFILE) in its final
+// directory and linked into place once its digest is verified (a hidden
+// temp file and a rename where O_TMPFILE is missing), so readers never see
+// a partial blob, and a process killed mid-push leaves nothing behind. A
+// blob stored already is only hashed, not written again. Nothing is
+// fsynced per request: on this kind of storage a new inode costs about as
+// much as a whole request should, so a push makes as few of them as it can
+// (one per new blob; none per manifest or tag).
 //
 // Only one Driver may use a root at a time.
 package filesystem
@@ -48,6 +51,10 @@ type Driver struct {
 
 	ix       *index
 	readOnly bool
+
+	// unnamed is how new blob files are named once verified (linkNone:
+	// named temp files and rename); probed at New.
+	unnamed linkMode
 
 	// pending are upload sessions that have received no bytes yet; they
 	// get a file with their first byte (saving an inode per push), so an
@@ -101,6 +108,9 @@ func New(root string, opts ...Option) (*Driver, error) {
 	if d.ix, err = openIndex(abs, d.readOnly); err != nil {
 		return nil, err
 	}
+	if !d.readOnly {
+		d.unnamed = probeUnnamed(filepath.Join(abs, "blobs"))
+	}
 	return d, nil
 }
 
@@ -150,6 +160,12 @@ func tempFile(dir string) (*os.File, error) {
 // cross-directory rename no filesystem-wide lock). Blobs never change, so
 // an existing dst is fine.
 func link(src, dst string) error {
+	_, err := linkNew(src, dst)
+	return err
+}
+
+// linkNew is link, and says whether it made dst.
+func linkNew(src, dst string) (bool, error) {
 	err := os.Link(src, dst)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
@@ -157,9 +173,9 @@ func link(src, dst string) error {
 		}
 	}
 	if errors.Is(err, fs.ErrExist) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }
 
 // notExist maps a missing file to want, and passes other errors on.
@@ -218,29 +234,45 @@ func (d *Driver) BlobMount(_ context.Context, from, name string, dg digest.Diges
 }
 
 // BlobPut implements storage.Driver. The digest is known up front, so the
-// content is written beside its final name and renamed once verified.
+// content is written beside its final name and named once verified. A blob
+// stored already is not written again (its content is what its name says):
+// the body is only hashed, then linked into the repository.
 func (d *Driver) BlobPut(_ context.Context, name string, dg digest.Digest, r io.Reader) (int64, error) {
 	if d.readOnly {
 		return 0, errReadOnly
 	}
 	dst := d.blobPath(dg)
-	f, err := tempFile(filepath.Dir(dst))
+	h := dg.Algorithm().Hash()
+	if fi, err := os.Stat(dst); err == nil {
+		n, err := copyHashing(nil, h, r)
+		if err != nil {
+			return n, err
+		}
+		if digest.NewDigest(dg.Algorithm(), h) != dg {
+			return n, storage.ErrDigestMismatch
+		}
+		if fi.Size() != n {
+			// The stored copy is damaged (cut by a crash before writeback:
+			// nothing is fsynced). Its name goes, so the client's retry
+			// stores the blob anew.
+			os.Remove(dst)
+			return n, fmt.Errorf("filesystem: stored blob %s has %d bytes, not %d: removed, push again", dg, fi.Size(), n)
+		}
+		return n, link(dst, d.linkPath(name, dg))
+	}
+	f, err := d.newBlobFile(filepath.Dir(dst))
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(f.Name()) // a no-op once renamed
-	h := dg.Algorithm().Hash()
-	n, err := copyBuffered(io.MultiWriter(f, h), r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	n, err := copyHashing(f, h, r)
+	if err == nil && digest.NewDigest(dg.Algorithm(), h) != dg {
+		err = storage.ErrDigestMismatch
 	}
 	if err != nil {
+		f.discard()
 		return n, err
 	}
-	if digest.NewDigest(dg.Algorithm(), h) != dg {
-		return n, storage.ErrDigestMismatch
-	}
-	if err := os.Rename(f.Name(), dst); err != nil {
+	if err := f.commit(dst); err != nil {
 		return n, err
 	}
 	return n, link(dst, d.linkPath(name, dg))
@@ -273,6 +305,18 @@ func (d *Driver) isPending(name, id string) bool {
 	return ok && p.repo == name
 }
 
+// takePending forgets name's pending session id, and says whether it was.
+func (d *Driver) takePending(name, id string) bool {
+	d.pendingMu.Lock()
+	defer d.pendingMu.Unlock()
+	p, ok := d.pending[id]
+	if ok && p.repo == name {
+		delete(d.pending, id)
+		return true
+	}
+	return false
+}
+
 func (d *Driver) dropPending(id string) bool {
 	d.pendingMu.Lock()
 	defer d.pendingMu.Unlock()
@@ -294,54 +338,72 @@ func (d *Driver) UploadSize(_ context.Context, name, id string) (int64, error) {
 }
 
 // UploadWrite implements storage.Driver. The bytes are hashed as they are
-// written, and the hash state saved beside them (see hashstate.go).
+// written, and the hash state saved with them (see hashstate.go).
 func (d *Driver) UploadWrite(_ context.Context, name, id string, offset int64, r io.Reader) (int64, error) {
 	if d.readOnly {
 		return 0, errReadOnly
 	}
 	defer d.lock(id)()
 	path := d.uploadPath(name, id)
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	var st *hashState
-	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
+	var (
+		f    *os.File
+		err  error
+		st   *hashState
+		size int64
+	)
+	// A pending session has no file yet (its first write makes it), so
+	// the common first PATCH creates without trying to open first.
+	if started, ok := d.pendingSince(name, id); ok {
 		if offset > 0 {
 			return 0, &storage.RangeError{Size: 0}
 		}
-		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrNotExist) {
-			if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-				f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-			}
-		}
+		f, err = createUpload(path)
 		if err == nil {
-			st = newHashState(d.pendingStart(id))
+			st = newHashState(started)
 			d.dropPending(id)
+		}
+	}
+	if st == nil && (err == nil || errors.Is(err, fs.ErrExist)) {
+		if f, err = os.OpenFile(path, os.O_RDWR, 0); err == nil {
+			size, err = f.Seek(0, io.SeekEnd)
+			if err != nil {
+				f.Close()
+				return 0, err
+			}
 		}
 	}
 	if err != nil {
 		return 0, notExist(err, storage.ErrUploadUnknown)
 	}
 	defer f.Close()
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return 0, err
-	}
 	if offset >= 0 && offset != size {
 		return size, &storage.RangeError{Size: size}
 	}
 	if st == nil {
-		if st = loadHashState(path); st == nil {
+		if st = loadHashStateOf(f, path); st == nil {
 			st = newHashState(modTime(f))
 		}
 		if err := st.catchUp(f, size); err != nil {
 			return size, err
 		}
 	}
-	n, err := copyBuffered(hashingWriter{w: f, s: st}, r)
-	if serr := st.save(path); err == nil {
+	n, err := copyHashing(f, st.h, r)
+	st.offset += n
+	if serr := st.save(f, path); err == nil {
 		err = serr
 	}
 	return size + n, err
+}
+
+// createUpload creates an upload's file, and its directory when missing.
+func createUpload(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+	}
+	return f, err
 }
 
 // modTime is when an upload without a readable state last changed.
@@ -352,30 +414,14 @@ func modTime(f *os.File) time.Time {
 	return time.Now()
 }
 
-// pendingStart is when an empty session started.
-func (d *Driver) pendingStart(id string) time.Time {
+// pendingSince says whether name's session id is pending (has no file
+// yet), and since when.
+func (d *Driver) pendingSince(name, id string) (time.Time, bool) {
 	d.pendingMu.Lock()
 	defer d.pendingMu.Unlock()
-	if p, ok := d.pending[id]; ok {
-		return p.started
-	}
-	return time.Now()
+	p, ok := d.pending[id]
+	return p.started, ok && p.repo == name
 }
-
-// copyBuffered copies through a pooled buffer of copyChunk: what each
-// read returns is written (and hashed) at once, so a streamed upload
-// reaches the disk as it arrives; a chunk stays small enough to be in the
-// CPU's cache from the read to the write and the hash (1 MiB buffers cost
-// 64 MiB pushes 2.5x the CPU).
-func copyBuffered(w io.Writer, r io.Reader) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, *bp)
-}
-
-const copyChunk = 128 << 10
-
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyChunk); return &b }}
 
 // UploadCommit implements storage.Driver. A sha256 digest is checked
 // against the hash state kept while writing: the data is not read again.
@@ -403,7 +449,8 @@ func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Di
 		return 0, err
 	}
 	var got digest.Digest
-	if st := loadHashState(path); st != nil && dg.Algorithm() == digest.SHA256 {
+	st := loadHashStateOf(f, path)
+	if st != nil && dg.Algorithm() == digest.SHA256 {
 		err = st.catchUp(f, size)
 		got = digest.NewDigest(digest.SHA256, st.h)
 	} else {
@@ -411,7 +458,7 @@ func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Di
 		_, err = io.Copy(h, io.NewSectionReader(f, 0, size))
 		got = digest.NewDigest(dg.Algorithm(), h)
 	}
-	f.Close()
+	defer f.Close()
 	if err != nil {
 		return size, err
 	}
@@ -419,13 +466,20 @@ func (d *Driver) UploadCommit(ctx context.Context, name, id string, dg digest.Di
 		return size, storage.ErrDigestMismatch
 	}
 	dst := d.blobPath(dg)
-	if err := link(path, dst); err != nil {
+	created, err := linkNew(path, dst)
+	if err != nil {
 		return size, err
+	}
+	if created {
+		// The upload's inode is the blob now: it keeps no upload state.
+		fremovexattr(f, stateXattr)
 	}
 	if err := link(dst, d.linkPath(name, dg)); err != nil {
 		return size, err
 	}
-	os.Remove(statePath(path))
+	if st == nil || st.inFile {
+		os.Remove(statePath(path))
+	}
 	return size, os.Remove(path)
 }
 
@@ -435,12 +489,11 @@ func (d *Driver) UploadCancel(_ context.Context, name, id string) error {
 		return errReadOnly
 	}
 	defer d.lock(id)()
+	if d.takePending(name, id) {
+		return nil // no file yet (the common POST then PUT of a whole blob)
+	}
 	path := d.uploadPath(name, id)
 	err := os.Remove(path)
-	if errors.Is(err, fs.ErrNotExist) && d.isPending(name, id) {
-		d.dropPending(id)
-		return nil
-	}
 	os.Remove(statePath(path))
 	return notExist(err, storage.ErrUploadUnknown)
 }

@@ -383,7 +383,7 @@ func TestCommitUsesHashState(t *testing.T) {
 	// No state at all: hashed from the data.
 	id2, _ := d.UploadStart(ctx, "r")
 	d.UploadWrite(ctx, "r", id2, 0, strings.NewReader(string(content)))
-	os.Remove(statePath(d.uploadPath("r", id2)))
+	dropState(t, d.uploadPath("r", id2))
 	if _, err := d.UploadCommit(ctx, "r", id2, dg); err != nil {
 		t.Fatalf("commit without a state: %v", err)
 	}

@@ -1,0 +1,82 @@
+package filesystem
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// blobFile is where BlobPut writes a blob until its digest is verified.
+type blobFile interface {
+	io.Writer
+	// commit gives the content the name dst; an existing dst (the same
+	// blob, stored by a concurrent push) is fine. It releases the file,
+	// and on failure leaves nothing visible.
+	commit(dst string) error
+	// discard drops what was written; nothing of it stays visible. Exactly
+	// one of commit and discard is called.
+	discard()
+}
+
+// newBlobFile opens a blobFile in dir (creating dir when missing): an
+// unnamed file (O_TMPFILE) where the filesystem has them, which needs
+// no random name, no rename and no clean-up; else a hidden temp file.
+func (d *Driver) newBlobFile(dir string) (blobFile, error) {
+	if d.unnamed != linkNone {
+		f, err := openUnnamed(dir, d.unnamed)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err = os.MkdirAll(dir, 0o755); err == nil {
+				f, err = openUnnamed(dir, d.unnamed)
+			}
+		}
+		if err == nil || !unnamedUnsupported(err) {
+			return f, err
+		}
+		// This directory's filesystem has no O_TMPFILE: named files it is.
+	}
+	f, err := tempFile(dir)
+	if err != nil {
+		return nil, err
+	}
+	return namedFile{f}, nil
+}
+
+// namedFile is a hidden temp file, renamed into place.
+type namedFile struct{ *os.File }
+
+func (f namedFile) commit(dst string) error {
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), dst); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
+}
+
+func (f namedFile) discard() {
+	f.Close()
+	os.Remove(f.Name())
+}
+
+// probeUnnamed finds how unnamed files in dir can be given a name, if at
+// all: it makes one, links it and removes it again.
+func probeUnnamed(dir string) linkMode {
+	for _, m := range []linkMode{linkEmptyPath, linkProc} {
+		f, err := openUnnamed(dir, m)
+		if err != nil {
+			return linkNone
+		}
+		name := filepath.Join(dir, ".probe-unnamed")
+		os.Remove(name) // left by a crash between the two lines below
+		if err = f.commit(name); err == nil {
+			os.Remove(name)
+			return m
+		}
+	}
+	return linkNone
+}

@@ -1,0 +1,129 @@
+package filesystem
+
+import (
+	"hash"
+	"io"
+	"sync"
+)
+
+// Upload bodies are copied by copyHashing: what each read returns is
+// written at once (a streamed PATCH reaches the disk as it arrives) and
+// hashed. A chunk stays small enough to be in the CPU's cache from the read
+// to the write and the hash (1 MiB buffers cost 64 MiB pushes 2.5x the CPU).
+//
+// Past pipelineAfter bytes the hash moves to a second goroutine, fed whole
+// chunks through a channel while this one goes on reading and writing: a
+// large push then takes about as long as the slower of the two instead of
+// their sum. Smaller bodies (the common 1 MiB layer) never start it. There
+// a chunk is filled before it is written (a stalled stream holds back at
+// most one chunk; what was read is written also when the read fails).
+const (
+	copyChunk     = 128 << 10
+	pipelineAfter = 2 << 20
+	pipeChunk     = 512 << 10
+	pipeDepth     = 4 // chunks in flight between the reader and the hasher
+)
+
+var (
+	copyBufs = sync.Pool{New: func() any { b := make([]byte, copyChunk); return &b }}
+	pipeBufs = sync.Pool{New: func() any { b := make([]byte, pipeChunk); return &b }}
+)
+
+// copyHashing copies r to w (nil: only hash) and feeds h exactly the bytes
+// w accepted, also when it fails part way: the count returned is what was
+// both written and hashed.
+func copyHashing(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
+	return copyHashingAfter(w, h, r, pipelineAfter)
+}
+
+// copyHashingAfter is copyHashing with the pipeline from byte after on.
+func copyHashingAfter(w io.Writer, h hash.Hash, r io.Reader, after int64) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	var n int64
+	for n < after {
+		nr, rerr := r.Read(buf)
+		if nr > 0 {
+			nw, werr := writeAll(w, buf[:nr])
+			h.Write(buf[:nw])
+			n += int64(nw)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+	m, err := copyPipelined(w, h, r)
+	return n + m, err
+}
+
+// writeAll writes all of p to w (nil: nothing to write) and says how much of
+// it was written.
+func writeAll(w io.Writer, p []byte) (int, error) {
+	if w == nil {
+		return len(p), nil
+	}
+	n, err := w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return n, err
+}
+
+// copyPipelined is copyHashing with the hash on a second goroutine. It
+// returns only once that goroutine has hashed everything written.
+func copyPipelined(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
+	full := make(chan chunk, pipeDepth)
+	free := make(chan *[]byte, pipeDepth)
+	for range pipeDepth {
+		free <- pipeBufs.Get().(*[]byte)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for c := range full {
+			h.Write((*c.buf)[:c.n])
+			free <- c.buf
+		}
+	}()
+	var n int64
+	var err error
+	for eof := false; !eof && err == nil; {
+		bp := <-free
+		buf, fill := *bp, 0
+		for fill < len(buf) && !eof && err == nil {
+			var nr int
+			nr, err = r.Read(buf[fill:])
+			fill += nr
+			if err == io.EOF {
+				eof, err = true, nil
+			}
+		}
+		// Whole chunks are written at once: the page cache takes large
+		// writes for much less CPU per byte than the pieces a socket read
+		// returns (64 MiB into ext4 here: 35 ms of CPU in 32 KiB writes, 24 ms in 256
+		// KiB, 21 ms in 1 MiB).
+		nw, werr := writeAll(w, buf[:fill])
+		if werr != nil {
+			err = werr
+		}
+		n += int64(nw)
+		full <- chunk{bp, nw}
+	}
+	close(full)
+	<-done
+	for range pipeDepth {
+		pipeBufs.Put(<-free)
+	}
+	return n, err
+}
