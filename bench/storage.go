@@ -240,19 +240,13 @@ func (b *bencher) manifestPush(ctx context.Context, subject, client string) (Man
 	return p, nil
 }
 
-// putResult is what putManifests did.
-type putResult struct {
-	ok, bad int
-	seconds float64
-}
-
 // putManifests PUTs a new image manifest by a new tag from workers clients
 // for dur, over repos repositories (their config and layer blob pushed
 // first), with nothing but net/http on the client side: the harness's
 // load generator spends about 100 µs of these 2 cores per request on its
 // pacing, results and ledger, which the registry then does not get. A PUT
 // counts when it is answered 201 with the manifest's digest.
-func putManifests(ctx context.Context, base string, workers, repos int, dur time.Duration) (putResult, error) {
+func putManifests(ctx context.Context, base string, workers, repos int, dur time.Duration) (workResult, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}, Timeout: time.Minute}
 	defer client.CloseIdleConnections()
 	config := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
@@ -263,13 +257,35 @@ func putManifests(ctx context.Context, base string, workers, repos int, dur time
 		names[i] = fmt.Sprintf("bench/manifests-%d", i)
 		for _, bl := range []blob{cfg, lay} {
 			if err := pushOne(ctx, client, base, names[i], FlowPut, bl); err != nil {
-				return putResult{}, fmt.Errorf("seeding %s: %w", names[i], err)
+				return workResult{}, fmt.Errorf("seeding %s: %w", names[i], err)
 			}
 		}
 	}
 	// Every manifest differs by an annotation, so every PUT stores a new one.
 	head := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"config":{"mediaType":%q,"digest":%q,"size":%d},"layers":[{"mediaType":%q,"digest":%q,"size":%d}],"annotations":{"n":"`,
 		v1.MediaTypeImageManifest, v1.MediaTypeImageConfig, cfg.dg, cfg.size(), v1.MediaTypeImageLayer, lay.dg, lay.size())
+	r := runWorkers(ctx, workers, 0, dur, func(n int64) error {
+		body := strconv.AppendInt([]byte(head), n, 10)
+		body = append(body, `"}}`...)
+		return putManifest(ctx, client, base+"/v2/"+names[int(n)%len(names)]+"/manifests/t"+strconv.FormatInt(n, 10), body)
+	})
+	if r.firstErr != "" && r.ok == 0 {
+		return r, errors.New(r.firstErr)
+	}
+	return r, ctx.Err()
+}
+
+// workResult is what runWorkers did.
+type workResult struct {
+	ok, bad  int
+	seconds  float64
+	firstErr string // of the failed ops, the first
+}
+
+// runWorkers calls op(0), op(1), ... from workers goroutines until count
+// ops have started (when count > 0) or dur has passed (when dur > 0), and
+// counts what succeeded and failed. Blob and manifest pushes share it.
+func runWorkers(ctx context.Context, workers, count int, dur time.Duration, op func(n int64) error) workResult {
 	var seq, ok, bad atomic.Int64
 	var firstErr atomic.Value
 	deadline := time.Now().Add(dur)
@@ -279,11 +295,12 @@ func putManifests(ctx context.Context, base string, workers, repos int, dur time
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil && time.Now().Before(deadline) {
-				n := seq.Add(1)
-				body := strconv.AppendInt([]byte(head), n, 10)
-				body = append(body, `"}}`...)
-				if err := putManifest(ctx, client, base+"/v2/"+names[int(n)%len(names)]+"/manifests/t"+strconv.FormatInt(n, 10), body); err != nil {
+			for ctx.Err() == nil {
+				n := seq.Add(1) - 1
+				if (count > 0 && n >= int64(count)) || (dur > 0 && time.Now().After(deadline)) {
+					return
+				}
+				if err := op(n); err != nil {
 					bad.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
 					continue
@@ -293,11 +310,9 @@ func putManifests(ctx context.Context, base string, workers, repos int, dur time
 		}()
 	}
 	wg.Wait()
-	r := putResult{ok: int(ok.Load()), bad: int(bad.Load()), seconds: time.Since(t0).Seconds()}
-	if e, _ := firstErr.Load().(string); e != "" && r.ok == 0 {
-		return r, errors.New(e)
-	}
-	return r, ctx.Err()
+	r := workResult{ok: int(ok.Load()), bad: int(bad.Load()), seconds: time.Since(t0).Seconds()}
+	r.firstErr, _ = firstErr.Load().(string)
+	return r
 }
 
 // putManifest PUTs one manifest and checks the answer names its digest.
@@ -530,40 +545,15 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow, content string, s
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}, Timeout: 5 * time.Minute}
 	defer client.CloseIdleConnections()
-	var seq, ok, bad atomic.Int64
-	var firstErr atomic.Value
-	deadline := time.Now().Add(dur)
-	t0 := time.Now()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				n := seq.Add(1) - 1
-				if (count > 0 && n >= int64(count)) || (dur > 0 && time.Now().After(deadline)) {
-					return
-				}
-				repo := fmt.Sprintf("bench/blobs-%d", n%16)
-				if err := pushOne(ctx, client, s.reg.URL, repo, flow, pool.get(int(n))); err != nil {
-					bad.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				ok.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	p.Seconds = time.Since(t0).Seconds()
+	r := runWorkers(ctx, workers, count, dur, func(n int64) error {
+		return pushOne(ctx, client, s.reg.URL, fmt.Sprintf("bench/blobs-%d", n%16), flow, pool.get(int(n)))
+	})
+	p.Seconds = r.seconds
 	cpu1, err := CPUSeconds(pid)
 	if err != nil {
 		return p, err
 	}
-	p.Pushes, p.Errors = int(ok.Load()), int(bad.Load())
-	if e, _ := firstErr.Load().(string); e != "" {
-		p.Error = e
-	}
+	p.Pushes, p.Errors, p.Error = r.ok, r.bad, r.firstErr
 	if p.Seconds > 0 {
 		p.Rate = float64(p.Pushes) / p.Seconds
 		p.MiBps = p.Rate * float64(size) / (1 << 20)

@@ -2,10 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,5 +126,29 @@ func TestPutManifests(t *testing.T) {
 	}
 	if tags != r.ok {
 		t.Fatalf("registry lists %d tags, the client counted %d PUTs", tags, r.ok)
+	}
+}
+
+// TestRunWorkersCount: with a count, every n below it runs exactly once,
+// and failures are counted apart with the first one's message.
+func TestRunWorkersCount(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	r := runWorkers(context.Background(), 3, 10, 0, func(n int64) error {
+		mu.Lock()
+		seen[n]++
+		mu.Unlock()
+		if n%2 == 1 {
+			return fmt.Errorf("odd %d", n)
+		}
+		return nil
+	})
+	if r.ok != 5 || r.bad != 5 || !strings.HasPrefix(r.firstErr, "odd ") {
+		t.Fatalf("got %+v, want 5 ok, 5 failed, an odd error", r)
+	}
+	for n := range int64(10) {
+		if seen[n] != 1 {
+			t.Fatalf("op %d ran %d times, want once (all: %v)", n, seen[n], seen)
+		}
 	}
 }
