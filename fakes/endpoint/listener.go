@@ -117,5 +117,10 @@ func (g *gate) close() error {
 	g.down()
 	err := g.srv.Close()
 	g.done.Wait()
+	// down closed the listener already; srv.Close closes it again when
+	// Serve has not yet let go of it, which is no failure.
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
 	return err
 }
