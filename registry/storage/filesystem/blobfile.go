@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
 
 // blobFile is where BlobPut writes a blob until its digest is verified.
@@ -25,10 +26,10 @@ type blobFile interface {
 // no random name, no rename and no clean-up; else a hidden temp file.
 func (d *Driver) newBlobFile(dir string) (blobFile, error) {
 	if d.unnamed != linkNone {
-		f, err := openUnnamed(dir, d.unnamed)
+		f, err := openUnnamed(dir, d.unnamed, &d.buffered)
 		if errors.Is(err, fs.ErrNotExist) {
 			if err = os.MkdirAll(dir, 0o755); err == nil {
-				f, err = openUnnamed(dir, d.unnamed)
+				f, err = openUnnamed(dir, d.unnamed, &d.buffered)
 			}
 		}
 		if err == nil || !unnamedUnsupported(err) {
@@ -40,34 +41,37 @@ func (d *Driver) newBlobFile(dir string) (blobFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return namedFile{f}, nil
+	return &namedFile{posWriter: posWriter{fd: int(f.Fd()), buffered: &d.buffered}, f: f}, nil
 }
 
 // namedFile is a hidden temp file, renamed into place.
-type namedFile struct{ *os.File }
+type namedFile struct {
+	posWriter
+	f *os.File
+}
 
-func (f namedFile) commit(dst string) error {
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
+func (f *namedFile) commit(dst string) error {
+	if err := f.f.Close(); err != nil {
+		os.Remove(f.f.Name())
 		return err
 	}
-	if err := os.Rename(f.Name(), dst); err != nil {
-		os.Remove(f.Name())
+	if err := os.Rename(f.f.Name(), dst); err != nil {
+		os.Remove(f.f.Name())
 		return err
 	}
 	return nil
 }
 
-func (f namedFile) discard() {
-	f.Close()
-	os.Remove(f.Name())
+func (f *namedFile) discard() {
+	f.f.Close()
+	os.Remove(f.f.Name())
 }
 
 // probeUnnamed finds how unnamed files in dir can be given a name, if at
 // all: it makes one, links it and removes it again.
 func probeUnnamed(dir string) linkMode {
 	for _, m := range []linkMode{linkEmptyPath, linkProc} {
-		f, err := openUnnamed(dir, m)
+		f, err := openUnnamed(dir, m, new(atomic.Bool))
 		if err != nil {
 			return linkNone
 		}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,7 +183,7 @@ func linkModes(t *testing.T) []linkMode {
 		if m == d.unnamed {
 			continue
 		}
-		if f, err := openUnnamed(d.root, m); err == nil {
+		if f, err := openUnnamed(d.root, m, new(atomic.Bool)); err == nil {
 			name := filepath.Join(d.root, "probe")
 			if f.commit(name) == nil {
 				modes = append(modes, m)

@@ -6,27 +6,27 @@ import (
 	"sync"
 )
 
-// Upload bodies are copied by copyHashing: what each read returns is
-// written at once (a streamed PATCH reaches the disk as it arrives) and
-// hashed. A chunk stays small enough to be in the CPU's cache from the read
-// to the write and the hash (1 MiB buffers cost 64 MiB pushes 2.5x the CPU).
+// Upload bodies are copied by copyHashing in chunks: each is filled from
+// the body, written (aligned, so direct where the filesystem takes it: see
+// direct.go) and hashed. A stalled stream holds back at most one chunk, and
+// what was read is written also when the read fails. A chunk stays small
+// enough to be in the CPU's cache from the read to the write and the hash
+// (1 MiB buffers cost 64 MiB pushes 2.5x the CPU).
 //
 // Past pipelineAfter bytes the hash moves to a second goroutine, fed whole
 // chunks through a channel while this one goes on reading and writing: a
 // large push then takes about as long as the slower of the two instead of
-// their sum. Smaller bodies (the common 1 MiB layer) never start it. There
-// a chunk is filled before it is written (a stalled stream holds back at
-// most one chunk; what was read is written also when the read fails).
+// their sum. Smaller bodies (the common 1 MiB layer) never start it.
 const (
-	copyChunk     = 128 << 10
+	copyChunk     = 512 << 10
 	pipelineAfter = 2 << 20
 	pipeChunk     = 512 << 10
 	pipeDepth     = 4 // chunks in flight between the reader and the hasher
 )
 
 var (
-	copyBufs = sync.Pool{New: func() any { b := make([]byte, copyChunk); return &b }}
-	pipeBufs = sync.Pool{New: func() any { b := make([]byte, pipeChunk); return &b }}
+	copyBufs = sync.Pool{New: func() any { b := alignedBuf(copyChunk); return &b }}
+	pipeBufs = sync.Pool{New: func() any { b := alignedBuf(pipeChunk); return &b }}
 )
 
 // copyHashing copies r to w (nil: only hash) and feeds h exactly the bytes
@@ -43,9 +43,17 @@ func copyHashingAfter(w io.Writer, h hash.Hash, r io.Reader, after int64) (int64
 	buf := *bp
 	var n int64
 	for n < after {
-		nr, rerr := r.Read(buf)
-		if nr > 0 {
-			nw, werr := writeAll(w, buf[:nr])
+		// A chunk is filled before it is written, so that writes stay
+		// whole aligned blocks (direct.go) whatever pieces the socket
+		// returns.
+		fill, rerr := 0, error(nil)
+		for fill < len(buf) && rerr == nil {
+			var nr int
+			nr, rerr = r.Read(buf[fill:])
+			fill += nr
+		}
+		if fill > 0 {
+			nw, werr := writeAll(w, buf[:fill])
 			h.Write(buf[:nw])
 			n += int64(nw)
 			if werr != nil {

@@ -31,6 +31,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,6 +56,10 @@ type Driver struct {
 	// unnamed is how new blob files are named once verified (linkNone:
 	// named temp files and rename); probed at New.
 	unnamed linkMode
+
+	// buffered: the filesystem refused O_DIRECT, so blob bytes go through
+	// the page cache (see direct.go).
+	buffered atomic.Bool
 
 	// pending are upload sessions that have received no bytes yet; they
 	// get a file with their first byte (saving an inode per push), so an
@@ -387,7 +392,7 @@ func (d *Driver) UploadWrite(_ context.Context, name, id string, offset int64, r
 			return size, err
 		}
 	}
-	n, err := copyHashing(f, st.h, r)
+	n, err := copyHashing(&posWriter{fd: int(f.Fd()), off: size, buffered: &d.buffered}, st.h, r)
 	st.offset += n
 	if serr := st.save(f, path); err == nil {
 		err = serr

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,44 +20,24 @@ const (
 	linkProc
 )
 
-// unnamedFile writes straight to its descriptor: no poller registration
-// or blocking-mode switch as an *os.File would do.
+// unnamedFile writes straight to its descriptor (posWriter): no poller
+// registration or blocking-mode switch as an *os.File would do.
 type unnamedFile struct {
-	fd   int
+	posWriter
 	mode linkMode
 }
 
-func openUnnamed(dir string, mode linkMode) (blobFile, error) {
+func openUnnamed(dir string, mode linkMode, buffered *atomic.Bool) (blobFile, error) {
 	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
 	}
-	return &unnamedFile{fd: fd, mode: mode}, nil
+	return &unnamedFile{posWriter: posWriter{fd: fd, buffered: buffered}, mode: mode}, nil
 }
 
 // unnamedUnsupported: the filesystem (or kernel) has no O_TMPFILE.
 func unnamedUnsupported(err error) bool {
 	return errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EINVAL)
-}
-
-func (f *unnamedFile) Write(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		m, err := unix.Write(f.fd, p[n:])
-		if m > 0 {
-			n += m
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return n, &os.PathError{Op: "write", Path: "unnamed blob file", Err: err}
-		}
-		if m == 0 {
-			return n, &os.PathError{Op: "write", Path: "unnamed blob file", Err: unix.EIO}
-		}
-	}
-	return n, nil
 }
 
 func (f *unnamedFile) commit(dst string) error {

@@ -2,7 +2,10 @@
 
 package filesystem
 
-import "errors"
+import (
+	"errors"
+	"sync/atomic"
+)
 
 // linkMode: unnamed files are a Linux feature (O_TMPFILE); elsewhere blobs
 // go through named temp files.
@@ -16,6 +19,6 @@ const (
 
 var errNoUnnamed = errors.New("filesystem: no unnamed files on this system")
 
-func openUnnamed(string, linkMode) (blobFile, error) { return nil, errNoUnnamed }
+func openUnnamed(string, linkMode, *atomic.Bool) (blobFile, error) { return nil, errNoUnnamed }
 
 func unnamedUnsupported(err error) bool { return errors.Is(err, errNoUnnamed) }
