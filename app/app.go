@@ -208,6 +208,9 @@ func newStorage(s config.Storage) (storage.Driver, error) {
 		if s.Maintenance.ReadOnly.Enabled {
 			opts = append(opts, filesystem.ReadOnly())
 		}
+		if dw := s.Filesystem.DirectWrites; dw != nil && !*dw {
+			opts = append(opts, filesystem.Buffered())
+		}
 		d, err := filesystem.New(s.Filesystem.RootDirectory, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("storage.filesystem.rootdirectory: %w", err)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hookbench/hookbench/config"
+	"github.com/hookbench/hookbench/registry/storage/filesystem"
 
 	"github.com/onsi/gomega"
 )
@@ -396,5 +397,32 @@ func TestStartAddressInUse(t *testing.T) {
 	}
 	if err := b.Start(); err == nil || !strings.Contains(err.Error(), "http.addr") {
 		t.Errorf("err = %v, want http.addr in use", err)
+	}
+}
+
+// TestFilesystemDirectWrites: storage.filesystem.directwrites reaches the
+// driver: on by default, off when set false.
+func TestFilesystemDirectWrites(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{{"", true}, {"    directwrites: true\n", true}, {"    directwrites: false\n", false}} {
+		yml := "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " + t.TempDir() + "\n" + tc.key
+		cfg, _, err := config.Parse([]byte(yml), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newStorage(cfg.Storage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok := s.(*filesystem.Driver)
+		if !ok {
+			t.Fatalf("newStorage gave %T", s)
+		}
+		if d.DirectWrites() != tc.want {
+			t.Errorf("%q: DirectWrites() = %v, want %v", tc.key, d.DirectWrites(), tc.want)
+		}
+		d.Close()
 	}
 }

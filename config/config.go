@@ -109,6 +109,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redact.Redacted), 
 // Filesystem is the filesystem driver's configuration.
 type Filesystem struct {
 	RootDirectory string `yaml:"rootdirectory,omitempty"`
+	// DirectWrites (this project's key) writes new blob bytes with
+	// O_DIRECT; default true, and off by itself on network filesystems.
+	DirectWrites *bool `yaml:"directwrites,omitempty"`
 }
 
 // Delete switches the DELETE API on; off by default, as in Distribution.

@@ -101,6 +101,8 @@ func TestValues(t *testing.T) {
 			func(c *Config) bool { return c.Storage.Delete.Enabled }},
 		{"env filesystem root", "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /a\n", []string{"REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/b"},
 			func(c *Config) bool { return c.Storage.Filesystem.RootDirectory == "/b" }},
+		{"filesystem direct writes default and off", "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /a\n", []string{"REGISTRY_STORAGE_FILESYSTEM_DIRECTWRITES=false"},
+			func(c *Config) bool { dw := c.Storage.Filesystem.DirectWrites; return dw != nil && !*dw }},
 		{"env whole endpoints list as YAML", minimal, []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS=[{name: x, url: 'http://h:1/', threshold: 3}]"},
 			func(c *Config) bool {
 				e := c.Notifications.Endpoints
@@ -235,6 +237,7 @@ func TestErrors(t *testing.T) {
 		// Environment overrides are validated like the file.
 		{"env bad addr", minimal, []string{"REGISTRY_HTTP_ADDR=nowhere"}, "http.addr: \"nowhere\" is not host:port"},
 		{"env bad bool", minimal, []string{"REGISTRY_STORAGE_DELETE_ENABLED=perhaps"}, "storage.delete.enabled: want true or false"},
+		{"directwrites not a bool", "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /a\n    directwrites: sometimes\n", nil, "storage.filesystem.directwrites: want true or false"},
 		{"env bad duration", ep(""), []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_0_TIMEOUT=1 second"}, "notifications.endpoints[0].timeout: want a duration"},
 		{"env index not a number", ep(""), []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_X_URL=http://h/"}, `notifications.endpoints (environment REGISTRY_NOTIFICATIONS_ENDPOINTS_X_URL): "X" is not a list index`},
 		{"env index past end", ep(""), []string{"REGISTRY_NOTIFICATIONS_ENDPOINTS_5_URL=http://h/"}, "index 5 is past the end of the list (length 1)"},
@@ -297,7 +300,7 @@ func TestMarshalParsesBack(t *testing.T) {
 	full := &Config{
 		Version: "0.1",
 		Log:     Log{Level: "debug", Formatter: "json"},
-		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/data"}, Delete: Delete{Enabled: true},
+		Storage: Storage{Filesystem: &Filesystem{RootDirectory: "/data", DirectWrites: new(true)}, Delete: Delete{Enabled: true},
 			Maintenance: Maintenance{UploadPurging: UploadPurging{Enabled: new(true), Age: time.Hour, Interval: time.Minute, DryRun: true}, ReadOnly: ReadOnly{Enabled: true}},
 			S3: &S3{Region: "us-east-1", RegionEndpoint: "http://127.0.0.1:9000", Bucket: "bkt", RootDirectory: "/r", AccessKey: "ak",
 				SecretKey: "sk", ForcePathStyle: true, Secure: new(true), SkipVerify: true, ChunkSize: 6 << 20,

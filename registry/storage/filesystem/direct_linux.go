@@ -26,3 +26,19 @@ func setDirect(fd int, on bool) error {
 	}
 	return nil
 }
+
+// networked reports whether dir is on a network or FUSE filesystem, where
+// an O_DIRECT write is a synchronous round trip the page cache would have
+// hidden (NFS write-behind, say).
+func networked(dir string) bool {
+	var st unix.Statfs_t
+	if unix.Statfs(dir, &st) != nil {
+		return false
+	}
+	switch uint32(st.Type) {
+	case unix.NFS_SUPER_MAGIC, unix.SMB_SUPER_MAGIC, 0xFE534D42 /* SMB2 */, 0xFF534D42, /* CIFS */
+		unix.FUSE_SUPER_MAGIC, unix.V9FS_MAGIC, unix.CEPH_SUPER_MAGIC, unix.AFS_SUPER_MAGIC:
+		return true
+	}
+	return false
+}

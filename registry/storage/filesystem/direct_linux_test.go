@@ -2,12 +2,14 @@ package filesystem
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 
+	digest "github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
 )
 
@@ -96,5 +98,40 @@ func TestPosWriterAtOffset(t *testing.T) {
 	got, _ := os.ReadFile(path)
 	if !bytes.Equal(got, append([]byte("earlier"), buf...)) {
 		t.Fatalf("file holds %d bytes, want earlier + %d", len(got), len(buf))
+	}
+}
+
+// TestDriverDirectWrites: a driver on a local filesystem writes direct
+// unless told Buffered, and stores blobs either way.
+func TestDriverDirectWrites(t *testing.T) {
+	for _, buffered := range []bool{false, true} {
+		var opts []Option
+		if buffered {
+			opts = append(opts, Buffered())
+		}
+		root := t.TempDir()
+		d, err := New(root, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if networked(root) {
+			t.Fatalf("%s (a temp dir) taken for a network filesystem", root)
+		}
+		if d.DirectWrites() == buffered {
+			t.Fatalf("Buffered()=%v: DirectWrites() = %v", buffered, d.DirectWrites())
+		}
+		in := content(3<<20+5, 9)
+		dg := digest.FromBytes(in)
+		if n, err := d.BlobPut(context.Background(), "r", dg, bytes.NewReader(in)); err != nil || n != int64(len(in)) {
+			t.Fatalf("BlobPut: %d, %v", n, err)
+		}
+		got, err := os.ReadFile(d.blobPath(dg))
+		if err != nil || !bytes.Equal(got, in) {
+			t.Fatalf("stored blob differs (%v)", err)
+		}
+		if d.DirectWrites() == buffered {
+			t.Fatal("a direct write was refused on this filesystem")
+		}
+		d.Close()
 	}
 }

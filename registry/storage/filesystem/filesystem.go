@@ -90,6 +90,14 @@ type Option func(*Driver)
 // registry beside garbage-collect) instead of being held alone.
 func ReadOnly() Option { return func(d *Driver) { d.readOnly = true } }
 
+// Buffered writes blob bytes through the page cache only, never with
+// O_DIRECT (see direct.go).
+func Buffered() Option { return func(d *Driver) { d.buffered.Store(true) } }
+
+// DirectWrites reports whether new blob bytes are written with O_DIRECT
+// (false: configured off, a network filesystem, or refused by this one).
+func (d *Driver) DirectWrites() bool { return !d.buffered.Load() }
+
 // New returns a driver rooted at root, creating the directory if needed.
 // Only one writing Driver may use a root at a time; a second one (another
 // registry process on the same root) is refused.
@@ -115,6 +123,9 @@ func New(root string, opts ...Option) (*Driver, error) {
 	}
 	if !d.readOnly {
 		d.unnamed = probeUnnamed(filepath.Join(abs, "blobs"))
+	}
+	if networked(abs) {
+		d.buffered.Store(true)
 	}
 	return d, nil
 }
