@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -619,15 +621,44 @@ func hostURL(ctx context.Context, ctr testcontainers.Container, port string) (st
 	return fmt.Sprintf("http://%s:%d", host, p.Num()), nil
 }
 
-// freePort asks the kernel for a free loopback port. Another process could
-// take it before the engine binds it; the container start then fails loudly.
+// freePort finds a free loopback port for a fixed host port binding,
+// below the kernel's ephemeral range: ports in that range are what the
+// engine hands out for the other containers' published ports and what
+// outgoing connections take as their local port, so a port that looks free
+// there can be taken before the engine binds it ("port is already
+// allocated", seen in a cluster run). Picked at random, so that harness
+// processes running side by side rarely pick the same one; the kernel's
+// any-port choice is the fallback.
 func freePort() (int, error) {
+	lo := ephemeralLow()
+	const from = 10000
+	if lo-from >= 1000 {
+		for range 64 {
+			p := from + mrand.IntN(lo-from)
+			if l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
+				l.Close()
+				return p, nil
+			}
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ephemeralLow is the low end of the kernel's ephemeral port range (the
+// Linux default where it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if f := strings.Fields(string(b)); err == nil && len(f) == 2 {
+		if lo, err := strconv.Atoi(f[0]); err == nil {
+			return lo
+		}
+	}
+	return 32768
 }
 
 var (
