@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	digest "github.com/opencontainers/go-digest"
+
+	"github.com/hookbench/hookbench/registry/storage"
 )
 
 // maxNameLength bounds a repository name, as Distribution does.
@@ -78,7 +80,7 @@ func ValidTag(s string) bool {
 func ParseDigest(s string) (digest.Digest, error) {
 	// The common case without go-digest's regexps (a manifest PUT checks
 	// every descriptor's digest); anything else takes the full check.
-	if len(s) == len("sha256:")+64 && s[:7] == "sha256:" && lowerHex(s[7:]) {
+	if storage.IsSHA256(s) {
 		return digest.Digest(s), nil
 	}
 	if strings.ContainsAny(s, "/\\") {
@@ -89,15 +91,6 @@ func ParseDigest(s string) (digest.Digest, error) {
 		return "", err
 	}
 	return d, nil
-}
-
-func lowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // Reference is a manifest reference: a tag or a digest, never both.

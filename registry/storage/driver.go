@@ -28,6 +28,22 @@ const (
 	MediaTypeDockerConfig       = "application/vnd.docker.container.image.v1+json"
 )
 
+// IsSHA256 reports whether s is a sha256 digest in canonical form:
+// "sha256:" and 64 lower-case hex digits. Nearly every digest is one, so
+// the API and the drivers check this first, without go-digest's regexps.
+func IsSHA256(s string) bool {
+	const prefix = "sha256:"
+	if len(s) != len(prefix)+64 || s[:len(prefix)] != prefix {
+		return false
+	}
+	for i := len(prefix); i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Driver stores blobs, upload sessions, manifests and tags. Implementations
 // must be safe for concurrent use.
 type Driver interface {

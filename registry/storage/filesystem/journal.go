@@ -69,21 +69,12 @@ type id [32]byte
 // must be kept to turn the id back into it).
 func idOf(dg digest.Digest) (k id, sha bool) {
 	const prefix = "sha256:"
-	if s := string(dg); len(s) == len(prefix)+2*len(k) && strings.HasPrefix(s, prefix) && isLowerHex(s[len(prefix):]) {
+	if s := string(dg); storage.IsSHA256(s) {
 		if _, err := hex.Decode(k[:], []byte(s[len(prefix):])); err == nil {
 			return k, true
 		}
 	}
 	return sha256.Sum256([]byte("other digest\x00" + string(dg))), false
-}
-
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // find looks a manifest up by digest.
