@@ -4,8 +4,8 @@
 # What `make bench` runs: our registry (default mode and with the opt-in
 # delivery extensions) against CNCF Distribution v3.1.2 on this machine, in
 # one run. Writes OUT_DIR/bench/bench.json and OUT_DIR/bench/bench.md (the
-# table docs/benchmarks.md quotes). About 12-15 minutes on two cores, plus
-# about 6 for the storage section (stored manifests, restart, 1 MiB and
+# table docs/benchmarks.md quotes). About 12-20 minutes on two cores, plus
+# about 6-9 for the storage section (stored manifests, restart, 1 MiB and
 # 64 MiB blob pushes) and about 2 for the queue section (the shared nats
 # queue against the disk queue, our registry only); `--sections storage` or
 # `--sections queue` runs only that one.
