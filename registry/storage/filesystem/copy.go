@@ -9,9 +9,11 @@ import (
 // Upload bodies are copied by copyHashing in chunks: each is filled from
 // the body, written (aligned, so direct where the filesystem takes it: see
 // direct.go) and hashed. A stalled stream holds back at most one chunk, and
-// what was read is written also when the read fails. A chunk stays small
-// enough to be in the CPU's cache from the read to the write and the hash
-// (1 MiB buffers cost 64 MiB pushes 2.5x the CPU).
+// what was read is written also when the read fails. A chunk is 512 KiB:
+// each direct write waits for the device, so fewer and larger is faster
+// (765 against 580 1 MiB pushes/s with 128 KiB), while it stays small
+// enough to be in the CPU's cache from the read to the hash (1 MiB buffers
+// cost 64 MiB pushes 2.5x the CPU when writes were buffered).
 //
 // Past pipelineAfter bytes the hash moves to a second goroutine, fed whole
 // chunks through a channel while this one goes on reading and writing: a
