@@ -17,6 +17,7 @@ type groupCommitter struct {
 	mu      sync.Mutex
 	waiting []commitReq
 	running bool
+	loops   sync.WaitGroup // the loop goroutine: it outlives the callers it answered
 
 	released time.Time // when releaseMapped last ran; loop only (one loop at a time)
 }
@@ -39,11 +40,16 @@ func (c *groupCommitter) do(fn func(*bolt.Tx) error) error {
 	c.waiting = append(c.waiting, req)
 	if !c.running {
 		c.running = true
-		go c.loop()
+		c.loops.Go(c.loop)
 	}
 	c.mu.Unlock()
 	return <-req.done
 }
+
+// wait returns once no loop is running: callers are answered before their
+// loop's last round is over (releaseMapped), so the file may only be closed
+// after this.
+func (c *groupCommitter) wait() { c.loops.Wait() }
 
 func (c *groupCommitter) loop() {
 	for {
@@ -74,7 +80,7 @@ func (c *groupCommitter) loop() {
 				r.done <- c.db.Update(r.fn)
 			}
 		}
-		if time.Since(c.released) >= releaseEvery {
+		if err == nil && time.Since(c.released) >= releaseEvery {
 			c.released = time.Now()
 			_ = releaseMapped(c.db) // only memory accounting is at stake; the next round tries again
 		}

@@ -20,11 +20,12 @@ type endpoint struct {
 	cfg      EndpointConfig // defaults applied
 	metrics  *safeMetrics
 	queue    queue
-	head     Sink     // where the broadcaster writes
-	givesUp  bool     // dead-lettering is on
-	extended bool     // any Delivery setting: show our counters too
-	db       *bolt.DB // disk queue file, nil for memory
-	shared   bool     // a NATS queue: stored in the stream, shared by every replica
+	head     Sink            // where the broadcaster writes
+	givesUp  bool            // dead-lettering is on
+	extended bool            // any Delivery setting: show our counters too
+	db       *bolt.DB        // disk queue file, nil for memory
+	commit   *groupCommitter // the disk queue's commits (nil for memory): waited for before db closes
+	shared   bool            // a NATS queue: stored in the stream, shared by every replica
 
 	deadLetters *deadLetterLog // deadletter.path, nil without one
 	logger      *slog.Logger   // with the endpoint's name
@@ -130,6 +131,7 @@ func newEndpoint(cfg EndpointConfig, d endpointDeps) (*endpoint, error) {
 		}
 		ep.db = db
 		commit = &groupCommitter{db: db}
+		ep.commit = commit
 	default:
 		return nil, fail("Queue.Kind", fmt.Errorf("unknown queue %q (want memory, disk or nats)", delivery.Queue.Kind))
 	}
@@ -255,6 +257,7 @@ func (ep *endpoint) drain(ctx context.Context) (left int, kept bool) {
 	_ = ep.head.Close() // the stages' Close only stops goroutines and releases connections
 	left, kept = ep.queue.Len(), isDurable(ep.queue)
 	if ep.db != nil {
+		ep.commit.wait()
 		_ = ep.db.Close()
 	}
 	if left > 0 && !kept {
