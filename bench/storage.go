@@ -396,8 +396,14 @@ func putManifest(ctx context.Context, c *http.Client, url string, body []byte) e
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	resp.Body.Close()
+	return manifestStored(url, resp, msg, body)
+}
+
+// manifestStored checks a manifest PUT's answer: 201 naming the digest of
+// body.
+func manifestStored(url string, resp *http.Response, msg, body []byte) error {
 	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("PUT %s: %s: %s", url, resp.Status, strings.TrimSpace(string(msg)))
+		return errStatus(http.MethodPut, url, resp, msg)
 	}
 	if got, want := resp.Header.Get("Docker-Content-Digest"), digest.FromBytes(body).String(); got != want {
 		return fmt.Errorf("PUT %s: answered digest %q, want %q", url, got, want)
@@ -411,13 +417,7 @@ func putManifestLean(ctx context.Context, pool leanPool, path string, body []byt
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusCreated {
-		return errStatus(http.MethodPut, path, resp, msg)
-	}
-	if got, want := resp.Header.Get("Docker-Content-Digest"), digest.FromBytes(body).String(); got != want {
-		return fmt.Errorf("PUT %s: answered digest %q, want %q", path, got, want)
-	}
-	return nil
+	return manifestStored(path, resp, msg, body)
 }
 
 // CPUSeconds is process pid's CPU time so far (user + system), from
@@ -712,7 +712,7 @@ func send(ctx context.Context, c *http.Client, method, url string, body *blob, w
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != want {
-		return nil, fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, strings.TrimSpace(string(msg)))
+		return nil, errStatus(method, url, resp, msg)
 	}
 	return resp, nil
 }

@@ -48,12 +48,7 @@ func copyHashingAfter(w io.Writer, h hash.Hash, r io.Reader, after int64) (int64
 		// A chunk is filled before it is written, so that writes stay
 		// whole aligned blocks (direct.go) whatever pieces the socket
 		// returns.
-		fill, rerr := 0, error(nil)
-		for fill < len(buf) && rerr == nil {
-			var nr int
-			nr, rerr = r.Read(buf[fill:])
-			fill += nr
-		}
+		fill, rerr := readChunk(r, buf)
 		if fill > 0 {
 			nw, werr := writeAll(w, buf[:fill])
 			h.Write(buf[:nw])
@@ -71,6 +66,21 @@ func copyHashingAfter(w io.Writer, h hash.Hash, r io.Reader, after int64) (int64
 	}
 	m, err := copyPipelined(w, h, r)
 	return n + m, err
+}
+
+// readChunk fills buf from r, short only at the end of r (io.EOF) or on
+// r's error. Not io.ReadFull: it turns a short body's end into
+// io.ErrUnexpectedEOF, which a cut request body also reports.
+func readChunk(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // writeAll writes all of p to w (nil: nothing to write) and says how much of
@@ -110,14 +120,12 @@ func copyPipelined(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
 	var err error
 	for eof := false; !eof && err == nil; {
 		bp := <-free
-		buf, fill := *bp, 0
-		for fill < len(buf) && !eof && err == nil {
-			var nr int
-			nr, err = r.Read(buf[fill:])
-			fill += nr
-			if err == io.EOF {
-				eof, err = true, nil
-			}
+		buf := *bp
+		fill, rerr := readChunk(r, buf)
+		if rerr == io.EOF {
+			eof = true
+		} else {
+			err = rerr
 		}
 		// Whole chunks are written at once: the page cache takes large
 		// writes for much less CPU per byte than the pieces a socket read
