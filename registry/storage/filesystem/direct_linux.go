@@ -32,10 +32,13 @@ func setDirect(fd int, on bool) error {
 // hidden (NFS write-behind, say).
 func networked(dir string) bool {
 	var st unix.Statfs_t
-	if unix.Statfs(dir, &st) != nil {
-		return false
-	}
-	switch uint32(st.Type) {
+	return unix.Statfs(dir, &st) == nil && networkFS(uint32(st.Type))
+}
+
+// networkFS reports whether a statfs f_type is a network or FUSE
+// filesystem.
+func networkFS(typ uint32) bool {
+	switch typ {
 	case unix.NFS_SUPER_MAGIC, unix.SMB_SUPER_MAGIC, 0xFE534D42 /* SMB2 */, 0xFF534D42, /* CIFS */
 		unix.FUSE_SUPER_MAGIC, unix.V9FS_MAGIC, unix.CEPH_SUPER_MAGIC, unix.AFS_SUPER_MAGIC:
 		return true

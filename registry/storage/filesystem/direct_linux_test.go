@@ -135,3 +135,17 @@ func TestDriverDirectWrites(t *testing.T) {
 		d.Close()
 	}
 }
+
+// TestNetworkFS: network and FUSE filesystems are told apart from local
+// ones by their statfs type.
+func TestNetworkFS(t *testing.T) {
+	for typ, want := range map[uint32]bool{
+		unix.NFS_SUPER_MAGIC: true, 0xFF534D42: true, 0xFE534D42: true, unix.SMB_SUPER_MAGIC: true,
+		unix.FUSE_SUPER_MAGIC: true, unix.V9FS_MAGIC: true, unix.CEPH_SUPER_MAGIC: true, unix.AFS_SUPER_MAGIC: true,
+		unix.EXT4_SUPER_MAGIC: false, unix.XFS_SUPER_MAGIC: false, unix.BTRFS_SUPER_MAGIC: false, unix.TMPFS_MAGIC: false, unix.OVERLAYFS_SUPER_MAGIC: false,
+	} {
+		if got := networkFS(typ); got != want {
+			t.Errorf("networkFS(%#x) = %v, want %v", typ, got, want)
+		}
+	}
+}
