@@ -161,7 +161,10 @@ func prepare(m Mutant, out string) (string, error) {
 		return "", fmt.Errorf("%s: find text occurs %d times, want once", m.File, n)
 	}
 	mutated := bytes.Replace(src, []byte(m.Find), []byte(m.Replace), 1)
-	dir, err := filepath.Abs(filepath.Join(out, "mutants", m.ID))
+	// "_mutants": the go command skips folders starting with "_", so a
+	// report folder inside the module (out/mutation) adds no package that
+	// `go build ./...` would try to build on its own.
+	dir, err := filepath.Abs(filepath.Join(out, "_mutants", m.ID))
 	if err != nil {
 		return "", err
 	}

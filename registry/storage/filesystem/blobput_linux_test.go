@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -155,20 +156,28 @@ func TestCopyHashingFailures(t *testing.T) {
 				t.Fatal("written or hashed bytes differ from what was read")
 			}
 		})
-		t.Run(fmt.Sprintf("writer%d", at), func(t *testing.T) {
-			w := &limitedWriter{limit: at}
-			h := sha256.New()
-			n, err := copyHashing(w, h, &choppy{r: bytes.NewReader(in), rnd: rand.New(rand.NewPCG(5, 0)), max: 90 << 10})
-			if !errors.Is(err, errFull) || n != int64(at) {
-				t.Fatalf("copied %d, %v; want %d, %v", n, err, at, errFull)
-			}
-			want := sha256.Sum256(in[:at])
-			if !bytes.Equal(w.buf.Bytes(), in[:at]) || !bytes.Equal(h.Sum(nil), want[:]) {
-				t.Fatal("hashed bytes differ from what was written")
-			}
-		})
+		// sha256 is hashed as read and rewound on a short write; a hash
+		// that cannot be rewound is hashed after the write.
+		for name, newHash := range map[string]func() hash.Hash{"": sha256.New, "-plainhash": func() hash.Hash { return plainHash{sha256.New()} }} {
+			t.Run(fmt.Sprintf("writer%d%s", at, name), func(t *testing.T) {
+				w := &limitedWriter{limit: at}
+				h := newHash()
+				n, err := copyHashing(w, h, &choppy{r: bytes.NewReader(in), rnd: rand.New(rand.NewPCG(5, 0)), max: 90 << 10})
+				if !errors.Is(err, errFull) || n != int64(at) {
+					t.Fatalf("copied %d, %v; want %d, %v", n, err, at, errFull)
+				}
+				want := sha256.Sum256(in[:at])
+				if !bytes.Equal(w.buf.Bytes(), in[:at]) || !bytes.Equal(h.Sum(nil), want[:]) {
+					t.Fatal("hashed bytes differ from what was written")
+				}
+			})
+		}
 	}
 }
+
+// plainHash hides the hash's state methods, as a hash that cannot be
+// rewound would.
+type plainHash struct{ hash.Hash }
 
 // linkModes are the ways of storing a new blob this system supports: the
 // probed one first, then the others that work here, named temp files last.
