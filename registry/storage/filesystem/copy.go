@@ -62,13 +62,11 @@ func copyHashingAfter(w io.Writer, h hash.Hash, r io.Reader, after int64) (int64
 		// A chunk is filled before it is written, so that writes stay
 		// whole aligned blocks (direct.go) whatever pieces the socket
 		// returns.
-		var fill int
-		var rerr error
+		var hashRead hash.Hash
 		if early {
-			fill, rerr = readChunk(r, buf, h)
-		} else {
-			fill, rerr = readChunk(r, buf, nil)
+			hashRead = h
 		}
+		fill, rerr := readChunk(r, buf, hashRead)
 		if fill > 0 {
 			nw, werr := writeAll(w, buf[:fill])
 			if early && nw < fill {
