@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -714,6 +715,23 @@ func (lc *leanConn) send(ctx context.Context, method, path string, want int, bod
 		return "", nil
 	}
 	return lc.location(method, path, resp)
+}
+
+// location is the path and query of an upload answer's Location, which
+// may be a whole URL (Distribution's are) but must point at lc's host.
+func (lc *leanConn) location(method, path string, resp *http.Response) (string, error) {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return "", errors.New(method + " " + path + ": upload answer without Location")
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", fmt.Errorf("%s %s: Location %q: %w", method, path, loc, err)
+	}
+	if u.Host != "" && u.Host != lc.host {
+		return "", fmt.Errorf("%s %s: Location %q is not on %s", method, path, loc, lc.host)
+	}
+	return u.RequestURI(), nil
 }
 
 func getJSON(ctx context.Context, url string, v any) error {

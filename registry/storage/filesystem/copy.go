@@ -53,19 +53,18 @@ func copyHashingAfter(w io.Writer, h hash.Hash, r io.Reader, after int64) (int64
 	var mark []byte
 	var n int64
 	for n < after {
+		var hashRead hash.Hash // nil: hashed after the write
 		if early {
 			var err error
-			if mark, err = rw.AppendBinary(mark[:0]); err != nil {
+			if mark, err = rw.AppendBinary(mark[:0]); err == nil {
+				hashRead = h
+			} else {
 				early = false
 			}
 		}
 		// A chunk is filled before it is written, so that writes stay
 		// whole aligned blocks (direct.go) whatever pieces the socket
 		// returns.
-		var hashRead hash.Hash
-		if early {
-			hashRead = h
-		}
 		fill, rerr := readChunk(r, buf, hashRead)
 		if fill > 0 {
 			nw, werr := writeAll(w, buf[:fill])
