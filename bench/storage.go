@@ -255,11 +255,7 @@ func (b *bencher) manifestPush(ctx context.Context, subject, client string) (Man
 	if err != nil {
 		return p, err
 	}
-	cpu0, err := CPUSeconds(pid)
-	if err != nil {
-		return p, err
-	}
-	self0, err := CPUSeconds(os.Getpid())
+	c0, err := cpuNow(pid)
 	if err != nil {
 		return p, err
 	}
@@ -281,18 +277,11 @@ func (b *bencher) manifestPush(ctx context.Context, subject, client string) (Man
 		ok := int(float64(mt.Requests)*mt.Success + 0.5)
 		p.Requests, p.Errors, p.Seconds, p.Rate = ok, int(mt.Requests)-ok, mt.Duration.Seconds(), mt.Throughput
 	}
-	cpu1, err := CPUSeconds(pid)
+	c1, err := cpuNow(pid)
 	if err != nil {
 		return p, err
 	}
-	self1, err := CPUSeconds(os.Getpid())
-	if err != nil {
-		return p, err
-	}
-	if p.Requests > 0 {
-		p.CPUPerOp = (cpu1 - cpu0) / float64(p.Requests) // seeding (a few requests) included
-		p.ClientCPUPerOp = (self1 - self0) / float64(p.Requests)
-	}
+	p.CPUPerOp, p.ClientCPUPerOp = c1.perOp(c0, p.Requests) // seeding (a few requests) included
 	fmt.Fprintf(b.log, "bench: %s/none/%s: %d PUTs (%d errors), %.0f/s, %.1f µs registry CPU and %.1f µs client CPU per PUT\n", subject, client, p.Requests, p.Errors, p.Rate, p.CPUPerOp*1e6, p.ClientCPUPerOp*1e6)
 	if p.Requests == 0 {
 		return p, errors.New("no manifest PUT succeeded")
@@ -429,6 +418,28 @@ func putManifestLean(ctx context.Context, pool leanPool, path string, body []byt
 		return err
 	}
 	return manifestStored(path, resp, msg, body)
+}
+
+// cpuSample is the CPU time so far of the registry and of this process,
+// the client: they share the machine's cores.
+type cpuSample struct{ registry, client float64 }
+
+func cpuNow(registryPid int) (cpuSample, error) {
+	reg, err := CPUSeconds(registryPid)
+	if err != nil {
+		return cpuSample{}, err
+	}
+	self, err := CPUSeconds(os.Getpid())
+	return cpuSample{reg, self}, err
+}
+
+// perOp is the registry's and the client's CPU per op between c0 and c
+// (0 without ops).
+func (c cpuSample) perOp(c0 cpuSample, ops int) (registry, client float64) {
+	if ops <= 0 {
+		return 0, 0
+	}
+	return (c.registry - c0.registry) / float64(ops), (c.client - c0.client) / float64(ops)
 }
 
 // CPUSeconds is process pid's CPU time so far (user + system), from
@@ -629,11 +640,7 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow, content string, s
 	if err != nil {
 		return p, err
 	}
-	cpu0, err := CPUSeconds(pid)
-	if err != nil {
-		return p, err
-	}
-	self0, err := CPUSeconds(os.Getpid())
+	c0, err := cpuNow(pid)
 	if err != nil {
 		return p, err
 	}
@@ -648,11 +655,7 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow, content string, s
 		return pushOne(ctx, lc, fmt.Sprintf("bench/blobs-%d", n%16), flow, pool.get(int(n)))
 	})
 	p.Seconds = r.seconds
-	cpu1, err := CPUSeconds(pid)
-	if err != nil {
-		return p, err
-	}
-	self1, err := CPUSeconds(os.Getpid())
+	c1, err := cpuNow(pid)
 	if err != nil {
 		return p, err
 	}
@@ -663,9 +666,8 @@ func (b *bencher) blobPush(ctx context.Context, subject, flow, content string, s
 	}
 	if p.Pushes > 0 {
 		p.PerPush = p.Seconds * float64(workers) / float64(p.Pushes)
-		p.CPUPerOp = (cpu1 - cpu0) / float64(p.Pushes)
-		p.ClientCPUPerOp = (self1 - self0) / float64(p.Pushes)
 	}
+	p.CPUPerOp, p.ClientCPUPerOp = c1.perOp(c0, p.Pushes)
 	fmt.Fprintf(b.log, "bench: %s: %d pushes (%d errors) in %.1fs: %.1f/s, %.0f MiB/s, %.3fs per push, %.2f ms registry CPU and %.2f ms client CPU per push\n", subject, p.Pushes, p.Errors, p.Seconds, p.Rate, p.MiBps, p.PerPush, p.CPUPerOp*1e3, p.ClientCPUPerOp*1e3)
 	if p.Pushes == 0 {
 		return p, fmt.Errorf("no push succeeded: %s", p.Error)

@@ -291,3 +291,15 @@ func TestRunWorkersCount(t *testing.T) {
 		}
 	}
 }
+
+// TestCPUSamplePerOp: CPU per op splits between the registry and the
+// client, and is 0 when nothing was done.
+func TestCPUSamplePerOp(t *testing.T) {
+	c0, c1 := cpuSample{registry: 1, client: 2}, cpuSample{registry: 3, client: 2.5}
+	if reg, cl := c1.perOp(c0, 4); reg != 0.5 || cl != 0.125 {
+		t.Fatalf("perOp over 4 ops: %v, %v; want 0.5, 0.125", reg, cl)
+	}
+	if reg, cl := c1.perOp(c0, 0); reg != 0 || cl != 0 {
+		t.Fatalf("perOp over no op: %v, %v; want 0, 0", reg, cl)
+	}
+}
