@@ -44,19 +44,22 @@ func (d *Driver) newBlobFile(dir string) (blobFile, error) {
 	return &namedFile{posWriter: posWriter{fd: int(f.Fd()), buffered: &d.buffered}, f: f}, nil
 }
 
-// namedFile is a hidden temp file, renamed into place.
+// namedFile is a hidden temp file, linked into place.
 type namedFile struct {
 	posWriter
 	f *os.File
 }
 
+// commit links rather than renames: a rename over a blob stored meanwhile
+// leaves that blob's inode with no name, and a concurrent push that had
+// just found it then fails to link it into its repository (link(2) gives
+// ENOENT for an inode with no links).
 func (f *namedFile) commit(dst string) error {
+	defer os.Remove(f.f.Name())
 	if err := f.f.Close(); err != nil {
-		os.Remove(f.f.Name())
 		return err
 	}
-	if err := os.Rename(f.f.Name(), dst); err != nil {
-		os.Remove(f.f.Name())
+	if err := os.Link(f.f.Name(), dst); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	return nil

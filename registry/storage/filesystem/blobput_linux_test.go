@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -278,6 +279,49 @@ func TestBlobPutModes(t *testing.T) {
 					t.Fatalf("%d: files under blobs/: %v", size, got)
 				}
 				os.RemoveAll(filepath.Join(root, "blobs", "sha256"))
+			}
+		})
+	}
+}
+
+// TestBlobFileCommitKeepsStored: a commit onto a name stored meanwhile
+// (the same blob, pushed concurrently) keeps the stored inode, in every
+// mode. Replacing it would unname the inode a concurrent push had just
+// found, and that push's link into its repository would fail with ENOENT.
+func TestBlobFileCommitKeepsStored(t *testing.T) {
+	for _, mode := range linkModes(t) {
+		t.Run(fmt.Sprintf("mode%d", mode), func(t *testing.T) {
+			dir := t.TempDir()
+			d := open(t, t.TempDir())
+			d.unnamed = mode
+			dst := filepath.Join(dir, "blob")
+			if err := os.WriteFile(dst, []byte("stored"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			held, err := os.Open(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
+			f, err := d.newBlobFile(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write([]byte("stored")); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.commit(dst); err != nil {
+				t.Fatalf("commit onto a stored blob: %v", err)
+			}
+			fi, err := held.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := fi.Sys().(*syscall.Stat_t).Nlink; n != 1 {
+				t.Fatalf("stored inode has %d names after the commit, want 1", n)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+				t.Fatalf("commit left %d entries, want the blob only", len(ents))
 			}
 		})
 	}
