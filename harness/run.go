@@ -244,8 +244,14 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 	sampler.Baseline = base
 	ledger := &load.Ledger{}
 	start := time.Now()
-	var phase sync.Map
-	phase.Store("p", "load")
+	// The phase and drain bound the live display shows: the sampler's
+	// goroutine reads them while Run moves on, so they change as one value.
+	type stage struct {
+		name  string
+		drain time.Duration // the drain's bound, in the drain
+	}
+	var shown atomic.Pointer[stage]
+	shown.Store(&stage{name: "load"})
 	var hits atomic.Int64
 	plan := planOf(sc.Load, o)
 	drain := sc.Expect.DrainTimeout
@@ -267,12 +273,8 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 		}
 		p := Progress{Elapsed: time.Since(start), Pushed: ledger.Len(), Hits: int(hits.Load()), TotalHits: plan.hits, PlannedLoad: plan.duration,
 			Delivered: map[string]int{}, Pending: map[string]int{}, Endpoints: res.Endpoints}
-		if v, ok := phase.Load("p"); ok {
-			p.Phase = v.(string)
-		}
-		if p.Phase == "drain" {
-			p.Drain = drain
-		}
+		st := shown.Load()
+		p.Phase, p.Drain = st.name, st.drain
 		window = append(window, point{s.At, p.Pushed, p.Hits})
 		for len(window) > 2 && s.At.Sub(window[1].at) >= time.Second {
 			window = window[1:]
@@ -352,6 +354,9 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 			bound = 5 * time.Second
 		}
 		drain = min(drain, bound)
+		if st := shown.Load(); st.name == "drain" {
+			shown.Store(&stage{name: st.name, drain: drain})
+		}
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), drain+10*time.Second)
 		cancels = append(cancels, cancel)
@@ -364,7 +369,7 @@ func Run(ctx context.Context, rt runtime.Runtime, sc model.Scenario, o RunOption
 
 	// Drain: wait for every endpoint's Pending to reach its expected value
 	// and for registry and receivers to stop changing.
-	phase.Store("p", "drain")
+	shown.Store(&stage{name: "drain", drain: drain})
 	drainStart := time.Now()
 	final, err := settle(ctx, sampler, sc, fakes, drain)
 	if err != nil && ctx.Err() != nil && !res.Interrupted {

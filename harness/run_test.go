@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,10 +143,12 @@ func TestRunInterruptedDuringTheDrain(t *testing.T) {
 	sc := stubScenario()
 	sc.Load = sc.Load[:1]
 	var once sync.Once
+	var lastDrain atomic.Int64 // the drain bound the display showed last
 	res, err := Run(ctx, rt, sc, RunOptions{SampleInterval: 20 * time.Millisecond, DrainTimeout: time.Minute, InterruptDrain: time.Second,
 		Faults: notifications.Faults{ForgetPendingDecrement: true},
 		Progress: func(p Progress) {
 			if p.Phase == "drain" {
+				lastDrain.Store(int64(p.Drain))
 				once.Do(cancel)
 			}
 		}})
@@ -157,5 +160,8 @@ func TestRunInterruptedDuringTheDrain(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted during the drain") {
 		t.Fatalf("notes %q", res.Notes)
+	}
+	if d := time.Duration(lastDrain.Load()); d != time.Second {
+		t.Fatalf("the display's drain bound after the interruption: %s, want the cut 1s", d)
 	}
 }
