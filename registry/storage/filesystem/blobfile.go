@@ -59,10 +59,7 @@ func (f *namedFile) commit(dst string) error {
 	if err := f.f.Close(); err != nil {
 		return err
 	}
-	if err := os.Link(f.f.Name(), dst); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return nil
+	return link(f.f.Name(), dst)
 }
 
 func (f *namedFile) discard() {
